@@ -1,0 +1,191 @@
+"""Rapport settings shared by every environment; the environment is read here and only here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+
+from agency.embedded import embedded_database, filesystem_broker
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+VAR_DIR = Path(env("RAPPORT_VAR_DIR", default=str(BASE_DIR / "var")))
+
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+DEBUG = env.bool("DEBUG", default=False)
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"]
+
+# --- Tenancy (django-tenants: one PostgreSQL schema per agency) --------------------------------
+SHARED_APPS = [
+    "apps.tenants",  # before django_tenants so our migrate command (which keeps the template) wins
+    "django_tenants",
+    "apps.core",
+    "apps.demo",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "apps.accounts",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "apps.accounts",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Agency"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_URLCONF = "agency.public_urls"
+ROOT_URLCONF = "agency.urls"
+# New agencies are cloned from this schema instead of replaying every migration.
+TENANT_BASE_SCHEMA = "agency_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+# Keep one SET search_path per query: correct under transaction pooling and test rollbacks.
+TENANT_LIMIT_SET_CALLS = False
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+
+if env("DATABASE_URL", default=""):
+    _database = env.db_url("DATABASE_URL")
+    # A Unix-socket directory may be given percent-encoded as the host: %2Fvar%2Frun%2Fpostgresql
+    _database["HOST"] = unquote(_database.get("HOST") or "")
+else:
+    _database = embedded_database(VAR_DIR)
+_database["ENGINE"] = "django_tenants.postgresql_backend"
+_database.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+_database.setdefault("CONN_HEALTH_CHECKS", True)
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+MIDDLEWARE = [
+    "apps.core.middleware.HealthCheckMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.agency",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "agency.wsgi.application"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Session cookies stay host-only: no SESSION_COOKIE_DOMAIN shared by all agency subdomains.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it even before collectstatic
+WHITENOISE_USE_FINDERS = True
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rapport.test>")
+
+# --- Rapport -----------------------------------------------------------------------------------
+RAPPORT_ENCRYPTION_KEYS = env.list("RAPPORT_ENCRYPTION_KEYS", default=[])
+RAPPORT_ALLOW_LOOPBACK_URLS = env.bool("RAPPORT_ALLOW_LOOPBACK_URLS", default=False)
+RAPPORT_RESERVED_SLUGS = frozenset(
+    {
+        "www",
+        "api",
+        "admin",
+        "public",
+        "static",
+        "media",
+        "mail",
+        "app",
+        "status",
+        "help",
+        "support",
+        "docs",
+        "auth",
+        "login",
+        "hooks",
+        "agency-template",
+        "information-schema",
+    }
+)
+
+# --- Celery ------------------------------------------------------------------------------------
+if env("CELERY_BROKER_URL", default=""):
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or (
+        CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
+    )
+else:
+    CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND = filesystem_broker(
+        VAR_DIR
+    )
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task queued for another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},  # its INFO lines at interpreter exit are noise
+    },
+}

@@ -1,0 +1,42 @@
+"""Registry of platform connectors: ``get_connector("mastodon").fetch(channel, cursor)``.
+
+Every platform module exposes ``fetch(channel, cursor) -> FetchPage`` and
+``reply(channel, mention_external_id, text) -> ReplyResult`` (raising ``FetchNotSupported`` or
+``ReplyNotSupported`` where the platform does not allow it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol
+
+from .base import ChannelLike, ConfigurationError, FetchPage, ReplyResult
+
+PLATFORMS = (
+    "rss",
+    "mastodon",
+    "reddit",
+    "bluesky",
+    "youtube",
+    "facebook_page",
+    "instagram",
+    "webhook",
+    "csv",
+)
+REPLY_PLATFORMS = ("mastodon", "bluesky", "reddit", "youtube", "facebook_page", "instagram")
+PUSH_PLATFORMS = ("webhook", "csv")
+
+
+class Connector(Protocol):
+    def fetch(self, channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage: ...
+
+    def reply(self, channel: ChannelLike, mention_external_id: str, text: str) -> ReplyResult: ...
+
+
+def get_connector(platform: str) -> Connector:
+    """The connector module for ``platform``; ``ConfigurationError`` for an unknown platform."""
+    if platform not in PLATFORMS:
+        raise ConfigurationError(
+            f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}"
+        )
+    return importlib.import_module(f"{__name__}.{platform}")  # type: ignore[return-value]

@@ -1,0 +1,149 @@
+"""Mastodon (or any server speaking its API): mentions, hashtag timelines or status search; replies.
+
+Config: ``base_url`` (default https://mastodon.social), ``mode`` = ``mentions`` (default) |
+``hashtag`` (+ ``hashtag``) | ``search`` (+ ``query``); credentials ``access_token`` (optional for
+public hashtag timelines). Listings run newest first; a sweep walks back with ``max_id`` (the Link
+header's ``next``) down to the floor of the previous sweep.
+Cursor: ``{"since_id": id}`` between sweeps, ``{"since_id", "max_id", "top"}`` during one (ids are
+notification ids in ``mentions`` mode, status ids otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from . import http
+from .base import (
+    AuthorData,
+    ChannelLike,
+    ConfigurationError,
+    FetchPage,
+    MentionData,
+    ReplyResult,
+)
+from .common import base_url, config, credential, expect, html_to_text, shape_errors
+
+PLATFORM = "mastodon"
+DEFAULT_BASE_URL = "https://mastodon.social"
+PAGE_SIZE = 40  # the API maximum for statuses and notifications
+PRIVATE_VISIBILITIES = ("unlisted", "private", "direct")
+
+
+def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
+    """One page of the configured stream, newest first, walking back to the previous sweep."""
+    mode = config(channel, "mode", "mentions")
+    path, params, floor_param = _stream(channel, mode)
+    cursor = cursor or {}
+    floor, max_id = cursor.get("since_id"), cursor.get("max_id")
+    response = http.get(
+        base_url(channel, DEFAULT_BASE_URL) + path,
+        platform=PLATFORM,
+        params={**params, "limit": PAGE_SIZE, floor_param: floor, "max_id": max_id},
+        headers=_auth(channel, required=mode != "hashtag"),
+    )
+    body = response.json()
+    rows = expect(
+        body.get("statuses") if mode == "search" and isinstance(body, dict) else body,
+        list,
+        "a list of results",
+        PLATFORM,
+    )
+    with shape_errors(PLATFORM):
+        if mode == "mentions":
+            statuses = [row.get("status") for row in rows if row.get("type") == "mention"]
+        else:
+            statuses = rows
+        items = [_mention(status) for status in statuses if status and not status.get("reblog")]
+        ids = [str(row["id"]) for row in rows]
+
+    links = http.parse_link_header(response.headers.get("link"))
+    top = cursor.get("top") or _link_param(links.get("prev"), "min_id") or (ids[0] if ids else None)
+    if floor is None or len(rows) < PAGE_SIZE:  # first fetch (newest page only) or floor reached
+        newest = top or floor
+        return FetchPage(items, {"since_id": newest} if newest else {}, has_more=False)
+    older = _link_param(links.get("next"), "max_id") or ids[-1]
+    return FetchPage(items, {"since_id": floor, "max_id": older, "top": top}, has_more=True)
+
+
+def reply(channel: ChannelLike, mention_external_id: str, text: str) -> ReplyResult:
+    """Post ``@acct text`` in reply to the status, keeping a non-public parent's visibility."""
+    root = base_url(channel, DEFAULT_BASE_URL)
+    headers = _auth(channel, required=True)
+    parent = http.get_json(
+        f"{root}/api/v1/statuses/{quote(mention_external_id, safe='')}",
+        platform=PLATFORM,
+        headers=headers,
+    )
+    with shape_errors(PLATFORM):
+        acct = parent["account"]["acct"]
+        visibility = parent.get("visibility")
+    status = text if text.lstrip().startswith(f"@{acct}") else f"@{acct} {text}"
+    # Idempotency-Key: a retried request after a timeout does not post the reply twice.
+    key = hashlib.sha256(f"{mention_external_id}\n{status}".encode()).hexdigest()
+    created = http.post_json(
+        f"{root}/api/v1/statuses",
+        {
+            "status": status,
+            "in_reply_to_id": mention_external_id,
+            "visibility": visibility if visibility in PRIVATE_VISIBILITIES else "public",
+        },
+        platform=PLATFORM,
+        headers={**headers, "Idempotency-Key": key},
+    )
+    with shape_errors(PLATFORM):
+        return ReplyResult(external_id=str(created["id"]), url=created.get("url") or "")
+
+
+def _stream(channel: ChannelLike, mode: str) -> tuple[str, dict[str, Any], str]:
+    """(path, params, floor parameter) for the mode; search takes ``min_id`` as its floor."""
+    if mode == "mentions":
+        return "/api/v1/notifications", {"types[]": "mention"}, "since_id"
+    if mode == "hashtag":
+        tag = str(config(channel, "hashtag", required=True)).lstrip("#")
+        return f"/api/v1/timelines/tag/{quote(tag, safe='')}", {}, "since_id"
+    if mode == "search":
+        query = config(channel, "query", required=True)
+        return "/api/v2/search", {"type": "statuses", "q": query}, "min_id"
+    raise ConfigurationError(
+        f"mastodon channel config 'mode' must be mentions, hashtag or search, not {mode!r}"
+    )
+
+
+def _auth(channel: ChannelLike, *, required: bool) -> dict[str, str]:
+    if not required and not (channel.credentials or {}).get("access_token"):
+        return {}
+    return {"Authorization": f"Bearer {credential(channel, 'access_token')}"}
+
+
+def _link_param(url: str | None, name: str) -> str | None:
+    return parse_qs(urlsplit(url).query).get(name, [None])[0] if url else None
+
+
+def _mention(status: dict[str, Any]) -> MentionData:
+    account = status["account"]
+    text = html_to_text(status.get("content") or "")
+    if status.get("spoiler_text"):
+        text = f"{status['spoiler_text']}\n\n{text}"
+    in_reply_to = status.get("in_reply_to_id")
+    kind = "message" if status.get("visibility") == "direct" else "reply" if in_reply_to else "post"
+    return MentionData(
+        external_id=str(status["id"]),
+        text=text,
+        posted_at=http.parse_timestamp(status["created_at"]),
+        author=AuthorData(
+            handle=account["acct"],
+            display_name=account.get("display_name") or account.get("username") or "",
+            followers=account.get("followers_count"),
+            profile_url=account.get("url") or "",
+        ),
+        kind=kind,
+        url=status.get("url") or status.get("uri") or "",
+        parent_external_id=str(in_reply_to or ""),
+        language=status.get("language") or "",
+        engagement=sum(
+            int(status.get(key) or 0)
+            for key in ("replies_count", "reblogs_count", "favourites_count")
+        ),
+    )

@@ -1,0 +1,15 @@
+"""Operational tasks that prove a worker runs in the right agency's schema."""
+
+from django.db import connection
+
+from agency.celery import app
+from apps.accounts.models import User
+
+
+@app.task
+def describe_agency() -> dict:
+    """Report the schema this task ran in and the users visible there."""
+    return {
+        "schema": connection.schema_name,
+        "users": list(User.objects.order_by("email").values_list("email", flat=True)),
+    }

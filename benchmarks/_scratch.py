@@ -1,0 +1,41 @@
+"""Shared set-up for benchmarks: a scratch database on the configured (or embedded) server."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def use_scratch_database(name: str) -> None:
+    """Point Django at a freshly created database ``name`` on the same server, then set it up."""
+    sys.path.insert(0, str(ROOT))
+    import environ
+    import psycopg
+
+    from agency.embedded import embedded_database
+
+    if os.environ.get("DATABASE_URL"):
+        params = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    else:
+        params = embedded_database(Path(os.environ.get("RAPPORT_VAR_DIR", ROOT / "var")))
+    conninfo = {
+        "host": params.get("HOST") or None,
+        "port": params.get("PORT") or None,
+        "user": params.get("USER") or None,
+        "password": params.get("PASSWORD") or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    host = quote(conninfo["host"] or "", safe="")
+    port = f":{conninfo['port']}" if conninfo["port"] else ""
+    password = f":{quote(conninfo['password'], safe='')}" if conninfo["password"] else ""
+    os.environ["DATABASE_URL"] = f"postgres://{conninfo['user']}{password}@{host}{port}/{name}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings.dev")
+    import django
+
+    django.setup()

@@ -1,0 +1,78 @@
+"""Session-wide fixtures: two agencies provisioned once, the way production provisions them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from apps.tenants.models import Agency
+from apps.tenants.services import agency_host, agency_provision
+
+PASSWORD = "correct horse battery staple"
+
+
+def _provision(django_db_blocker, slug: str) -> Agency:
+    with django_db_blocker.unblock():
+        return agency_provision(
+            slug=slug,
+            name=f"{slug.title()} Agency",
+            admin_email=f"owner@{slug}.test",
+            admin_password=PASSWORD,
+        )
+
+
+@pytest.fixture(scope="session")
+def agency_a(django_db_setup, django_db_blocker) -> Agency:
+    """Agency A (``alpha``), committed once per test session."""
+    return _provision(django_db_blocker, "alpha")
+
+
+@pytest.fixture(scope="session")
+def agency_b(django_db_setup, django_db_blocker) -> Agency:
+    """Agency B (``beta``), committed once per test session."""
+    return _provision(django_db_blocker, "beta")
+
+
+def _enter(agency: Agency) -> Iterator[Agency]:
+    connection.set_tenant(agency)
+    try:
+        yield agency
+    finally:
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_agency_a(db, agency_a) -> Iterator[Agency]:
+    """Run the test's ORM calls inside agency A's schema (rolled back afterwards)."""
+    yield from _enter(agency_a)
+
+
+@pytest.fixture
+def in_agency_b(db, agency_b) -> Iterator[Agency]:
+    yield from _enter(agency_b)
+
+
+def host_client(agency: Agency | None) -> Client:
+    """A test client whose requests carry an agency's host (or the public host)."""
+    from django.conf import settings
+
+    host = agency_host(agency.slug) if agency else settings.BASE_DOMAIN
+    return Client(HTTP_HOST=host)
+
+
+@pytest.fixture
+def client_a(db, agency_a) -> Client:
+    return host_client(agency_a)
+
+
+@pytest.fixture
+def client_b(db, agency_b) -> Client:
+    return host_client(agency_b)
+
+
+@pytest.fixture
+def public_client(db) -> Client:
+    return host_client(None)
