@@ -2,7 +2,11 @@
 
 from django.urls import include, path
 
+from apps.channels.views import webhook_receive
+
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("channels/", include("apps.channels.urls")),
+    path("hooks/<str:token>/", webhook_receive, name="webhook-receive"),
 ]

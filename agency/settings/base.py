@@ -37,7 +37,11 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.postgres",
     "apps.accounts",
+    "apps.clients",
+    "apps.channels",
+    "apps.listening",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -177,7 +181,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-fetches": {
+        "task": "apps.channels.tasks.dispatch_due_fetches",
+        "schedule": env.float("RAPPORT_DISPATCH_INTERVAL_SECONDS", default=60.0),
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -186,6 +195,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "pgserver": {"level": "WARNING"},  # its INFO lines at interpreter exit are noise
+        "pgserver": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # INFO lines carry full URLs, API keys included
+        "httpcore": {"level": "WARNING"},  # its INFO lines at interpreter exit are noise
     },
 }

@@ -1,0 +1,387 @@
+"""Channels: create them, fetch them page by page, accept pushes and imports, track health.
+
+The fetch pipeline (SPEC §3): ``channels_dispatch_due`` claims the channels whose time has come
+and enqueues one ``fetch_channel`` task each; ``channel_fetch`` pages through the connector,
+storing each page and advancing the cursor in one transaction, so a crash at any point loses
+nothing and duplicates nothing. Failures back off exponentially with jitter (or as long as a 429
+asks) and, repeated, mark the channel ``failing`` and alert the agency's owners and managers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import secrets
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.clients.models import Client
+from apps.core import crypto
+
+from . import ssrf
+from .connectors import PLATFORMS, get_connector
+from .connectors.base import ConfigurationError, ConnectorError, RateLimited
+from .connectors.csv import parse_csv
+from .connectors.webhook import PayloadError, parse_payload, verify
+from .ingest import IngestResult, ingest_page
+from .models import Channel, FetchRun
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGES_PER_RUN = 25
+FETCH_TIME_BUDGET = timedelta(minutes=3)
+FAILING_AFTER = 5  # consecutive failed runs
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 6 * 3600
+
+# Config keys each platform cannot do without (SPEC §10); "a|b" means either one.
+REQUIRED_CONFIG: dict[str, tuple[str, ...]] = {
+    "rss": ("url",),
+    "mastodon": ("base_url",),
+    "reddit": ("subreddit|query",),
+    "bluesky": ("query|actor",),
+    "youtube": ("video_id|channel_id",),
+    "facebook_page": ("page_id",),
+    "instagram": ("ig_user_id",),
+    "webhook": (),
+    "csv": (),
+}
+REQUIRED_CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "mastodon": ("access_token",),
+    "youtube": ("api_key",),
+    "facebook_page": ("access_token",),
+    "instagram": ("access_token",),
+}
+URL_KEYS = ("url", "base_url")
+
+
+# --- creating channels -------------------------------------------------------------------------
+
+
+def _validate(platform: str, config: dict[str, Any], credentials: dict[str, Any]) -> None:
+    if platform not in PLATFORMS:
+        raise ValidationError({"platform": f"Unknown platform; expected one of {PLATFORMS}."})
+    errors: dict[str, str] = {}
+    for requirement in REQUIRED_CONFIG[platform]:
+        options = requirement.split("|")
+        if not any(str(config.get(key) or "").strip() for key in options):
+            errors[f"config.{options[0]}"] = f"Required for {platform}: {' or '.join(options)}."
+    for key in REQUIRED_CREDENTIALS.get(platform, ()):
+        if not str(credentials.get(key) or "").strip():
+            errors[f"credentials.{key}"] = f"Required for {platform}."
+    for key in URL_KEYS:
+        if config.get(key):
+            try:
+                ssrf.check_url(str(config[key]))
+            except ssrf.UnsafeURL as error:
+                errors[f"config.{key}"] = str(error)
+    if errors:
+        raise ValidationError(errors)
+
+
+@dataclass(frozen=True)
+class CreatedChannel:
+    channel: Channel
+    webhook_secret: str = ""  # shown once, for webhook channels
+
+
+def channel_create(
+    *,
+    client: Client,
+    platform: str,
+    name: str,
+    config: dict[str, Any] | None = None,
+    credentials: dict[str, Any] | None = None,
+    fetch_interval_minutes: int = 15,
+    listen_only: bool = False,
+    purpose: str = "",
+) -> CreatedChannel:
+    """Validate and create a channel; webhook channels get a signing secret, returned once."""
+    config, credentials = dict(config or {}), dict(credentials or {})
+    _validate(platform, config, credentials)
+    if fetch_interval_minutes < 1:
+        raise ValidationError({"fetch_interval_minutes": "Must be at least 1 minute."})
+    channel = Channel(
+        client=client,
+        platform=platform,
+        name=name,
+        config=config,
+        fetch_interval_minutes=fetch_interval_minutes,
+        listen_only=listen_only,
+        purpose=purpose,
+    )
+    channel.credentials = credentials
+    secret = ""
+    if platform == Channel.Platform.WEBHOOK:
+        secret = secrets.token_urlsafe(32)
+        channel.webhook_secret_encrypted = crypto.encrypt(secret)
+    channel.save()
+    return CreatedChannel(channel=channel, webhook_secret=secret)
+
+
+def channel_rotate_secrets() -> int:
+    """Re-encrypt every channel secret of the current agency with the newest key."""
+    count = 0
+    for channel in Channel.objects.only("pk", "credentials_encrypted", "webhook_secret_encrypted"):
+        Channel.objects.filter(pk=channel.pk).update(
+            credentials_encrypted=crypto.rotate(channel.credentials_encrypted)
+            if channel.credentials_encrypted
+            else "",
+            webhook_secret_encrypted=crypto.rotate(channel.webhook_secret_encrypted)
+            if channel.webhook_secret_encrypted
+            else "",
+        )
+        count += 1
+    return count
+
+
+# --- scheduling --------------------------------------------------------------------------------
+
+
+def channels_claim_due(*, now=None) -> list[int]:
+    """Claim the pulled channels due for a fetch (one UPDATE, so two dispatchers never share)."""
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Channel._meta.db_table}
+            SET next_fetch_at = %s + make_interval(mins => fetch_interval_minutes)
+            WHERE health <> 'paused' AND platform NOT IN ('webhook', 'csv')
+              AND (next_fetch_at IS NULL OR next_fetch_at <= %s)
+            RETURNING id
+            """,  # noqa: S608
+            [now, now],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def fetch_run_queue(*, channel_id: int, trigger: str) -> FetchRun:
+    return FetchRun.objects.create(channel_id=channel_id, trigger=trigger)
+
+
+def channel_fetch_now(*, channel: Channel) -> FetchRun:
+    """Queue an immediate fetch ("fetch now"); the returned run shows its progress."""
+    from .tasks import fetch_channel
+
+    run = fetch_run_queue(channel_id=channel.pk, trigger=FetchRun.Trigger.MANUAL)
+    transaction.on_commit(lambda: fetch_channel.delay(channel.pk, run.pk))
+    return run
+
+
+def backoff_seconds(failures: int) -> float:
+    """Exponential backoff with full jitter: random in [base, base·2^(n-1)], capped."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, failures - 1))
+    return random.uniform(BACKOFF_BASE_SECONDS, max(BACKOFF_BASE_SECONDS, ceiling))
+
+
+# --- fetching ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _channel_lock(channel_id: int) -> Iterator[bool]:
+    """A session advisory lock so one channel is never fetched by two workers at once."""
+    key = zlib.crc32(f"{connection.schema_name}:channel:{channel_id}".encode())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [7301, key - 2**31])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [7301, key - 2**31])
+
+
+def channel_fetch(
+    *, channel_id: int, run_id: int | None = None, trigger: str = FetchRun.Trigger.SCHEDULE
+) -> FetchRun:
+    """Fetch a channel until caught up or out of budget, committing page by page."""
+    channel = Channel.objects.select_related("client").get(pk=channel_id)
+    run = (
+        FetchRun.objects.get(pk=run_id, channel=channel)
+        if run_id
+        else fetch_run_queue(channel_id=channel.pk, trigger=trigger)
+    )
+    with _channel_lock(channel.pk) as acquired:
+        if not acquired:
+            _finish(run, FetchRun.Status.FAILED, "Another fetch of this channel is running.")
+            return run
+        _run_fetch(channel, run)
+    return run
+
+
+def _run_fetch(channel: Channel, run: FetchRun) -> None:
+    started = time.monotonic()
+    run.status, run.started_at = FetchRun.Status.RUNNING, timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    connector = get_connector(channel.platform)
+    cursor = channel.cursor
+    try:
+        while True:
+            page = connector.fetch(channel, cursor)
+            with transaction.atomic():
+                stored = ingest_page(channel=channel, items=page.items)
+                Channel.objects.filter(pk=channel.pk).update(cursor=page.next_cursor)
+                FetchRun.objects.filter(pk=run.pk).update(
+                    pages=F("pages") + 1,
+                    fetched=F("fetched") + stored.received,
+                    new=F("new") + stored.created,
+                    duplicates=F("duplicates") + stored.duplicates,
+                )
+            cursor = channel.cursor = page.next_cursor
+            run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates"])
+            out_of_budget = (
+                run.pages >= MAX_PAGES_PER_RUN
+                or time.monotonic() - started > FETCH_TIME_BUDGET.total_seconds()
+            )
+            if not page.has_more or out_of_budget:
+                break
+    except (ConnectorError, SoftTimeLimitExceeded, ssrf.UnsafeURL) as error:
+        _record_failure(channel, run, error, started)
+        return
+    _record_success(channel, run, started)
+
+
+def _record_success(channel: Channel, run: FetchRun, started: float) -> None:
+    now = timezone.now()
+    Channel.objects.filter(pk=channel.pk).update(
+        health=Channel.Health.OK,
+        consecutive_failures=0,
+        last_error="",
+        last_success_at=now,
+        last_fetch_at=now,
+        next_fetch_at=now + timedelta(minutes=channel.fetch_interval_minutes),
+    )
+    _finish(run, FetchRun.Status.SUCCEEDED, "", started)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, SoftTimeLimitExceeded):
+        return "The fetch ran out of time and will resume from the last stored page."
+    if isinstance(error, ssrf.UnsafeURL):
+        return f"Refused to fetch: {error}"
+    return str(error) or error.__class__.__name__
+
+
+def _record_failure(channel: Channel, run: FetchRun, error: BaseException, started: float) -> None:
+    now = timezone.now()
+    failures = channel.consecutive_failures + 1
+    permanent = isinstance(error, (ConfigurationError, ssrf.UnsafeURL))
+    if permanent:
+        failures = max(failures, FAILING_AFTER)
+    wait = (
+        error.retry_after
+        if isinstance(error, RateLimited) and error.retry_after
+        else backoff_seconds(failures)
+    )
+    health = Channel.Health.FAILING if failures >= FAILING_AFTER else Channel.Health.DEGRADED
+    message = _describe(error)
+    Channel.objects.filter(pk=channel.pk).update(
+        health=health,
+        consecutive_failures=failures,
+        last_error=message,
+        last_fetch_at=now,
+        next_fetch_at=now + timedelta(seconds=wait),
+    )
+    run.refresh_from_db(fields=["pages", "errors"])
+    run.errors += 1
+    _finish(run, FetchRun.Status.PARTIAL if run.pages else FetchRun.Status.FAILED, message, started)
+    logger.warning("fetch of channel %s failed (%s): %s", channel.pk, failures, message)
+    if health == Channel.Health.FAILING and channel.health != Channel.Health.FAILING:
+        channel_alert_failing(channel=channel, message=message)
+
+
+def _finish(run: FetchRun, status: str, message: str, started: float | None = None) -> None:
+    run.status, run.error_message, run.finished_at = status, message, timezone.now()
+    if started is not None:
+        run.duration_ms = int((time.monotonic() - started) * 1000)
+    run.save(update_fields=["status", "error_message", "finished_at", "duration_ms", "errors"])
+
+
+def channel_alert_failing(*, channel: Channel, message: str) -> None:
+    """Tell the agency's owners and managers that a channel stopped working."""
+    recipients = list(
+        User.objects.filter(
+            role__in=[User.Role.OWNER, User.Role.MANAGER], is_active=True
+        ).values_list("email", flat=True)
+    )
+    logger.error("channel %s (%s) is failing: %s", channel.pk, channel.name, message)
+    if recipients:
+        send_mail(
+            subject=f"[Rapport] Channel '{channel.name}' of {channel.client.name} is failing",
+            message=(
+                f"Rapport could not fetch '{channel.name}' ({channel.get_platform_display()}) "
+                f"{FAILING_AFTER} times in a row or hit an error that retrying will not fix.\n\n"
+                f"Last error: {message}\n\nCheck the channel's settings and credentials."
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+
+
+# --- pushes and imports ------------------------------------------------------------------------
+
+
+class WebhookRejected(Exception):
+    def __init__(self, status: int, errors: dict[str, str]):
+        super().__init__(errors)
+        self.status = status
+        self.errors = errors
+
+
+def _store_external(channel: Channel, trigger: str, items) -> IngestResult:
+    started = time.monotonic()
+    with transaction.atomic():
+        result = ingest_page(channel=channel, items=items)
+        run = FetchRun.objects.create(
+            channel=channel, trigger=trigger, status=FetchRun.Status.SUCCEEDED,
+            started_at=timezone.now(), pages=1, fetched=result.received, new=result.created,
+            duplicates=result.duplicates,
+        )  # fmt: skip
+        _finish(run, FetchRun.Status.SUCCEEDED, "", started)
+        Channel.objects.filter(pk=channel.pk).update(
+            last_success_at=timezone.now(), health=Channel.Health.OK, last_error=""
+        )
+    return result
+
+
+def webhook_receive(*, token: str, body: bytes, signature: str | None) -> IngestResult:
+    """Verify and store an inbound webhook push; nothing is stored unless all of it is valid."""
+    channel = (
+        Channel.objects.select_related("client")
+        .filter(webhook_token=token, platform=Channel.Platform.WEBHOOK)
+        .first()
+    )
+    if channel is None or channel.health == Channel.Health.PAUSED:
+        raise WebhookRejected(404, {"detail": "Unknown webhook."})
+    if not verify(channel.webhook_secret, body, signature):
+        raise WebhookRejected(401, {"signature": "Missing or invalid X-Rapport-Signature."})
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise WebhookRejected(400, {"body": "Body is not valid JSON."}) from None
+    try:
+        items = parse_payload(data)
+    except PayloadError as error:
+        raise WebhookRejected(400, error.errors) from None
+    return _store_external(channel, FetchRun.Trigger.PUSH, items)
+
+
+def channel_import_csv(*, channel: Channel, file_bytes: bytes) -> IngestResult:
+    """Import a CSV of mentions into a channel: all rows or, if any row is bad, none."""
+    items = parse_csv(file_bytes)  # raises CsvImportError listing every bad row
+    return _store_external(channel, FetchRun.Trigger.IMPORT, items)

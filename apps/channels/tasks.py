@@ -1,0 +1,31 @@
+"""Celery tasks of the fetch pipeline; each is a thin call into ``services``."""
+
+from django_tenants.utils import schema_context
+
+from agency.celery import app
+from apps.tenants.selectors import agency_list
+
+from . import services
+from .models import FetchRun
+
+
+@app.task(soft_time_limit=240, time_limit=300)
+def fetch_channel(channel_id: int, run_id: int | None = None) -> dict:
+    """Fetch one channel of the agency the task was sent from."""
+    run = services.channel_fetch(channel_id=channel_id, run_id=run_id)
+    return {"run": run.pk, "status": run.status, "new": run.new}
+
+
+@app.task
+def dispatch_due_fetches() -> int:
+    """Beat, every minute: one ``fetch_channel`` per due channel, across every agency."""
+    dispatched = 0
+    for agency in agency_list():
+        with schema_context(agency.schema_name):
+            for channel_id in services.channels_claim_due():
+                run = services.fetch_run_queue(
+                    channel_id=channel_id, trigger=FetchRun.Trigger.SCHEDULE
+                )
+                fetch_channel.delay(channel_id, run.pk)
+                dispatched += 1
+    return dispatched
