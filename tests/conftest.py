@@ -14,7 +14,32 @@ from apps.tenants.services import agency_host, agency_provision
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb
+):
+    """Create the test database for every run.
+
+    pytest-django creates it only when a selected test uses ``db``; the end-to-end tests commit
+    data for worker processes and so use no ``db`` fixture, and on their own would run against
+    the real database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=verbosity, interactive=False, keepdb=keepdb, aliases={"default"}
+        )
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=verbosity)
+
+
 def _provision(django_db_blocker, slug: str) -> Agency:
+    assert connection.settings_dict["NAME"].startswith("test_"), "refusing a non-test database"
     with django_db_blocker.unblock():
         return agency_provision(
             slug=slug,

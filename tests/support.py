@@ -28,31 +28,19 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-class CeleryWorker:
-    """A real ``celery -A agency worker`` process consuming one private queue."""
+class CeleryProcess:
+    """A real ``celery -A agency <command>`` process, started and stopped around a block."""
 
-    def __init__(self, queue: str, env: dict[str, str]):
-        self.queue = queue
+    ready_marker = " ready."
+
+    def __init__(self, arguments: list[str], env: dict[str, str]):
+        self.arguments = arguments
         self.env = env
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> CeleryWorker:
+    def __enter__(self) -> CeleryProcess:
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "agency",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                self.queue,
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            [sys.executable, "-m", "celery", "-A", "agency", *self.arguments],
             cwd=settings.BASE_DIR,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -65,13 +53,13 @@ class CeleryWorker:
         def collect() -> None:
             for line in self.process.stdout:
                 self._lines.append(line)
-                if " ready." in line:
+                if self.ready_marker in line:
                     ready.set()
 
         threading.Thread(target=collect, daemon=True).start()
         if not ready.wait(timeout=60):
             self.__exit__()
-            raise RuntimeError("Celery worker did not start:\n" + self.output())
+            raise RuntimeError(f"celery {self.arguments[0]} did not start:\n{self.output()}")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -85,3 +73,22 @@ class CeleryWorker:
 
     def output(self) -> str:
         return "".join(self._lines)
+
+
+class CeleryWorker(CeleryProcess):
+    """A worker consuming one private queue, so parallel runs never steal each other's tasks."""
+
+    def __init__(self, queue: str, env: dict[str, str]):
+        self.queue = queue
+        super().__init__(
+            ["worker", "--pool=solo", "-Q", queue, "--loglevel=INFO", "--without-gossip",
+             "--without-mingle", "--without-heartbeat"],
+            env,
+        )  # fmt: skip
+
+
+class CeleryBeat(CeleryProcess):
+    ready_marker = "beat: Starting"
+
+    def __init__(self, schedule_file: str, env: dict[str, str]):
+        super().__init__(["beat", "--loglevel=INFO", f"--schedule={schedule_file}"], env)

@@ -133,8 +133,9 @@ def channel_create(
     return CreatedChannel(channel=channel, webhook_secret=secret)
 
 
+@transaction.atomic
 def channel_rotate_secrets() -> int:
-    """Re-encrypt every channel secret of the current agency with the newest key."""
+    """Re-encrypt every channel secret of the current agency with the newest key (all or none)."""
     count = 0
     for channel in Channel.objects.only("pk", "credentials_encrypted", "webhook_secret_encrypted"):
         Channel.objects.filter(pk=channel.pk).update(

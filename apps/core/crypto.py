@@ -49,7 +49,10 @@ def decrypt(token: str) -> str:
 
 def rotate(token: str) -> str:
     """Re-encrypt ``token`` with the newest key."""
-    return _current().rotate(token.encode()).decode()
+    try:
+        return _current().rotate(token.encode()).decode()
+    except InvalidToken as error:
+        raise SecretUnreadable("secret was encrypted with a key that is not configured") from error
 
 
 def encrypt_json(value: dict[str, Any]) -> str:

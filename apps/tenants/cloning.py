@@ -8,10 +8,11 @@ asks the catalogue only about the template's own objects (index lookups by names
    NOT NULL and CHECK constraints (with their names), defaults, identity, generated columns;
 2. the template's rows (migration history, content types, permissions), identity sequences
    moved past them;
-3. primary keys, unique constraints, foreign keys and indexes under their original names (later migrations refer to them by name),
-   rendered by ``pg_get_constraintdef`` with the template first on the search path, so references
-   to tenant tables land in the new schema and those to shared tables in public (foreign keys
-   last), and by ``pg_get_indexdef`` with the table's schema swapped.
+3. primary keys, unique constraints, foreign keys and indexes under their original names
+   (later migrations refer to them by name): constraints rendered by ``pg_get_constraintdef``
+   with the template first on the search path, so references to tenant tables land in the new
+   schema and those to shared tables in public (foreign keys last); indexes rendered by
+   ``pg_get_indexdef`` with the table's schema swapped.
 
 What it does not copy — views, functions, triggers — Rapport's tenant apps do not create; the test
 suite compares every clone with its template so a migration that adds one fails loudly.

@@ -1,0 +1,49 @@
+"""``manage.py import_mentions_csv --agency acme --channel 12 mentions.csv``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import schema_context
+
+from apps.channels.connectors.csv import CsvImportError
+from apps.channels.models import Channel
+from apps.channels.services import channel_import_csv
+from apps.tenants.selectors import agency_get_by_slug
+
+
+class Command(BaseCommand):
+    help = (
+        "Import mentions from a CSV file into a channel; a file with any bad row imports nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--agency", required=True, help="agency slug")
+        parser.add_argument("--channel", required=True, type=int, help="channel id")
+
+    def handle(self, *args, file: Path, agency: str, channel: int, **options):
+        tenant = agency_get_by_slug(agency)
+        if tenant is None:
+            raise CommandError(f"No agency with slug '{agency}'.")
+        try:
+            content = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
+        with schema_context(tenant.schema_name):
+            target = Channel.objects.select_related("client").filter(pk=channel).first()
+            if target is None:
+                raise CommandError(f"Agency '{agency}' has no channel {channel}.")
+            try:
+                result = channel_import_csv(channel=target, file_bytes=content)
+            except CsvImportError as error:
+                for row, errors in error.rows:
+                    for column, message in errors.items():
+                        self.stderr.write(f"row {row}, {column}: {message}")
+                raise CommandError(
+                    f"{len(error.rows)} invalid rows; nothing was imported."
+                ) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {result.created} mentions ({result.duplicates} already present)."
+            )
+        )

@@ -1,0 +1,82 @@
+"""``POST /hooks/<channel-token>/``: signed pushes are stored once; anything else stores nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from apps.channels.connectors.webhook import sign
+from apps.channels.models import FetchRun
+from apps.listening.models import Mention
+
+from .factories import make_channel_with_secret
+from .fakeplatform import fixture
+
+
+@pytest.fixture
+def webhook(in_agency_a):
+    return make_channel_with_secret(platform="webhook", config={})
+
+
+def _post(client, channel, body: bytes, signature: str | None):
+    headers = {"HTTP_X_RAPPORT_SIGNATURE": signature} if signature else {}
+    return client.post(
+        f"/hooks/{channel.webhook_token}/", body, content_type="application/json", **headers
+    )
+
+
+def test_signed_push_stores_mentions_and_is_idempotent(webhook, client_a):
+    body = fixture("webhook/payload_valid.json")
+    offered = {m["external_id"] for m in json.loads(body)["mentions"]}
+    signature = sign(webhook.webhook_secret, body)
+
+    first = _post(client_a, webhook.channel, body, signature)
+    again = _post(client_a, webhook.channel, body, signature)
+
+    assert first.status_code == 200
+    assert first.json() == {"received": len(offered), "created": len(offered), "duplicates": 0}
+    assert again.json() == {"received": len(offered), "created": 0, "duplicates": len(offered)}
+    stored = Mention.objects.filter(channel=webhook.channel)
+    assert set(stored.values_list("external_id", flat=True)) == offered
+    assert FetchRun.objects.filter(channel=webhook.channel, trigger="push").count() == 2
+
+
+@pytest.mark.parametrize("signature", [None, "sha256=" + "0" * 64, "md5=abc", "garbage"])
+def test_bad_signature_is_401_and_stores_nothing(webhook, client_a, signature):
+    response = _post(client_a, webhook.channel, fixture("webhook/payload_valid.json"), signature)
+    assert response.status_code == 401
+    assert "signature" in response.json()["errors"]
+    assert not Mention.objects.exists()
+
+
+def test_invalid_body_is_400_with_field_errors_and_stores_nothing(webhook, client_a):
+    body = fixture("webhook/payload_invalid.json")
+    response = _post(client_a, webhook.channel, body, sign(webhook.webhook_secret, body))
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors and all(key.startswith("mentions") for key in errors)
+    assert not Mention.objects.exists()
+
+
+def test_body_that_is_not_json_is_400(webhook, client_a):
+    body = b"{not json"
+    response = _post(client_a, webhook.channel, body, sign(webhook.webhook_secret, body))
+    assert response.status_code == 400 and "body" in response.json()["errors"]
+
+
+def test_unknown_token_is_404(in_agency_a, client_a):
+    response = client_a.post("/hooks/nope/", b"{}", content_type="application/json")
+    assert response.status_code == 404
+
+
+def test_webhook_token_of_agency_a_is_unknown_at_agency_b(webhook, client_b):
+    body = fixture("webhook/payload_valid.json")
+    response = _post(client_b, webhook.channel, body, sign(webhook.webhook_secret, body))
+    assert response.status_code == 404
+    assert not Mention.objects.exists()
+
+
+def test_webhook_secret_is_encrypted_at_rest(webhook):
+    stored = webhook.channel.webhook_secret_encrypted
+    assert webhook.webhook_secret and webhook.webhook_secret not in stored
