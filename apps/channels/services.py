@@ -24,7 +24,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -254,6 +254,11 @@ def _run_fetch(channel: Channel, run: FetchRun) -> None:
     except (ConnectorError, SoftTimeLimitExceeded, ssrf.UnsafeURL) as error:
         _record_failure(channel, run, error, started)
         return
+    except Exception as error:
+        # A page the database refused, or a bug: the page's transaction rolled back, the cursor
+        # stayed put; record it on the run and the channel, then let the worker log the traceback.
+        _record_failure(channel, run, error, started)
+        raise
     _record_success(channel, run, started)
 
 
@@ -275,6 +280,10 @@ def _describe(error: BaseException) -> str:
         return "The fetch ran out of time and will resume from the last stored page."
     if isinstance(error, ssrf.UnsafeURL):
         return f"Refused to fetch: {error}"
+    if isinstance(error, DatabaseError):
+        return f"Could not store a page: {str(error).splitlines()[0]}"
+    if not isinstance(error, ConnectorError):
+        return f"Internal error ({error.__class__.__name__}); the page was not stored."
     return str(error) or error.__class__.__name__
 
 

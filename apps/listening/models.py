@@ -58,12 +58,19 @@ class Mention(models.Model):
         NEUTRAL = "neutral", "Neutral"
         NEGATIVE = "negative", "Negative"
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="mentions")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="mentions")
+    # The composite indexes below lead with these keys, so they need no single-column index.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="mentions", db_index=False
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="mentions", db_index=False
+    )
     platform = models.CharField(max_length=20)
     external_id = models.CharField(max_length=500)
     url = models.URLField(max_length=2000, blank=True, default="")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="mentions")
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="mentions", db_index=False
+    )
     text = models.TextField()
     language = models.CharField(max_length=16, blank=True, default="")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POST)
@@ -80,11 +87,12 @@ class Mention(models.Model):
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="assigned_mentions",
+        related_name="assigned_mentions", db_index=False,
     )  # fmt: skip
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
-    )
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions",
+        db_index=False,
+    )  # fmt: skip
     tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
 
     class Meta:
@@ -102,6 +110,15 @@ class Mention(models.Model):
             models.Index(fields=["client", "-posted_at"], name="mention_client_posted_idx"),
             models.Index(fields=["client", "status"], name="mention_client_status_idx"),
             models.Index(fields=["author", "-posted_at"], name="mention_author_idx"),
+            # Most mentions are unassigned: index only the assigned ones.
+            models.Index(
+                fields=["assigned_to"],
+                name="mention_assignee_idx",
+                condition=models.Q(assigned_to__isnull=False),
+            ),
+            models.Index(
+                fields=["team"], name="mention_team_idx", condition=models.Q(team__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
