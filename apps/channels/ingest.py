@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from apps.listening.models import Author, Mention
 
-from .connectors.base import MentionData
+from .connectors.base import MENTION_KINDS, MentionData
 from .models import Channel
+
+MAX_RATING = 5
 
 
 @dataclass
@@ -27,10 +29,56 @@ class IngestResult:
     created: int = 0
     duplicates: int = 0
     created_ids: list[int] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (external id, reason)
+
+    def describe_rejected(self) -> str:
+        shown = "; ".join(f"{eid[:40]}: {reason}" for eid, reason in self.rejected[:3])
+        more = f" and {len(self.rejected) - 3} more" if len(self.rejected) > 3 else ""
+        return f"{len(self.rejected)} items refused ({shown}{more})"
 
 
 def normalise_handle(handle: str) -> str:
     return handle.strip().lstrip("@").lower()
+
+
+def _field_limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+LIMITS = {
+    "external_id": _field_limit(Mention, "external_id"),
+    "url": _field_limit(Mention, "url"),
+    "parent_external_id": _field_limit(Mention, "parent_external_id"),
+    "handle": _field_limit(Author, "handle"),
+    "display_name": _field_limit(Author, "display_name"),
+    "profile_url": _field_limit(Author, "profile_url"),
+}
+
+
+def _clean(text: str) -> str:
+    """PostgreSQL text cannot hold NUL bytes; hostile or broken sources send them."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _count(value: int | None) -> int | None:
+    """Follower and engagement counts as the columns hold them: 0 to 2^31-1."""
+    return None if value is None else max(0, min(int(value), 2**31 - 1))
+
+
+def rejection_reason(item: MentionData) -> str:
+    """Why the database would refuse ``item`` (empty if it would not)."""
+    if not item.external_id or len(item.external_id) > LIMITS["external_id"]:
+        return f"id empty or longer than {LIMITS['external_id']} characters"
+    handle = normalise_handle(item.author.handle)
+    if not handle or len(handle) > LIMITS["handle"]:
+        return f"author handle empty or longer than {LIMITS['handle']} characters"
+    if len(item.url) > LIMITS["url"] or len(item.parent_external_id) > LIMITS["parent_external_id"]:
+        return "URL or parent id too long"
+    if item.rating is not None and not 0 <= item.rating <= MAX_RATING:
+        return f"rating {item.rating} outside 0-{MAX_RATING}"
+    if item.kind not in MENTION_KINDS:
+        return f"unknown kind {item.kind!r}"
+    return ""
 
 
 _STAGING_COLUMNS = (
@@ -79,10 +127,31 @@ _INSERT_MENTIONS = f"""
 
 
 def ingest_page(
-    *, channel: Channel, items: list[MentionData], fetched_at: datetime | None = None
+    *,
+    channel: Channel,
+    items: list[MentionData],
+    fetched_at: datetime | None = None,
+    durable: bool = True,
 ) -> IngestResult:
-    """Store ``items`` for ``channel``; mentions already stored count as duplicates."""
+    """Store ``items`` for ``channel`` inside the caller's transaction.
+
+    Mentions already stored count as duplicates; items the database would refuse (see
+    ``rejection_reason``) are left out and listed, so one bad item never blocks its page.
+    ``durable=False`` lets the commit skip waiting for the WAL flush: right for fetched pages,
+    whose cursor commits with them (a crash loses both and the page is fetched again), wrong for
+    pushes and imports that nobody will send again.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("ingest_page must run inside a transaction (transaction.atomic)")
     result = IngestResult(received=len(items))
+    accepted = []
+    for item in items:
+        reason = rejection_reason(item)
+        if reason:
+            result.rejected.append((item.external_id, reason))
+        else:
+            accepted.append(item)
+    items = accepted
     if not items:
         return result
     brand = {normalise_handle(h) for h in channel.client.brand_handles}
@@ -93,20 +162,22 @@ def ingest_page(
         "now": fetched_at or timezone.now(),
     }
     with connection.cursor() as cursor:
-        # The page and the channel's cursor commit together, so a database crash can only lose
-        # both at once: the fetch then re-reads the page from the platform. Waiting for the WAL
-        # flush on every page therefore buys nothing and costs most of the ingest time.
-        cursor.execute("SET LOCAL synchronous_commit = off")
+        if not durable:
+            cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(_CREATE_STAGING)
         with cursor.copy(
             f"COPY pg_temp.rapport_ingest_staging ({_STAGING_COLUMNS}) FROM STDIN"
         ) as copy:
             for item in items:
-                handle = normalise_handle(item.author.handle)
+                handle = _clean(normalise_handle(item.author.handle))
+                profile_url = _clean(item.author.profile_url)
                 copy.write_row((
-                    item.external_id, item.url, handle, item.author.display_name,
-                    item.author.followers, item.author.profile_url, item.text, item.language,
-                    item.kind, item.parent_external_id, item.rating, item.engagement,
+                    _clean(item.external_id), _clean(item.url), handle,
+                    _clean(item.author.display_name)[: LIMITS["display_name"]],
+                    _count(item.author.followers),
+                    profile_url if len(profile_url) <= LIMITS["profile_url"] else "",
+                    _clean(item.text), _clean(item.language), item.kind,
+                    _clean(item.parent_external_id), item.rating, _count(item.engagement) or 0,
                     item.posted_at, handle not in brand,
                 ))  # fmt: skip
         cursor.execute(_UPSERT_AUTHORS, params)
@@ -115,5 +186,5 @@ def ingest_page(
         # Leave it empty for another page in this transaction; commit truncates it anyway.
         cursor.execute("DELETE FROM pg_temp.rapport_ingest_staging")
     result.created = len(result.created_ids)
-    result.duplicates = result.received - result.created
+    result.duplicates = len(items) - result.created
     return result

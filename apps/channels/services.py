@@ -34,7 +34,7 @@ from apps.core import crypto
 
 from . import ssrf
 from .connectors import PLATFORMS, get_connector
-from .connectors.base import ConfigurationError, ConnectorError, RateLimited
+from .connectors.base import ConfigurationError, ConnectorError, FetchNotSupported, RateLimited
 from .connectors.csv import parse_csv
 from .connectors.webhook import PayloadError, parse_payload, verify
 from .ingest import IngestResult, ingest_page
@@ -217,6 +217,14 @@ def channel_fetch(
         if run_id
         else fetch_run_queue(channel_id=channel.pk, trigger=trigger)
     )
+    if not channel.is_pulled:  # refused without touching health: the channel itself is fine
+        run.errors = 1
+        _finish(run, FetchRun.Status.FAILED, _describe(FetchNotSupported(
+            f"{channel.get_platform_display()} channels are fed from outside "
+            f"({'push-only' if channel.platform == 'webhook' else 'import-only'}); "
+            "nothing to fetch."
+        )))  # fmt: skip
+        return run
     with _channel_lock(channel.pk) as acquired:
         if not acquired:
             _finish(run, FetchRun.Status.FAILED, "Another fetch of this channel is running.")
@@ -231,20 +239,24 @@ def _run_fetch(channel: Channel, run: FetchRun) -> None:
     run.save(update_fields=["status", "started_at"])
     connector = get_connector(channel.platform)
     cursor = channel.cursor
+    refused: list[str] = []  # items the database would not take, per page
     try:
         while True:
             page = connector.fetch(channel, cursor)
             with transaction.atomic():
-                stored = ingest_page(channel=channel, items=page.items)
+                stored = ingest_page(channel=channel, items=page.items, durable=False)
                 Channel.objects.filter(pk=channel.pk).update(cursor=page.next_cursor)
                 FetchRun.objects.filter(pk=run.pk).update(
                     pages=F("pages") + 1,
                     fetched=F("fetched") + stored.received,
                     new=F("new") + stored.created,
                     duplicates=F("duplicates") + stored.duplicates,
+                    errors=F("errors") + len(stored.rejected),
                 )
+            if stored.rejected:
+                refused.append(stored.describe_rejected())
             cursor = channel.cursor = page.next_cursor
-            run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates"])
+            run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates", "errors"])
             out_of_budget = (
                 run.pages >= MAX_PAGES_PER_RUN
                 or time.monotonic() - started > FETCH_TIME_BUDGET.total_seconds()
@@ -259,20 +271,26 @@ def _run_fetch(channel: Channel, run: FetchRun) -> None:
         # stayed put; record it on the run and the channel, then let the worker log the traceback.
         _record_failure(channel, run, error, started)
         raise
-    _record_success(channel, run, started)
+    _record_success(channel, run, started, "; ".join(refused))
 
 
-def _record_success(channel: Channel, run: FetchRun, started: float) -> None:
+def _healthy(channel: Channel) -> str:
+    """OK again after a success — but a paused channel stays paused."""
+    return Channel.Health.PAUSED if channel.health == Channel.Health.PAUSED else Channel.Health.OK
+
+
+def _record_success(channel: Channel, run: FetchRun, started: float, refused: str = "") -> None:
     now = timezone.now()
     Channel.objects.filter(pk=channel.pk).update(
-        health=Channel.Health.OK,
+        health=_healthy(channel),
         consecutive_failures=0,
         last_error="",
         last_success_at=now,
         last_fetch_at=now,
         next_fetch_at=now + timedelta(minutes=channel.fetch_interval_minutes),
     )
-    _finish(run, FetchRun.Status.SUCCEEDED, "", started)
+    status = FetchRun.Status.PARTIAL if refused else FetchRun.Status.SUCCEEDED
+    _finish(run, status, refused, started)
 
 
 def _describe(error: BaseException) -> str:
@@ -299,6 +317,8 @@ def _record_failure(channel: Channel, run: FetchRun, error: BaseException, start
         else backoff_seconds(failures)
     )
     health = Channel.Health.FAILING if failures >= FAILING_AFTER else Channel.Health.DEGRADED
+    if channel.health == Channel.Health.PAUSED:
+        health = Channel.Health.PAUSED
     message = _describe(error)
     Channel.objects.filter(pk=channel.pk).update(
         health=health,
@@ -354,18 +374,22 @@ class WebhookRejected(Exception):
 
 
 def _store_external(channel: Channel, trigger: str, items) -> IngestResult:
+    """Store pushed or imported items, durably: nobody will send them again."""
     started = time.monotonic()
     with transaction.atomic():
-        result = ingest_page(channel=channel, items=items)
+        result = ingest_page(channel=channel, items=items, durable=True)
         run = FetchRun.objects.create(
-            channel=channel, trigger=trigger, status=FetchRun.Status.SUCCEEDED,
-            started_at=timezone.now(), pages=1, fetched=result.received, new=result.created,
-            duplicates=result.duplicates,
+            channel=channel, trigger=trigger, started_at=timezone.now(), pages=1,
+            fetched=result.received, new=result.created, duplicates=result.duplicates,
+            errors=len(result.rejected),
         )  # fmt: skip
-        _finish(run, FetchRun.Status.SUCCEEDED, "", started)
+        refused = result.describe_rejected() if result.rejected else ""
+        status = FetchRun.Status.PARTIAL if refused else FetchRun.Status.SUCCEEDED
+        _finish(run, status, refused, started)
         Channel.objects.filter(pk=channel.pk).update(
-            last_success_at=timezone.now(), health=Channel.Health.OK, last_error=""
-        )
+            last_success_at=timezone.now(), health=_healthy(channel), last_error="",
+            consecutive_failures=0,
+        )  # fmt: skip
     return result
 
 

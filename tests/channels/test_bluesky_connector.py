@@ -59,7 +59,13 @@ def test_bluesky_search_posts_are_parsed(platform_server) -> None:
     assert mark.engagement == 3 + 2 + 0 + 1
     # createdAt claims 2030; a post is never placed later than the AppView indexed it.
     assert mark.posted_at == datetime(2026, 11, 24, 9, 5, 12, tzinfo=UTC)
-    assert page.next_cursor == {"mark": "2026-11-24T10:20:01.512000+00:00"}
+    # A first fetch backfills: the older page is next, and the newest time seen is kept as "top".
+    assert page.has_more is True
+    assert page.next_cursor == {
+        "top": "2026-11-24T10:20:01.512000+00:00",
+        "page": "2026-11-24T09:05:12.000Z::bafyreia2222",
+        "pages": 1,
+    }
 
 
 def test_bluesky_search_pages_with_cursor_until_the_mark(platform_server) -> None:

@@ -8,7 +8,15 @@ import pytest
 
 from apps.channels import connectors
 from apps.channels.connectors.base import AuthorData, ConfigurationError, MentionData
-from apps.channels.connectors.common import Listing, html_to_text, sweep, sweep_streams
+from apps.channels.connectors.common import (
+    Listing,
+    backfill_pages,
+    html_to_text,
+    sweep,
+    sweep_streams,
+)
+
+from .fakeplatform import FakeChannel
 
 
 def test_platforms_are_exactly_the_spec_list() -> None:
@@ -64,13 +72,56 @@ def pages(*listings: Listing):
     return load, tokens
 
 
-def test_sweep_first_run_takes_one_page_and_marks_the_newest() -> None:
-    load, tokens = pages(Listing([mention(0), mention(5)], "p2"))
-    page = sweep(None, load)
-    assert [m.external_id for m in page.items] == ["m0", "m5"]
-    assert page.has_more is False
-    assert page.next_cursor == {"mark": T0.isoformat()}
-    assert tokens == [None]
+def test_sweep_first_run_backfills_up_to_backfill_pages_and_marks_the_newest() -> None:
+    load, tokens = pages(
+        Listing([mention(0), mention(5)], "p2"),
+        Listing([mention(600), mention(900)], "p3"),
+        Listing([mention(5000)], "p4"),
+    )
+    first = sweep(None, load, backfill_pages=3)
+    assert [m.external_id for m in first.items] == ["m0", "m5"]
+    assert first.has_more is True
+    assert first.next_cursor == {"top": T0.isoformat(), "page": "p2", "pages": 1}
+
+    second = sweep(first.next_cursor, load, backfill_pages=3)
+    assert [m.external_id for m in second.items] == ["m600", "m900"]  # no mark: all history
+    assert second.has_more is True
+
+    third = sweep(second.next_cursor, load, backfill_pages=3)
+    assert [m.external_id for m in third.items] == ["m5000"]
+    assert third.has_more is False  # the backfill depth is reached although p4 exists
+    assert third.next_cursor == {"mark": T0.isoformat()}
+    assert tokens == [None, "p2", "p3"]
+
+
+def test_sweep_first_run_stops_where_the_listing_ends() -> None:
+    load, tokens = pages(Listing([mention(0)], "p2"), Listing([mention(60)], None))
+    first = sweep(None, load)
+    second = sweep(first.next_cursor, load)
+    assert (first.has_more, second.has_more) == (True, False)
+    assert second.next_cursor == {"mark": T0.isoformat()}
+    assert tokens == [None, "p2"]
+
+
+def test_sweep_first_run_of_a_windowed_listing_stops_at_the_smaller_bound() -> None:
+    load, _ = pages(
+        Listing([mention(0)], "p2", ordered=False), Listing([mention(9)], "p3", ordered=False)
+    )
+    first = sweep(None, load, max_pages=2, backfill_pages=5)
+    second = sweep(first.next_cursor, load, max_pages=2, backfill_pages=5)
+    assert (first.has_more, second.has_more) == (True, False)
+
+
+@pytest.mark.parametrize("value", [0, -1, "many", 2.5, True, 51])
+def test_backfill_pages_must_be_a_whole_number_in_range(value) -> None:
+    channel = FakeChannel("reddit", {"backfill_pages": value})
+    with pytest.raises(ConfigurationError, match="'backfill_pages'"):
+        backfill_pages(channel)
+
+
+@pytest.mark.parametrize(("config", "expected"), [({}, 5), ({"backfill_pages": "2"}, 2)])
+def test_backfill_pages_defaults_to_five(config, expected) -> None:
+    assert backfill_pages(FakeChannel("reddit", config)) == expected
 
 
 def test_sweep_walks_back_to_the_mark_then_moves_it() -> None:
@@ -127,8 +178,9 @@ def test_sweep_streams_advances_only_the_streams_under_way() -> None:
 
 def test_unreadable_cursor_restarts_like_a_first_fetch() -> None:
     load, tokens = pages(Listing([mention(0)], "p2"))
-    page = sweep({"mark": "not a time"}, load)
-    assert page.has_more is False
+    page = sweep({"mark": "not a time", "page": "p9", "pages": 3}, load)
+    assert page.has_more is True  # backfilling from the newest page again
+    assert page.next_cursor == {"top": T0.isoformat(), "page": "p2", "pages": 1}
     assert tokens == [None]
 
 

@@ -65,7 +65,12 @@ def test_facebook_feed_yields_visitor_posts_and_comments_but_not_the_pages_own(
     assert kai.external_id == f"{PAGE_ID}_901200000000099"
     assert kai.text.startswith("My Lumen's rear light stopped working")
     assert kai.url == f"https://www.facebook.com/{PAGE_ID}/posts/901200000000099"
-    assert page.next_cursor == {"mark": "2026-11-24T09:40:00+00:00"}
+    assert page.has_more is True  # a first fetch backfills older feed pages
+    assert page.next_cursor == {
+        "top": "2026-11-24T09:40:00+00:00",
+        "page": "QVFIUkFGVEVSMQ",
+        "pages": 1,
+    }
 
 
 def test_facebook_pages_with_the_after_cursor_until_the_mark(platform_server) -> None:

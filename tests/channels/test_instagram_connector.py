@@ -70,8 +70,12 @@ def test_instagram_comments_and_replies_on_recent_media_are_parsed(platform_serv
     assert lena.kind == "reply"
     assert lena.parent_external_id == "17900000000000201"
     assert mark.text == "Finally!!"
-    assert page.has_more is False  # a first fetch takes the newest media page only
-    assert page.next_cursor == {"mark": "2026-11-24T09:00:00+00:00"}
+    assert page.has_more is True  # a first fetch backfills the rest of the media window
+    assert page.next_cursor == {
+        "top": "2026-11-24T09:00:00+00:00",
+        "page": "QVFIUm1lZGlhMQ",
+        "pages": 1,
+    }
 
 
 def test_instagram_sweeps_the_media_window_page_by_page(platform_server) -> None:

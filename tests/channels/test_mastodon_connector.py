@@ -112,6 +112,53 @@ def test_mastodon_pages_back_with_max_id_until_the_floor(platform_server, monkey
     assert queries == [("5000", None, "2"), ("5000", "5118", "2"), ("5120", None, "2")]
 
 
+def test_mastodon_first_fetch_backfills_up_to_backfill_pages(platform_server, monkeypatch) -> None:
+    monkeypatch.setattr(mastodon, "PAGE_SIZE", 2)
+    platform_server.route(
+        "GET",
+        NOTIFICATIONS,
+        json_response(
+            "mastodon/notifications_page1.json", Link=link(platform_server, "5118", "5120")
+        ),
+        json_response(
+            "mastodon/notifications_page1.json", Link=link(platform_server, "5100", "5118")
+        ),
+    )
+    channel = mastodon_channel(platform_server, backfill_pages=2)
+
+    first = mastodon.fetch(channel, None)
+    assert first.has_more is True  # a full page: older history is waiting
+    assert first.next_cursor == {"max_id": "5118", "top": "5120", "pages": 1}
+
+    second = mastodon.fetch(channel, first.next_cursor)
+    assert second.has_more is False  # the backfill depth is reached
+    assert second.next_cursor == {"since_id": "5120"}  # the newest id of the first page
+    queries = [(r.param("since_id"), r.param("max_id")) for r in platform_server.requests]
+    assert queries == [(None, None), (None, "5118")]
+
+
+def test_mastodon_first_fetch_stops_at_the_start_of_the_stream(
+    platform_server, monkeypatch
+) -> None:
+    monkeypatch.setattr(mastodon, "PAGE_SIZE", 2)
+    platform_server.route(
+        "GET",
+        NOTIFICATIONS,
+        json_response(
+            "mastodon/notifications_page1.json", Link=link(platform_server, "5118", "5120")
+        ),
+        json_response(
+            "mastodon/notifications_page2.json", Link=link(platform_server, "5109", "5109")
+        ),
+    )
+    channel = mastodon_channel(platform_server)
+    first = mastodon.fetch(channel, None)
+    second = mastodon.fetch(channel, first.next_cursor)
+    assert [m.external_id for m in second.items] == ["113497000000000700"]
+    assert (first.has_more, second.has_more) == (True, False)
+    assert second.next_cursor == {"since_id": "5120"}
+
+
 def test_mastodon_skips_notifications_that_are_not_mentions(platform_server) -> None:
     follow = {
         "id": "5121",

@@ -61,9 +61,10 @@ def test_reddit_subreddit_posts_and_comments_are_parsed(platform_server) -> None
         assert request.headers["user-agent"] == reddit.USER_AGENT
         assert request.param("limit") == "100"
         assert request.param("raw_json") == "1"
-    assert page.has_more is False
+    # A first fetch backfills: posts have an older page to read, comments reached their end.
+    assert page.has_more is True
     assert page.next_cursor == {
-        "posts": {"mark": "2026-11-24T11:00:00+00:00"},
+        "posts": {"top": "2026-11-24T11:00:00+00:00", "page": "t3_1h8jz7b", "pages": 1},
         "comments": {"mark": "2026-11-24T11:06:40+00:00"},
     }
 

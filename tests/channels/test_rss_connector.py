@@ -154,6 +154,22 @@ def test_malformed_feed_raises_malformed_response(platform_server) -> None:
         rss.fetch(feed_channel(platform_server), None)
 
 
+def test_cut_off_feed_is_refused_rather_than_half_read(platform_server) -> None:
+    document = fixture("rss/brew_notes_rss20.xml")
+    cut = document.index(b"<description>", document.index(b"Five grinders"))
+    platform_server.route("GET", "/feed.xml", Canned(200, document[:cut], RSS_TYPE))
+    with pytest.raises(MalformedResponse, match="ends early"):
+        rss.fetch(feed_channel(platform_server), None)
+
+
+def test_feed_with_a_recoverable_error_keeps_its_entries(platform_server) -> None:
+    document = fixture("rss/brew_notes_rss20.xml").replace(b"Five grinders", b"Five&nbsp;grinders")
+    platform_server.route("GET", "/feed.xml", Canned(200, document, RSS_TYPE))
+    items = rss.fetch(feed_channel(platform_server), None).items
+    assert [m.text.split("\n")[0] for m in items][1] == "Five\xa0grinders under £100"
+    assert len(items) == 3
+
+
 def test_html_page_instead_of_a_feed_raises_malformed_response(platform_server) -> None:
     platform_server.route(
         "GET", "/feed.xml", Canned(200, "<html><body><h1>Maintenance</h1></body></html>")

@@ -56,8 +56,12 @@ def test_youtube_comment_threads_and_embedded_replies_are_parsed(platform_server
     assert mark.parent_external_id == JOE_COMMENT
     assert mark.engagement == 2
     assert lena.posted_at == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    assert page.has_more is False
-    assert page.next_cursor == {"mark": "2026-11-24T11:00:00+00:00"}
+    assert page.has_more is True  # a first fetch backfills older threads
+    assert page.next_cursor == {
+        "top": "2026-11-24T11:00:00+00:00",
+        "page": "QURTSl9pM0FfQnBHc2t0bnQ=",
+        "pages": 1,
+    }
 
 
 def test_youtube_channel_id_lists_all_threads_related_to_the_channel(platform_server) -> None:

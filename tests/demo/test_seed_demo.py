@@ -1,29 +1,73 @@
-"""``seed_demo`` gives a new user a demo agency they can sign in to."""
+"""``seed_demo`` gives a new user a demo agency with clients and channels that really fetch."""
 
+from __future__ import annotations
+
+import threading
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django_tenants.utils import schema_context
 
+from apps.channels.models import Channel
+from apps.clients.models import Client
+from apps.demo.fake_platforms import make_fake_server
+from apps.listening.models import Mention
 from apps.tenants.models import Agency
 from tests.conftest import host_client
 
 
-def test_seed_demo_creates_demo_agency_whose_owner_can_sign_in(db):
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert "http://demo.localhost/" in out.getvalue()
+@pytest.fixture
+def fake_platforms():
+    server = make_fake_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fake_platforms):
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", platforms_url=fake_platforms, stdout=out, stderr=err)
+
+    assert "http://demo.localhost/" in out.getvalue() and err.getvalue() == ""
     agency = Agency.objects.get(slug="demo")
+    with schema_context("demo"):
+        assert set(Client.objects.values_list("slug", flat=True)) == {
+            "northwind-coffee", "lumen-bikes", "harbor-bank",
+        }  # fmt: skip
+        channels = Channel.objects.all()
+        assert {c.platform for c in channels} >= {
+            "rss", "mastodon", "reddit", "bluesky", "youtube", "facebook_page", "instagram",
+        }  # fmt: skip
+        assert all(c.health == "ok" for c in channels if c.is_pulled)
+        for channel in channels:
+            assert Mention.objects.filter(channel=channel).exists(), channel.name
+        competitors = Channel.objects.filter(name__startswith="Competitor:")
+        assert competitors and all(c.listen_only for c in competitors)
+
     client = host_client(agency)
     response = client.post(
         "/accounts/login/", {"username": "demo@rapport.test", "password": "demo"}
     )
     assert response.status_code == 302
-    assert b"Demo Agency" in client.get("/").content
+    assert "Mastodon @northwind" in client.get("/channels/").content.decode()
 
 
-def test_seed_demo_twice_keeps_one_demo_agency(db):
-    call_command("seed_demo", stdout=StringIO())
+def test_seed_demo_twice_keeps_one_of_everything(db, fake_platforms):
+    call_command("seed_demo", platforms_url=fake_platforms, no_fetch=True, stdout=StringIO())
+    with schema_context("demo"):
+        channels = Channel.objects.count()
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", platforms_url=fake_platforms, no_fetch=True, stdout=out)
     assert out.getvalue().startswith("Found demo agency")
     assert Agency.objects.filter(slug="demo").count() == 1
+    with schema_context("demo"):
+        assert Channel.objects.count() == channels
+
+
+def test_seed_demo_without_platforms_server_says_what_to_start(db):
+    err = StringIO()
+    call_command("seed_demo", platforms_url="http://127.0.0.1:9", stdout=StringIO(), stderr=err)
+    assert "Is 'manage.py serve_fake_platforms' running at http://127.0.0.1:9?" in err.getvalue()

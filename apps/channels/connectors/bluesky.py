@@ -1,11 +1,12 @@
 """Bluesky (AT Protocol): post search or an actor's feed; replies written to the user's PDS.
 
 Config: ``query`` or ``actor``; ``base_url`` for reads (default https://public.api.bsky.app) and
-``pds_url`` for writes (default https://bsky.social). Credentials for replies: ``identifier`` +
+``pds_url`` for writes (default https://bsky.social); ``backfill_pages`` (how many pages the first
+fetch reads back into history, default 5). Credentials for replies: ``identifier`` +
 ``app_password`` (a session is created), or ``access_token`` (+ optional ``did``).
 Listings run newest first by ``indexedAt`` and are paged with the opaque ``cursor``.
 Cursor: ``{"mark": iso}`` between sweeps, ``{"mark", "top", "page": bsky cursor, "pages"}`` during
-one (see ``common.sweep``).
+one (no ``mark`` during the first, backfilling sweep; see ``common.sweep``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from .base import (
     ReplyResult,
     RequestRejected,
 )
-from .common import Listing, base_url, config, expect, field, shape_errors, sweep
+from .common import (
+    Listing,
+    backfill_pages,
+    base_url,
+    config,
+    expect,
+    field,
+    shape_errors,
+    sweep,
+)
 
 PLATFORM = "bluesky"
 DEFAULT_BASE_URL = "https://public.api.bsky.app"
@@ -73,7 +83,7 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
                 entries, body.get("cursor") if listed else None, min(times, default=None)
             )
 
-    return sweep(cursor, load)
+    return sweep(cursor, load, backfill_pages=backfill_pages(channel))
 
 
 def reply(channel: ChannelLike, mention_external_id: str, text: str) -> ReplyResult:

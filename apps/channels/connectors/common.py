@@ -2,7 +2,8 @@
 
 ``sweep`` is the one pagination loop for platforms whose listings run newest first with an opaque
 "older page" token (Reddit, Bluesky, YouTube, Graph API). Its cursor is ``{"mark": iso}`` between
-sweeps and ``{"mark", "top", "page", "pages"}`` while a sweep is under way.
+sweeps and ``{"mark", "top", "page", "pages"}`` while a sweep is under way (no ``mark`` during a
+channel's first sweep, which backfills up to ``backfill_pages`` pages of history).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from .http import parse_timestamp
 # Items this much older than the mark are fetched again: late-indexed posts are not lost, and the
 # pipeline's de-duplication on (channel, external_id) absorbs the repeats.
 OVERLAP = timedelta(minutes=2)
+# How many pages of history a channel's first fetch walks back through (config ``backfill_pages``).
+DEFAULT_BACKFILL_PAGES = 5
+MAX_BACKFILL_PAGES = 50
 
 
 def config(channel: ChannelLike, key: str, default: Any = None, *, required: bool = False) -> Any:
@@ -43,6 +47,22 @@ def credential(channel: ChannelLike, key: str) -> str:
 def base_url(channel: ChannelLike, default: str) -> str:
     """The channel's ``base_url`` (any compatible server) or the platform's public endpoint."""
     return str(config(channel, "base_url", default)).rstrip("/")
+
+
+def backfill_pages(channel: ChannelLike) -> int:
+    """The channel's ``backfill_pages`` (default 5): how deep its first fetch reads into history."""
+    value = config(channel, "backfill_pages", DEFAULT_BACKFILL_PAGES)
+    pages = 0
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        pages = int(value) if str(value).strip().isdigit() else 0
+    elif isinstance(value, float) and value.is_integer():
+        pages = int(value)
+    if not 1 <= pages <= MAX_BACKFILL_PAGES:
+        raise ConfigurationError(
+            f"{channel.platform} channel config 'backfill_pages' must be a whole number "
+            f"from 1 to {MAX_BACKFILL_PAGES}, not {value!r}"
+        )
+    return pages
 
 
 def field(data: Any, *path: str | int, default: Any = None) -> Any:
@@ -136,16 +156,24 @@ Loader = Callable[[str | None], Listing]
 
 
 def sweep(
-    cursor: Mapping[str, Any] | None, load: Loader, *, max_pages: int | None = None
+    cursor: Mapping[str, Any] | None,
+    load: Loader,
+    *,
+    max_pages: int | None = None,
+    backfill_pages: int = DEFAULT_BACKFILL_PAGES,
 ) -> FetchPage:
     """Fetch one page of a newest-first listing, walking back until the previous sweep's mark.
 
-    The first sweep (no mark) takes the newest page only. A sweep ends when a page reaches things
-    older than the mark (less ``OVERLAP``), the listing ends, or ``max_pages`` is reached; the
-    newest time seen during it (never later than now) becomes the next mark.
+    A sweep ends when a page reaches things older than the mark (less ``OVERLAP``), the listing
+    ends, or ``max_pages`` is reached. The first sweep (no mark) keeps everything it reads and ends
+    after ``backfill_pages`` pages (or ``max_pages``, if fewer) at most: that is the history a new
+    channel starts with. The newest time seen during a sweep (never later than now) becomes the
+    next mark; ``has_more`` is true exactly while the sweep is under way.
     """
     cursor = cursor or {}
     mark = _cursor_time(cursor.get("mark"))
+    if cursor.get("mark") and mark is None:
+        cursor = {}  # an unreadable mark: start over like a first fetch
     top = _cursor_time(cursor.get("top"))
     pages = int(cursor.get("pages") or 0) + 1
     listing = load(cursor.get("page"))
@@ -157,11 +185,11 @@ def sweep(
         newest = min(max(times), datetime.now(UTC))
         top = max(top, newest) if top else newest
     oldest = listing.oldest or (min(times) if times else None)
+    limit = max_pages if since is not None else min(backfill_pages, max_pages or backfill_pages)
     done = (
-        since is None
-        or listing.next_token is None
-        or (listing.ordered and oldest is not None and oldest < since)
-        or (max_pages is not None and pages >= max_pages)
+        listing.next_token is None
+        or (limit is not None and pages >= limit)
+        or (since is not None and listing.ordered and oldest is not None and oldest < since)
     )
     if done:
         new_mark = top or mark

@@ -1,12 +1,13 @@
 """Facebook Page: visitors' posts and every comment on the page's feed (Graph API); replies.
 
-Config: ``page_id``, optional ``base_url`` (default https://graph.facebook.com/v19.0); credential
-``access_token`` (a Page token; an optional ``app_secret`` adds ``appsecret_proof``). The feed is
-walked newest first by ``updated_time`` (a new comment bumps its post); each post brings its
-newest 100 comments, replies included (``filter(stream)``). The page's own posts and comments
-are skipped.
+Config: ``page_id``, optional ``base_url`` (default https://graph.facebook.com/v19.0) and
+``backfill_pages`` (how many feed pages the first fetch reads back into history, default 5);
+credential ``access_token`` (a Page token; an optional ``app_secret`` adds ``appsecret_proof``).
+The feed is walked newest first by ``updated_time`` (a new comment bumps its post); each post
+brings its newest 100 comments, replies included (``filter(stream)``). The page's own posts and
+comments are skipped.
 Cursor: ``{"mark": iso}`` between sweeps, ``{"mark", "top", "page": after cursor, "pages"}``
-during one (see ``common.sweep``).
+during one (no ``mark`` during the first, backfilling sweep; see ``common.sweep``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from . import graph, http
 from .base import AuthorData, ChannelLike, FetchPage, MentionData, ReplyResult
-from .common import Listing, config, expect, field, shape_errors, sweep
+from .common import Listing, backfill_pages, config, expect, field, shape_errors, sweep
 
 PLATFORM = "facebook_page"
 PAGE_SIZE = 25
@@ -55,7 +56,7 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
             ]
             return Listing(entries, graph.after(body), min(updated, default=None))
 
-    return sweep(cursor, load)
+    return sweep(cursor, load, backfill_pages=backfill_pages(channel))
 
 
 def reply(channel: ChannelLike, mention_external_id: str, text: str) -> ReplyResult:

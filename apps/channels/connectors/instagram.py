@@ -1,11 +1,12 @@
 """Instagram professional account: comments and replies on its recent media (Graph API); replies.
 
-Config: ``ig_user_id``, optional ``base_url`` (default https://graph.facebook.com/v19.0) and
-``media_window`` (how many recent media are checked for new comments, default 20); credential
-``access_token``. Each page is ``MEDIA_PER_PAGE`` media with their comments (GET
+Config: ``ig_user_id``, optional ``base_url`` (default https://graph.facebook.com/v19.0),
+``media_window`` (how many recent media are checked for new comments, default 20) and
+``backfill_pages`` (the most media pages the first fetch reads, default 5; the window still bounds
+it); credential ``access_token``. Each page is ``MEDIA_PER_PAGE`` media with their comments (GET
 /{media_id}/comments); comments by the account itself are skipped.
 Cursor: ``{"mark": iso}`` between sweeps, ``{"mark", "top", "page": media after cursor, "pages"}``
-during one (see ``common.sweep``).
+during one (no ``mark`` during the first, backfilling sweep; see ``common.sweep``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from . import graph, http
 from .base import AuthorData, ChannelLike, FetchPage, MentionData, ReplyResult
-from .common import Listing, config, expect, field, shape_errors, sweep
+from .common import Listing, backfill_pages, config, expect, field, shape_errors, sweep
 
 PLATFORM = "instagram"
 MEDIA_PER_PAGE = 10
@@ -62,7 +63,12 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
         # Old media keep receiving comments: pages are not in comment order, only the window ends.
         return Listing(entries, graph.after(body), ordered=False)
 
-    return sweep(cursor, load, max_pages=max(1, math.ceil(window / MEDIA_PER_PAGE)))
+    return sweep(
+        cursor,
+        load,
+        max_pages=max(1, math.ceil(window / MEDIA_PER_PAGE)),
+        backfill_pages=backfill_pages(channel),
+    )
 
 
 def reply(channel: ChannelLike, mention_external_id: str, text: str) -> ReplyResult:

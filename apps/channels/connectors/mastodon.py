@@ -1,11 +1,14 @@
 """Mastodon (or any server speaking its API): mentions, hashtag timelines or status search; replies.
 
 Config: ``base_url`` (default https://mastodon.social), ``mode`` = ``mentions`` (default) |
-``hashtag`` (+ ``hashtag``) | ``search`` (+ ``query``); credentials ``access_token`` (optional for
-public hashtag timelines). Listings run newest first; a sweep walks back with ``max_id`` (the Link
-header's ``next``) down to the floor of the previous sweep.
-Cursor: ``{"since_id": id}`` between sweeps, ``{"since_id", "max_id", "top"}`` during one (ids are
-notification ids in ``mentions`` mode, status ids otherwise).
+``hashtag`` (+ ``hashtag``) | ``search`` (+ ``query``), ``backfill_pages`` (how many pages the first
+fetch reads back into history, default 5); credentials ``access_token`` (optional for public
+hashtag timelines). Listings run newest first; a sweep walks back with ``max_id`` (the Link
+header's ``next``) down to the floor of the previous sweep, or on a first fetch (no floor yet) for
+``backfill_pages`` pages at most.
+Cursor: ``{"since_id": id}`` between sweeps, ``{"since_id", "max_id", "top"}`` during one and
+``{"max_id", "top", "pages"}`` during the first (ids are notification ids in ``mentions`` mode,
+status ids otherwise).
 """
 
 from __future__ import annotations
@@ -23,7 +26,15 @@ from .base import (
     MentionData,
     ReplyResult,
 )
-from .common import base_url, config, credential, expect, html_to_text, shape_errors
+from .common import (
+    backfill_pages,
+    base_url,
+    config,
+    credential,
+    expect,
+    html_to_text,
+    shape_errors,
+)
 
 PLATFORM = "mastodon"
 DEFAULT_BASE_URL = "https://mastodon.social"
@@ -35,8 +46,10 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
     """One page of the configured stream, newest first, walking back to the previous sweep."""
     mode = config(channel, "mode", "mentions")
     path, params, floor_param = _stream(channel, mode)
+    depth = backfill_pages(channel)
     cursor = cursor or {}
     floor, max_id = cursor.get("since_id"), cursor.get("max_id")
+    pages = int(cursor.get("pages") or 0) + 1
     response = http.get(
         base_url(channel, DEFAULT_BASE_URL) + path,
         platform=PLATFORM,
@@ -60,10 +73,14 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
 
     links = http.parse_link_header(response.headers.get("link"))
     top = cursor.get("top") or _link_param(links.get("prev"), "min_id") or (ids[0] if ids else None)
-    if floor is None or len(rows) < PAGE_SIZE:  # first fetch (newest page only) or floor reached
+    older = _link_param(links.get("next"), "max_id") or (ids[-1] if ids else None)
+    # A short page is the floor (or, on a first fetch, the start of the stream); a first fetch
+    # also stops after ``backfill_pages`` pages.
+    if len(rows) < PAGE_SIZE or older is None or (floor is None and pages >= depth):
         newest = top or floor
         return FetchPage(items, {"since_id": newest} if newest else {}, has_more=False)
-    older = _link_param(links.get("next"), "max_id") or ids[-1]
+    if floor is None:
+        return FetchPage(items, {"max_id": older, "top": top, "pages": pages}, has_more=True)
     return FetchPage(items, {"since_id": floor, "max_id": older, "top": top}, has_more=True)
 
 

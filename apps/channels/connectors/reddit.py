@@ -2,11 +2,12 @@
 
 Config: ``subreddit`` and/or ``query`` (a query with a subreddit searches within it), optional
 ``base_url`` (default https://oauth.reddit.com with an ``access_token`` credential, else
-https://www.reddit.com JSON listings) and ``user_agent``. Listings are newest first and paged with
-``after`` fullnames.
+https://www.reddit.com JSON listings), ``user_agent`` and ``backfill_pages`` (how many pages of each
+listing the first fetch reads back into history, default 5). Listings are newest first and paged
+with ``after`` fullnames.
 Cursor: ``{"posts": sweep, "comments": sweep}`` for a subreddit or ``{"search": sweep}`` for a
 query, each sweep ``{"mark": iso}`` or ``{"mark", "top", "page": fullname, "pages"}`` while walking
-back (see ``common.sweep``).
+back (no ``mark`` during the first, backfilling sweep; see ``common.sweep``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .base import (
 from .common import (
     Listing,
     Loader,
+    backfill_pages,
     base_url,
     config,
     credential,
@@ -71,7 +73,7 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
         }
     else:
         raise ConfigurationError("reddit channel config is missing 'subreddit' or 'query'")
-    return sweep_streams(cursor, loaders)
+    return sweep_streams(cursor, loaders, backfill_pages=backfill_pages(channel))
 
 
 def reply(channel: ChannelLike, mention_external_id: str, text: str) -> ReplyResult:

@@ -2,6 +2,8 @@
 
 Config: ``url`` (required); optional ``kind`` to label every entry (e.g. ``review``). Entries with a
 ``rev:rating`` become reviews, entries with an Atom ``thr:in-reply-to`` become comments.
+A feed is one document, so every fetch (the first included) reads all of it: ``backfill_pages``
+does not apply. A document that stops early (a cut-off download) is refused, never half-read.
 Cursor: ``{"etag": str, "modified": str, "seen": [16-hex hash of entry id, …]}`` — conditional-GET
 validators plus the entries of the last document, which are not returned again.
 """
@@ -13,6 +15,8 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
+from xml.parsers.expat import errors as expat_errors
+from xml.sax import SAXParseException
 
 import feedparser
 
@@ -34,6 +38,16 @@ PLATFORM = "rss"
 MAX_SEEN = 500
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+)
+# XML errors meaning the document ends early: its last entry may be cut off (a title with no body
+# or date), and once stored it would never be corrected, so such a document is refused whole.
+TRUNCATED = frozenset(
+    {
+        expat_errors.XML_ERROR_NO_ELEMENTS,
+        expat_errors.XML_ERROR_UNCLOSED_TOKEN,
+        expat_errors.XML_ERROR_PARTIAL_CHAR,
+        expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
+    }
 )
 
 
@@ -62,12 +76,15 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
         },
     )
     entries = feed.entries
-    if (
-        feed.bozo
-    ):  # recovered by the lenient parser: keep only entries that are whole enough to name
+    error = feed.get("bozo_exception")
+    if isinstance(error, SAXParseException) and error.getMessage() in TRUNCATED:
+        raise MalformedResponse(
+            f"rss: {http.safe_url(url)} is not a readable feed: the document ends early ({error})"
+        )
+    if feed.bozo:  # recovered by the lenient parser: keep only entries whole enough to name
         entries = [entry for entry in entries if entry.get("id") or entry.get("link")]
     if not feed.get("version") or (feed.bozo and not entries):
-        reason = feed.get("bozo_exception") or "no RSS or Atom document found"
+        reason = error or "no RSS or Atom document found"
         raise MalformedResponse(f"rss: {http.safe_url(url)} is not a readable feed: {reason}")
 
     seen = set(cursor.get("seen") or ())

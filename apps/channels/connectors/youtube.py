@@ -1,11 +1,12 @@
 """YouTube comment threads (Data API v3) on one video or everything related to a channel; replies.
 
-Config: ``video_id`` or ``channel_id``, optional ``base_url`` (default https://www.googleapis.com);
+Config: ``video_id`` or ``channel_id``, optional ``base_url`` (default https://www.googleapis.com)
+and ``backfill_pages`` (how many pages the first fetch reads back into history, default 5);
 credentials ``api_key`` for reading, an OAuth ``access_token`` for replying. Threads are listed
 newest first (``order=time``) and paged with ``pageToken``; the replies YouTube embeds in a thread
 are returned too.
 Cursor: ``{"mark": iso}`` between sweeps, ``{"mark", "top", "page": nextPageToken, "pages"}`` during
-one (see ``common.sweep``).
+one (no ``mark`` during the first, backfilling sweep; see ``common.sweep``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .base import (
 )
 from .common import (
     Listing,
+    backfill_pages,
     base_url,
     config,
     credential,
@@ -80,7 +82,7 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
                     entries.append((answer.posted_at, answer))
             return Listing(entries, body.get("nextPageToken"), min(thread_times, default=None))
 
-    return sweep(cursor, load)
+    return sweep(cursor, load, backfill_pages=backfill_pages(channel))
 
 
 def reply(channel: ChannelLike, mention_external_id: str, text: str) -> ReplyResult:
