@@ -15,12 +15,19 @@ EMBEDDED_DATABASE = "rapport"
 
 def embedded_database(var_dir: Path) -> dict[str, Any]:
     """Start (or reuse) the embedded PostgreSQL server and return Django connection settings."""
-    import pgserver  # imported lazily: only needed without DATABASE_URL
+    import warnings
+
     import psycopg
+
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import pgserver  # imported lazily: only needed without DATABASE_URL
 
     pgdata = var_dir / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)  # keeps running for other processes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = pgserver.get_server(pgdata, cleanup_mode=None)  # stays up for other processes
     socket_dir = str(pgdata)
     with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as c:
         exists = c.execute(
