@@ -91,3 +91,20 @@ def test_success_after_failures_restores_health(in_agency_a, platform_server):
     channel.refresh_from_db()
     assert run.status == FetchRun.Status.SUCCEEDED
     assert (channel.health, channel.consecutive_failures, channel.last_error) == ("ok", 0, "")
+
+
+def test_feed_redirecting_to_cloud_metadata_is_refused_and_marks_channel_failing(
+    in_agency_a, platform_server
+):
+    platform_server.route(
+        "GET", "/feed.xml", Canned(302, b"", {"Location": "http://169.254.169.254/latest/"})
+    )
+    channel = _rss_channel(platform_server)
+
+    run = channel_fetch(channel_id=channel.pk)
+
+    channel.refresh_from_db()
+    assert run.status == FetchRun.Status.FAILED
+    assert "169.254.169.254" in run.error_message
+    assert channel.health == Channel.Health.FAILING  # retrying will not make it safe
+    assert not Mention.objects.filter(channel=channel).exists()
