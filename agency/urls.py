@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("channels/", include("apps.channels.urls")),
+    path("listening/", include("apps.listening.urls")),
     path("hooks/<str:token>/", webhook_receive, name="webhook-receive"),
 ]

@@ -6,6 +6,9 @@ Stores synthetic mentions page by page exactly as ``channel_fetch`` does — one
 page with ``ingest_page`` (author upsert, de-duplicated mention insert) and the cursor update —
 then, in the same run, ``COPY``s the same rows into identical empty tables (same columns,
 constraints, foreign keys and indexes) as the lower bound, and prints both rates and their ratio.
+Ingest includes enrichment (sentiment, language, three listening queries, spam and repeats), so
+it also prints the sentiment model's own time on the same texts, the ratio against ``COPY`` plus
+that time, and which stage dominates.
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ SENTENCE = (
     "beans price love hate wait queue staff friendly store open closed oat milk"
 )
 WORDS = tuple(SENTENCE.split(" "))
+
+
+QUERIES = (
+    ("Cold drinks", '"cold brew" OR iced OR (cold AND NOT hot)'),
+    ("Service", "staff OR barista* OR queue OR wait"),
+    ("App problems", "app AND (crash OR refund)"),
+)
 
 
 def synthetic(count: int, authors: int):
@@ -63,7 +73,10 @@ def main() -> None:
     from apps.channels.models import Channel
     from apps.channels.services import channel_create
     from apps.clients.services import client_create
-    from apps.listening.models import Author, Mention
+    from apps.listening.enrich import active_queries, enrich_page
+    from apps.listening.language import detect_language
+    from apps.listening.models import ListeningQuery, Mention
+    from apps.listening.sentiment import get_sentiment_model
     from apps.tenants.services import agency_provision
 
     call_command("migrate", verbosity=0)
@@ -74,6 +87,8 @@ def main() -> None:
 
     with schema_context(agency.schema_name):
         client = client_create(name="Bench Coffee", brand_handles=["benchcoffee"])
+        for name, expression in QUERIES:
+            ListeningQuery.objects.create(client=client, name=name, expression=expression)
         channel = channel_create(client=client, platform="webhook", name="Bench", config={}).channel
         started = time.perf_counter()
         created = 0
@@ -86,8 +101,6 @@ def main() -> None:
         assert created == args.mentions == Mention.objects.count()
 
         with connection.cursor() as cursor:
-            cursor.execute("SELECT handle, id FROM listening_author")
-            author_ids = dict(cursor.fetchall())
             cursor.execute("CREATE TABLE copy_author (LIKE listening_author INCLUDING ALL)")
             cursor.execute("CREATE TABLE copy_mention (LIKE listening_mention INCLUDING ALL)")
             # Same integrity as the real table: its foreign keys too (LIKE copies none).
@@ -97,36 +110,47 @@ def main() -> None:
             )
             for (definition,) in cursor.fetchall():
                 cursor.execute(f"ALTER TABLE copy_mention ADD {definition}")
-            fetched_at = datetime.now(UTC)
+            # The same rows, exactly as ingest stored them (read outside the timing).
+            author_columns = (
+                "id, platform, handle, display_name, followers, profile_url, influence, "
+                "is_advocate, first_seen_at"
+            )
+            mention_columns = (
+                "client_id, channel_id, platform, external_id, url, author_id, text, language, "
+                "kind, parent_external_id, rating, engagement, posted_at, fetched_at, "
+                "sentiment_score, sentiment, matched_queries, is_spam, is_duplicate, "
+                "needs_acknowledgement, customer_id, status, priority, tags"
+            )
+            cursor.execute(f"SELECT {author_columns} FROM listening_author")
+            author_rows = cursor.fetchall()
+            cursor.execute(f"SELECT {mention_columns} FROM listening_mention ORDER BY id")
+            mention_rows = cursor.fetchall()
             started = time.perf_counter()
-            with cursor.copy(
-                "COPY copy_author (id, platform, handle, display_name, followers, profile_url,"
-                " influence, is_advocate, first_seen_at) FROM STDIN"
-            ) as copy:
-                seen = set()
-                for item in items:
-                    if item.author.handle not in seen:
-                        seen.add(item.author.handle)
-                        copy.write_row((
-                            author_ids[item.author.handle], "webhook", item.author.handle,
-                            item.author.display_name, item.author.followers, "", 0, False,
-                            fetched_at,
-                        ))  # fmt: skip
-            with cursor.copy(
-                "COPY copy_mention (client_id, channel_id, platform, external_id, url, "
-                "author_id, text, language, kind, parent_external_id, rating, engagement, "
-                "posted_at, fetched_at, sentiment, matched_queries, needs_acknowledgement, "
-                "status, priority, tags) FROM STDIN"
-            ) as copy:
-                for item in items:
-                    copy.write_row((
-                        client.pk, channel.pk, "webhook", item.external_id, item.url,
-                        author_ids[item.author.handle], item.text, "", item.kind,
-                        item.parent_external_id, None, 0, item.posted_at, fetched_at, "", [],
-                        True, "new", "normal", [],
-                    ))  # fmt: skip
+            with cursor.copy(f"COPY copy_author ({author_columns}) FROM STDIN") as copy:
+                for row in author_rows:
+                    copy.write_row(row)
+            with cursor.copy(f"COPY copy_mention ({mention_columns}) FROM STDIN") as copy:
+                for row in mention_rows:
+                    copy.write_row(row)
             copy_seconds = time.perf_counter() - started
-        assert Author.objects.count() == len(seen)
+        seen = author_rows
+
+        # The enrichment stages alone, on the same texts, for the second ratio and the breakdown.
+        texts = [item.text for item in items]
+        started = time.perf_counter()
+        get_sentiment_model().score(texts)
+        sentiment_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        for text in texts:
+            detect_language(text)
+        language_seconds = time.perf_counter() - started
+        queries = active_queries(client.pk)
+        started = time.perf_counter()
+        for offset in range(0, len(items), args.page_size):
+            enrich_page(
+                items[offset : offset + args.page_size], platform="webhook", queries=queries
+            )
+        enrich_seconds = time.perf_counter() - started
 
     ingest_rate = args.mentions / ingest_seconds
     copy_rate = args.mentions / copy_seconds
@@ -142,6 +166,27 @@ def main() -> None:
         f"{copy_seconds:6.2f} s  {copy_rate:10,.0f} mentions/s"
     )
     print(f"ratio ingest / COPY: {ingest_rate / copy_rate:.2f}")
+    bound = copy_seconds + sentiment_seconds
+    print(
+        f"sentiment model alone (VADER, same texts):                     {sentiment_seconds:6.2f} s"
+    )
+    print(
+        f"language detection alone (py3langid, same texts):              {language_seconds:6.2f} s"
+    )
+    print(
+        f"all enrichment (sentiment, language, {len(queries)} queries, spam, repeats): "
+        f"{enrich_seconds:6.2f} s"
+    )
+    print(f"ratio ingest / (COPY + sentiment model): {bound / ingest_seconds:.2f}")
+    stages = {
+        "database (ingest minus enrichment)": ingest_seconds - enrich_seconds,
+        "enrichment in Python": enrich_seconds,
+    }
+    print(
+        "dominant stage:",
+        max(stages, key=stages.get),
+        "; ".join(f"{k} {v:.2f} s" for k, v in stages.items()),
+    )
 
 
 if __name__ == "__main__":

@@ -139,6 +139,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rappor
 # --- Rapport -----------------------------------------------------------------------------------
 RAPPORT_ENCRYPTION_KEYS = env.list("RAPPORT_ENCRYPTION_KEYS", default=[])
 RAPPORT_ALLOW_LOOPBACK_URLS = env.bool("RAPPORT_ALLOW_LOOPBACK_URLS", default=False)
+# Any class with score(texts) -> list[float] in -1..1 (apps.listening.sentiment.SentimentModel).
+RAPPORT_SENTIMENT_MODEL = env(
+    "RAPPORT_SENTIMENT_MODEL", default="apps.listening.sentiment.VaderModel"
+)
 RAPPORT_RESERVED_SLUGS = frozenset(
     {
         "www",

@@ -15,6 +15,9 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
+from apps.clients.models import CustomerIdentity
+from apps.listening.enrich import active_queries, enrich_page
+from apps.listening.influence import INFLUENCE_SQL
 from apps.listening.models import Author, Mention
 
 from .connectors.base import MENTION_KINDS, MentionData
@@ -83,14 +86,16 @@ def rejection_reason(item: MentionData) -> str:
 
 _STAGING_COLUMNS = (
     "external_id, url, handle, display_name, followers, profile_url, text, language, kind, "
-    "parent_external_id, rating, engagement, posted_at, needs_acknowledgement"
+    "parent_external_id, rating, engagement, posted_at, sentiment_score, sentiment, "
+    "matched_queries, is_spam, repeats_in_page, from_brand"
 )
 _CREATE_STAGING = """
-    CREATE TEMPORARY TABLE IF NOT EXISTS rapport_ingest_staging (
+    CREATE TEMPORARY TABLE IF NOT EXISTS rapport_ingest_staging_v2 (
         external_id text, url text, handle text, display_name text, followers integer,
         profile_url text, text text, language text, kind text, parent_external_id text,
         rating double precision, engagement integer, posted_at timestamptz,
-        needs_acknowledgement boolean
+        sentiment_score double precision, sentiment text, matched_queries bigint[],
+        is_spam boolean, repeats_in_page boolean, from_brand boolean
     ) ON COMMIT DELETE ROWS
 """
 _A = Author._meta.db_table
@@ -99,7 +104,7 @@ _UPSERT_AUTHORS = f"""
                       is_advocate, first_seen_at)
     SELECT DISTINCT ON (handle) %(platform)s, handle, display_name, followers, profile_url,
            0, false, %(now)s
-    FROM pg_temp.rapport_ingest_staging
+    FROM pg_temp.rapport_ingest_staging_v2
     ORDER BY handle, posted_at DESC
     ON CONFLICT (platform, handle) DO UPDATE SET
         display_name = COALESCE(NULLIF(EXCLUDED.display_name, ''), {_A}.display_name),
@@ -109,20 +114,68 @@ _UPSERT_AUTHORS = f"""
         IS DISTINCT FROM
         (NULLIF({_A}.display_name, ''), {_A}.followers, NULLIF({_A}.profile_url, ''))
 """  # noqa: S608 - table names come from model metadata; values are parameters
+_M = Mention._meta.db_table
+_CI = CustomerIdentity._meta.db_table
 _INSERT_MENTIONS = f"""
-    INSERT INTO {Mention._meta.db_table}
+    INSERT INTO {_M}
         (client_id, channel_id, platform, external_id, url, author_id, text, language, kind,
-         parent_external_id, rating, engagement, posted_at, fetched_at, sentiment,
-         matched_queries, needs_acknowledgement, status, priority, tags)
-    SELECT %(client)s, %(channel)s, %(platform)s, s.external_id, s.url,
-           -- a correlated lookup is an index probe per row; a join would be planned as a hash
-           -- join scanning every author, since the staging table has no statistics
-           (SELECT a.id FROM {_A} a WHERE a.platform = %(platform)s AND a.handle = s.handle),
-           s.text, s.language, s.kind, s.parent_external_id, s.rating, s.engagement,
-           s.posted_at, %(now)s, '', '{{}}', s.needs_acknowledgement, 'new', 'normal', '{{}}'
-    FROM pg_temp.rapport_ingest_staging s
+         parent_external_id, rating, engagement, posted_at, fetched_at, sentiment_score,
+         sentiment, matched_queries, is_spam, is_duplicate, needs_acknowledgement, customer_id,
+         status, priority, tags)
+    SELECT %(client)s, %(channel)s, %(platform)s, s.external_id, s.url, s.author_id, s.text,
+           s.language, s.kind, s.parent_external_id, s.rating, s.engagement, s.posted_at,
+           %(now)s, s.sentiment_score, s.sentiment, s.matched_queries, s.is_spam, s.repeat,
+           NOT (s.from_brand OR s.is_spam OR s.repeat), s.customer_id, 'new', 'normal', '{{}}'
+    FROM (
+        -- Correlated subqueries are index probes per row. Joins would be planned as hash joins
+        -- over whole tables, the staging table having no statistics; OFFSET 0 keeps the planner
+        -- from flattening this subquery into such a join.
+        SELECT s.*, s.repeats_in_page OR EXISTS (
+                   SELECT 1 FROM {_M} earlier
+                   -- "+ 0": probe the author's history (mention_author_idx), not every
+                   -- mention of the client that day, whatever the planner estimates
+                   WHERE earlier.author_id = s.author_id AND earlier.client_id + 0 = %(client)s
+                     AND earlier.posted_at >= s.posted_at - interval '1 day'
+                     AND earlier.posted_at <= s.posted_at
+                     AND earlier.text = s.text AND earlier.external_id <> s.external_id
+               ) AS repeat
+        FROM (
+            SELECT s.*,
+                   (SELECT id FROM {_A} WHERE platform = %(platform)s AND handle = s.handle)
+                       AS author_id,
+                   COALESCE(
+                       (SELECT customer_id FROM {_CI} WHERE client_id = %(client)s
+                          AND platform = %(platform)s AND value = s.handle),
+                       (SELECT customer_id FROM {_CI} WHERE client_id = %(client)s
+                          AND platform = 'email' AND value = s.handle)
+                   ) AS customer_id
+            FROM pg_temp.rapport_ingest_staging_v2 s OFFSET 0
+        ) s OFFSET 0
+    ) s
     ON CONFLICT (channel_id, external_id) DO NOTHING
-    RETURNING id
+    RETURNING id, author_id, sentiment, posted_at
+"""  # noqa: S608
+# After a page: authors' influence from their recent activity, and advocates — people who were
+# acknowledged by the client and have since spoken positively of it (SPEC §5).
+_REFRESH_AUTHORS = f"""
+    UPDATE {_A} author SET influence = {INFLUENCE_SQL}
+    FROM (
+        SELECT m.author_id, count(*) AS recent, avg(m.engagement) AS engagement
+        FROM {_M} m
+        WHERE m.author_id = ANY(%(authors)s) AND m.posted_at >= %(now)s - interval '90 days'
+        GROUP BY m.author_id
+    ) activity
+    WHERE author.id = activity.author_id
+"""  # noqa: S608
+_MARK_ADVOCATES = f"""
+    UPDATE {_A} author SET is_advocate = true
+    FROM unnest(%(authors)s::bigint[], %(times)s::timestamptz[]) AS praise(author_id, posted_at)
+    WHERE author.id = praise.author_id AND NOT author.is_advocate
+      AND EXISTS (
+        SELECT 1 FROM {_M} m
+        WHERE m.author_id = praise.author_id AND m.client_id = %(client)s
+          AND m.status = 'acknowledged' AND m.posted_at < praise.posted_at
+      )
 """  # noqa: S608
 
 
@@ -155,6 +208,9 @@ def ingest_page(
     if not items:
         return result
     brand = {normalise_handle(h) for h in channel.client.brand_handles}
+    enrichments = enrich_page(
+        items, platform=channel.platform, queries=active_queries(channel.client_id)
+    )
     params = {
         "platform": channel.platform,
         "client": channel.client_id,
@@ -166,9 +222,9 @@ def ingest_page(
             cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(_CREATE_STAGING)
         with cursor.copy(
-            f"COPY pg_temp.rapport_ingest_staging ({_STAGING_COLUMNS}) FROM STDIN"
+            f"COPY pg_temp.rapport_ingest_staging_v2 ({_STAGING_COLUMNS}) FROM STDIN"
         ) as copy:
-            for item in items:
+            for item, extra in zip(items, enrichments, strict=True):
                 handle = _clean(normalise_handle(item.author.handle))
                 profile_url = _clean(item.author.profile_url)
                 copy.write_row((
@@ -176,15 +232,34 @@ def ingest_page(
                     _clean(item.author.display_name)[: LIMITS["display_name"]],
                     _count(item.author.followers),
                     profile_url if len(profile_url) <= LIMITS["profile_url"] else "",
-                    _clean(item.text), _clean(item.language), item.kind,
+                    _clean(item.text), _clean(extra.language)[:16], item.kind,
                     _clean(item.parent_external_id), item.rating, _count(item.engagement) or 0,
-                    item.posted_at, handle not in brand,
+                    item.posted_at, extra.sentiment_score, extra.sentiment,
+                    extra.matched_queries, extra.is_spam, extra.repeats_earlier_in_page,
+                    handle in brand,
                 ))  # fmt: skip
         cursor.execute(_UPSERT_AUTHORS, params)
         cursor.execute(_INSERT_MENTIONS, params)
-        result.created_ids = [pk for (pk,) in cursor.fetchall()]
+        created = cursor.fetchall()
+        result.created_ids = [pk for pk, _, _, _ in created]
+        if created:
+            cursor.execute(
+                _REFRESH_AUTHORS, {**params, "authors": list({row[1] for row in created})}
+            )
+            praise = [
+                (author, at) for _, author, sentiment, at in created if sentiment == "positive"
+            ]
+            if praise:
+                cursor.execute(
+                    _MARK_ADVOCATES,
+                    {
+                        "client": channel.client_id,
+                        "authors": [author for author, _ in praise],
+                        "times": [at for _, at in praise],
+                    },
+                )
         # Leave it empty for another page in this transaction; commit truncates it anyway.
-        cursor.execute("DELETE FROM pg_temp.rapport_ingest_staging")
+        cursor.execute("DELETE FROM pg_temp.rapport_ingest_staging_v2")
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created
     return result

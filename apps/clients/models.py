@@ -48,3 +48,44 @@ class ClientMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.client_id} ({self.role})"
+
+
+class Customer(models.Model):
+    """A client's customer from its CRM, so the inbox can rank people by value and influence."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="customers")
+    name = models.CharField(max_length=200, blank=True, default="")
+    email = models.EmailField(blank=True, default="")
+    lifetime_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    segment = models.CharField(max_length=100, blank=True, default="")
+    tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["client", "email"], name="customer_client_email_idx")]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+
+class CustomerIdentity(models.Model):
+    """One way to recognise a customer among authors: a platform handle, or an e-mail address."""
+
+    EMAIL = "email"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=20)  # a channel platform, or "email"
+    value = models.CharField(max_length=300)  # normalised: no leading "@", lower case
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "platform", "value"], name="unique_customer_identity"
+            )
+        ]
+        indexes = [models.Index(fields=["platform", "value"], name="customer_identity_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.value}"

@@ -2,11 +2,13 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 
 from apps.accounts.models import Team
 from apps.channels.models import Channel
-from apps.clients.models import Client
+from apps.clients.models import Client, Customer
 
 
 class Author(models.Model):
@@ -17,7 +19,7 @@ class Author(models.Model):
     display_name = models.CharField(max_length=300, blank=True, default="")
     followers = models.PositiveIntegerField(null=True, blank=True)
     profile_url = models.URLField(max_length=1000, blank=True, default="")
-    influence = models.FloatField(default=0)
+    influence = models.FloatField(default=0, help_text="0-100, see apps.listening.influence")
     is_advocate = models.BooleanField(default=False)
     first_seen_at = models.DateTimeField(auto_now_add=True)
 
@@ -83,6 +85,15 @@ class Mention(models.Model):
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True, default="")
     matched_queries = ArrayField(models.BigIntegerField(), default=list, blank=True)
     needs_acknowledgement = models.BooleanField(default=True)
+    is_duplicate = models.BooleanField(
+        default=False, help_text="The same author said the same thing within a day."
+    )
+    is_spam = models.BooleanField(default=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     assigned_to = models.ForeignKey(
@@ -94,6 +105,12 @@ class Mention(models.Model):
         db_index=False,
     )  # fmt: skip
     tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    # The client's CRM record of the author, if any (authors are shared by the agency's clients,
+    # customers belong to one client).
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions",
+        db_index=False,
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-posted_at"]
@@ -109,7 +126,8 @@ class Mention(models.Model):
         indexes = [
             models.Index(fields=["client", "-posted_at"], name="mention_client_posted_idx"),
             models.Index(fields=["client", "status"], name="mention_client_status_idx"),
-            models.Index(fields=["author", "-posted_at"], name="mention_author_idx"),
+            # An author's history, and the "same text within a day" check of ingest.
+            models.Index(fields=["author", "client", "-posted_at"], name="mention_author_idx"),
             # Most mentions are unassigned: index only the assigned ones.
             models.Index(
                 fields=["assigned_to"],
@@ -119,7 +137,66 @@ class Mention(models.Model):
             models.Index(
                 fields=["team"], name="mention_team_idx", condition=models.Q(team__isnull=False)
             ),
+            models.Index(
+                fields=["customer"],
+                name="mention_customer_idx",
+                condition=models.Q(customer__isnull=False),
+            ),
+            GinIndex(fields=["search_vector"], name="mention_search_idx"),
+            GinIndex(fields=["matched_queries"], name="mention_queries_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.author.handle}: {self.text[:60]}"
+
+
+class ListeningQuery(models.Model):
+    """A boolean query (``apps.listening.query_language``) that files mentions under a topic."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="queries")
+    name = models.CharField(max_length=200)
+    expression = models.TextField()
+    is_competitor = models.BooleanField(
+        default=False, help_text="Counts towards competitors' share of voice, not the client's."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client__name", "name"]
+        verbose_name_plural = "listening queries"
+        constraints = [models.UniqueConstraint(fields=["client", "name"], name="unique_query_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QueryRematch(models.Model):
+    """A background pass that re-applies an edited query to a client's past mentions."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    query = models.ForeignKey(ListeningQuery, on_delete=models.CASCADE, related_name="rematches")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.query_id} {self.status} {self.processed}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.processed / self.total))

@@ -1,0 +1,52 @@
+"""``manage.py import_customers_csv --agency demo --client northwind-coffee customers.csv``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import schema_context
+
+from apps.clients.models import Client
+from apps.clients.services import CustomerImportError, customer_import_csv
+from apps.tenants.selectors import agency_get_by_slug
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a client's customers (CRM overlay) from a CSV file and link their mentions; "
+        "a file with any bad row imports nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--agency", required=True, help="agency slug")
+        parser.add_argument("--client", required=True, help="client slug")
+
+    def handle(self, *args, file: Path, agency: str, client: str, **options):
+        tenant = agency_get_by_slug(agency)
+        if tenant is None:
+            raise CommandError(f"No agency with slug '{agency}'.")
+        try:
+            content = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
+        with schema_context(tenant.schema_name):
+            target = Client.objects.filter(slug=client).first()
+            if target is None:
+                raise CommandError(f"Agency '{agency}' has no client '{client}'.")
+            try:
+                result = customer_import_csv(client=target, file_bytes=content)
+            except CustomerImportError as error:
+                for row, errors in error.rows:
+                    for column, message in errors.items():
+                        self.stderr.write(f"row {row}, {column}: {message}")
+                raise CommandError(
+                    f"{len(error.rows)} invalid rows; nothing was imported."
+                ) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {result.created + result.updated} customers for {target.name} "
+                f"({result.created} new, {result.updated} updated, {result.identities} "
+                f"identities); {result.mentions_linked} mentions linked, "
+                f"{result.mentions_unlinked} unlinked."
+            )
+        )

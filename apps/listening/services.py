@@ -1,0 +1,304 @@
+"""Listening queries: create, edit and delete them, and re-match a client's past mentions.
+
+Editing a query's expression (or switching it on or off) changes which past mentions it files, so
+every such write queues a ``QueryRematch``: a background pass (``query_rematch_run``) that walks
+the client's mentions in id order, a batch per transaction, and adds or removes the query's id in
+``Mention.matched_queries`` for exactly the rows whose answer changed. New mentions are matched at
+ingest (``apps.listening.enrich``); this module only brings the past in line.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Func, Q, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from apps.clients.models import Client
+
+from .models import ListeningQuery, Mention, QueryRematch
+from .query_language import Query, QuerySyntaxError, parse, tokenize_text
+
+logger = logging.getLogger(__name__)
+
+REMATCH_BATCH_SIZE = 5_000
+_QUERY_IDS = ArrayField(BigIntegerField())
+FINISHED = (QueryRematch.Status.DONE, QueryRematch.Status.FAILED)
+
+
+# --- validating expressions --------------------------------------------------------------------
+
+
+def describe_syntax_error(error: QuerySyntaxError) -> str:
+    """``"<message> at position N"`` plus the parser's hint, if any: always names the position."""
+    detail = str(error)
+    located = f"{error.message} at position {error.position}"
+    if detail.startswith(located):
+        return detail
+    return located + detail[len(error.message) :]  # "Empty query" carries no position of its own
+
+
+@dataclass(frozen=True)
+class ExpressionCheck:
+    """What the query editor shows as the user types: the error and where, or the reading."""
+
+    ok: bool
+    error: str = ""
+    position: int | None = None
+    normalised: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "error": self.error,
+            "position": self.position,
+            "normalised": self.normalised,
+        }
+
+
+def expression_check(expression: str) -> ExpressionCheck:
+    """Parse an expression without saving anything; the normalised form shows how it was read."""
+    try:
+        query = parse(expression)
+    except QuerySyntaxError as error:
+        return ExpressionCheck(
+            ok=False, error=describe_syntax_error(error), position=error.position
+        )
+    return ExpressionCheck(ok=True, normalised=str(query))
+
+
+def _validate(*, client: Client, name: str, expression: str, exclude_pk: int | None = None) -> None:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Give the query a name."
+    elif ListeningQuery.objects.filter(client=client, name=name).exclude(pk=exclude_pk).exists():
+        errors["name"] = f"{client.name} already has a query named '{name}'."
+    try:
+        parse(expression)
+    except QuerySyntaxError as error:
+        errors["expression"] = describe_syntax_error(error)
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- writes on queries -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def query_create(
+    *, client: Client, name: str, expression: str, is_competitor: bool = False
+) -> ListeningQuery:
+    """Create a query (expression stored exactly as typed) and queue its first re-match."""
+    _validate(client=client, name=name, expression=expression)
+    query = ListeningQuery.objects.create(
+        client=client, name=name, expression=expression, is_competitor=is_competitor
+    )
+    query_rematch_queue(query=query)
+    return query
+
+
+@transaction.atomic
+def query_update(
+    *,
+    query: ListeningQuery,
+    name: str | None = None,
+    expression: str | None = None,
+    is_competitor: bool | None = None,
+    is_active: bool | None = None,
+) -> ListeningQuery:
+    """Change the given fields; a new expression or on/off switch re-matches past mentions."""
+    changes = {
+        field: value
+        for field, value in (
+            ("name", name),
+            ("expression", expression),
+            ("is_competitor", is_competitor),
+            ("is_active", is_active),
+        )
+        if value is not None and value != getattr(query, field)
+    }
+    if not changes:
+        return query
+    _validate(
+        client=query.client,
+        name=changes.get("name", query.name),
+        expression=changes.get("expression", query.expression),
+        exclude_pk=query.pk,
+    )
+    for field, value in changes.items():
+        setattr(query, field, value)
+    query.save(update_fields=[*changes, "updated_at"])
+    if "expression" in changes or "is_active" in changes:
+        query_rematch_queue(query=query)
+    return query
+
+
+@transaction.atomic
+def query_delete(*, query: ListeningQuery) -> None:
+    """Delete a query and take its id off every mention it was filed under."""
+    # Lock the query first, as a re-match batch does, so the two cannot deadlock on mentions.
+    ListeningQuery.objects.select_for_update().filter(pk=query.pk).exists()
+    _remove_from_all_mentions(query_id=query.pk)
+    query.delete()
+
+
+def _remove_from_all_mentions(*, query_id: int) -> int:
+    """One statement; the GIN index on ``matched_queries`` finds the rows."""
+    return Mention.objects.filter(matched_queries__contains=[query_id]).update(
+        matched_queries=_without(query_id)
+    )
+
+
+def _without(query_id: int) -> Func:
+    return Func(
+        F("matched_queries"),
+        Cast(Value(query_id), BigIntegerField()),
+        function="array_remove",
+        output_field=_QUERY_IDS,
+    )
+
+
+def _with(query_id: int) -> Func:
+    """The id once, at the end, whatever was there before."""
+    return Func(
+        _without(query_id),
+        Cast(Value(query_id), BigIntegerField()),
+        function="array_append",
+        output_field=_QUERY_IDS,
+    )
+
+
+# --- re-matching past mentions -----------------------------------------------------------------
+
+
+def query_rematch_queue(*, query: ListeningQuery) -> QueryRematch:
+    """Record a re-match and send it to a worker once the caller's transaction commits."""
+    from .tasks import rematch_query
+
+    rematch = QueryRematch.objects.create(query=query)
+    transaction.on_commit(lambda: rematch_query.delay(rematch.pk))
+    return rematch
+
+
+class _Superseded(Exception):
+    """A newer re-match of the same query exists, or the query was deleted: stop here."""
+
+
+def query_rematch_run(
+    *, rematch_id: int, batch_size: int = REMATCH_BATCH_SIZE
+) -> QueryRematch | None:
+    """Re-apply the query to all of its client's mentions, committing progress after each batch.
+
+    Returns the finished re-match, or ``None`` if it no longer exists (its query was deleted).
+    """
+    with transaction.atomic():
+        rematch = (
+            QueryRematch.objects.select_for_update(of=("self",))
+            .select_related("query")
+            .filter(pk=rematch_id)
+            .first()
+        )
+        if rematch is None or rematch.status in FINISHED:
+            return rematch
+        rematch.status = QueryRematch.Status.RUNNING
+        rematch.started_at = timezone.now()
+        rematch.total = Mention.objects.filter(client_id=rematch.query.client_id).count()
+        rematch.processed = rematch.matched = 0  # a redelivered task starts again from the top
+        rematch.error = ""
+        rematch.save(
+            update_fields=["status", "started_at", "total", "processed", "matched", "error"]
+        )
+    try:
+        if rematch.query.is_active:
+            _rematch_batches(rematch, parse(rematch.query.expression), batch_size)
+        else:
+            _rematch_inactive(rematch)
+    except _Superseded:
+        pass  # the newer re-match (or the deletion) has the last word; report how far we got
+    except Exception as error:  # recorded on the re-match the user is watching
+        logger.exception("Re-match %s of query %s failed", rematch.pk, rematch.query_id)
+        rematch.status = QueryRematch.Status.FAILED
+        rematch.error = str(error) or type(error).__name__
+        rematch.finished_at = timezone.now()
+        QueryRematch.objects.filter(pk=rematch.pk).update(
+            status=rematch.status, error=rematch.error, finished_at=rematch.finished_at
+        )
+        return rematch
+    rematch.status = QueryRematch.Status.DONE
+    rematch.finished_at = timezone.now()
+    QueryRematch.objects.filter(pk=rematch.pk).update(
+        status=rematch.status, finished_at=rematch.finished_at
+    )
+    return rematch
+
+
+def _claim_batch(rematch: QueryRematch) -> None:
+    """Inside a batch's transaction: lock the query row, or raise ``_Superseded``.
+
+    The lock (FOR NO KEY UPDATE) makes an edit or a deletion of the query wait for the batch in
+    flight to commit; the edit's newer re-match is then seen here before the next batch.
+    """
+    locked = ListeningQuery.objects.select_for_update(no_key=True).filter(pk=rematch.query_id)
+    if not locked.exists():
+        raise _Superseded
+    newer = QueryRematch.objects.filter(query_id=rematch.query_id, pk__gt=rematch.pk).exclude(
+        status=QueryRematch.Status.FAILED
+    )
+    if newer.exists():
+        raise _Superseded
+
+
+def _rematch_batches(rematch: QueryRematch, query: Query, batch_size: int) -> None:
+    query_id, client_id = rematch.query_id, rematch.query.client_id
+    has_query = ExpressionWrapper(
+        Q(matched_queries__contains=[query_id]), output_field=BooleanField()
+    )
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            _claim_batch(rematch)
+            rows = list(
+                Mention.objects.filter(client_id=client_id, pk__gt=last_id)
+                .order_by("pk")
+                .annotate(has_query=has_query)
+                .values_list("pk", "text", "platform", "language", "has_query")[:batch_size]
+            )
+            if not rows:
+                return
+            to_add, to_remove, matched = [], [], 0
+            for pk, text, platform, language, had in rows:
+                if query.matches_tokens(tokenize_text(text), platform=platform, language=language):
+                    matched += 1
+                    if not had:
+                        to_add.append(pk)
+                elif had:
+                    to_remove.append(pk)
+            # The guards keep concurrent ingest safe and touch only rows whose answer changed.
+            if to_add:
+                Mention.objects.filter(pk__in=to_add).exclude(
+                    matched_queries__contains=[query_id]
+                ).update(matched_queries=_with(query_id))
+            if to_remove:
+                Mention.objects.filter(
+                    pk__in=to_remove, matched_queries__contains=[query_id]
+                ).update(matched_queries=_without(query_id))
+            rematch.processed += len(rows)
+            rematch.matched += matched
+            QueryRematch.objects.filter(pk=rematch.pk).update(
+                processed=rematch.processed, matched=rematch.matched
+            )
+            last_id = rows[-1][0]
+
+
+def _rematch_inactive(rematch: QueryRematch) -> None:
+    """A switched-off query files nothing: one statement takes it off every mention."""
+    with transaction.atomic():
+        _claim_batch(rematch)
+        _remove_from_all_mentions(query_id=rematch.query_id)
+        rematch.processed = rematch.total
+        QueryRematch.objects.filter(pk=rematch.pk).update(processed=rematch.processed, matched=0)

@@ -1,0 +1,12 @@
+"""Celery tasks of listening; each is a thin call into ``services``."""
+
+from agency.celery import app
+
+from . import services
+
+
+@app.task(soft_time_limit=3600, time_limit=3660)
+def rematch_query(rematch_id: int) -> dict:
+    """Re-apply an edited query to past mentions, in the agency the task was sent from."""
+    rematch = services.query_rematch_run(rematch_id=rematch_id)
+    return {"rematch": rematch_id, "status": rematch.status if rematch else "deleted"}
