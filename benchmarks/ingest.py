@@ -2,8 +2,9 @@
 
     python benchmarks/ingest.py [--mentions 100000] [--page-size 100]
 
-Stores synthetic mentions page by page exactly as ``channel_fetch`` does — one transaction per
-page with ``ingest_page`` (author upsert, de-duplicated mention insert) and the cursor update —
+Stores synthetic mentions page by page exactly as ``channel_fetch`` does — ``ingest_pages``: one
+transaction per page (author upsert, de-duplicated mention insert, the cursor update), the next
+page enriched in a helper process meanwhile (``RAPPORT_ENRICH_PROCESSES``, default 1) —
 then, in the same run, ``COPY``s the same rows into identical empty tables (same columns,
 constraints, foreign keys and indexes) as the lower bound, and prints both rates and their ratio.
 Ingest includes enrichment (sentiment, language, three listening queries, spam and repeats), so
@@ -34,10 +35,28 @@ QUERIES = (
 )
 
 
-def synthetic(count: int, authors: int):
+def simulator_texts(count: int) -> list[str]:
+    """Texts of the demo's platform simulator: customers' questions, complaints, praise,
+    reviews and replies in four languages (58 characters, 10 words on average)."""
+    from apps.demo.fake_platforms import SEED, STREAMS, conversation
+
+    texts: list[str] = []
+    slot = 0
+    while len(texts) < count:
+        for stream in range(len(STREAMS)):
+            texts.extend(item.text for item in conversation(SEED, stream, slot))
+        slot += 1
+    return texts[:count]
+
+
+def synthetic(count: int, authors: int, texts: str = "simulator"):
     from apps.channels.connectors.base import AuthorData, MentionData
 
     rng = random.Random(42)
+    if texts == "simulator":
+        bodies = simulator_texts(count)
+    else:  # "random": 6 to 30 random words, a stress case twice as long as real posts
+        bodies = [" ".join(rng.choices(WORDS, k=rng.randint(6, 30))) for _ in range(count)]
     start = datetime(2026, 8, 1, tzinfo=UTC)
     people = [
         AuthorData(handle=f"person{n}", display_name=f"Person {n}", followers=rng.randint(0, 9000))
@@ -46,7 +65,7 @@ def synthetic(count: int, authors: int):
     return [
         MentionData(
             external_id=f"m-{n}",
-            text=" ".join(rng.choices(WORDS, k=rng.randint(6, 30))),
+            text=bodies[n],
             posted_at=start + timedelta(seconds=n * 60),
             author=people[rng.randrange(authors)],
             kind="comment" if n % 3 else "post",
@@ -62,14 +81,16 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=100_000)
     parser.add_argument("--authors", type=int, default=20_000)
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--texts", choices=("simulator", "random"), default="simulator")
     args = parser.parse_args()
     use_scratch_database("rapport_bench_ingest")
 
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django_tenants.utils import schema_context
 
-    from apps.channels.ingest import ingest_page
+    from apps.channels.connectors.base import FetchPage
+    from apps.channels.ingest import ingest_pages
     from apps.channels.models import Channel
     from apps.channels.services import channel_create
     from apps.clients.services import client_create
@@ -83,20 +104,26 @@ def main() -> None:
     agency = agency_provision(
         slug="bench", name="Bench", admin_email="o@bench.test", admin_password="pw"
     )
-    items = synthetic(args.mentions, args.authors)
+    items = synthetic(args.mentions, args.authors, args.texts)
 
     with schema_context(agency.schema_name):
         client = client_create(name="Bench Coffee", brand_handles=["benchcoffee"])
         for name, expression in QUERIES:
             ListeningQuery.objects.create(client=client, name=name, expression=expression)
         channel = channel_create(client=client, platform="webhook", name="Bench", config={}).channel
-        started = time.perf_counter()
         created = 0
-        for offset in range(0, len(items), args.page_size):
-            with transaction.atomic():
-                page = items[offset : offset + args.page_size]
-                created += ingest_page(channel=channel, items=page).created
-                Channel.objects.filter(pk=channel.pk).update(cursor={"offset": offset})
+
+        def on_stored(page, stored) -> None:  # what channel_fetch does in the page's transaction
+            nonlocal created
+            created += stored.created
+            Channel.objects.filter(pk=channel.pk).update(cursor=page.next_cursor)
+
+        pages = (
+            FetchPage(items=items[offset : offset + args.page_size], next_cursor={"at": offset})
+            for offset in range(0, len(items), args.page_size)
+        )
+        started = time.perf_counter()
+        ingest_pages(channel=channel, pages=pages, on_stored=on_stored)
         ingest_seconds = time.perf_counter() - started
         assert created == args.mentions == Mention.objects.count()
 

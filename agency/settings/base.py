@@ -52,8 +52,9 @@ ROOT_URLCONF = "agency.urls"
 # New agencies are cloned from this schema instead of replaying every migration.
 TENANT_BASE_SCHEMA = "agency_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
-# Keep one SET search_path per query: correct under transaction pooling and test rollbacks.
-TENANT_LIMIT_SET_CALLS = False
+# Set the search_path only when the tenant changes (django-tenants forgets it on every rollback).
+# Behind a transaction-mode pooler (PgBouncer) set it to False: each query then sets its own.
+TENANT_LIMIT_SET_CALLS = env.bool("TENANT_LIMIT_SET_CALLS", default=True)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 if env("DATABASE_URL", default=""):
@@ -139,6 +140,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rappor
 # --- Rapport -----------------------------------------------------------------------------------
 RAPPORT_ENCRYPTION_KEYS = env.list("RAPPORT_ENCRYPTION_KEYS", default=[])
 RAPPORT_ALLOW_LOOPBACK_URLS = env.bool("RAPPORT_ALLOW_LOOPBACK_URLS", default=False)
+# Helper processes that enrich the next page (sentiment, language, queries) while one is stored;
+# 0 enriches in the fetching process itself.
+RAPPORT_ENRICH_PROCESSES = env.int("RAPPORT_ENRICH_PROCESSES", default=1)
 # Any class with score(texts) -> list[float] in -1..1 (apps.listening.sentiment.SentimentModel).
 RAPPORT_SENTIMENT_MODEL = env(
     "RAPPORT_SENTIMENT_MODEL", default="apps.listening.sentiment.VaderModel"
@@ -190,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-fetches": {
         "task": "apps.channels.tasks.dispatch_due_fetches",
         "schedule": env.float("RAPPORT_DISPATCH_INTERVAL_SECONDS", default=60.0),
+    },
+    "refresh-influence": {
+        "task": "apps.listening.tasks.refresh_influence",
+        "schedule": 24 * 3600.0,
     },
 }
 

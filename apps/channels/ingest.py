@@ -9,18 +9,21 @@ cursor commit together.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.clients.models import CustomerIdentity
-from apps.listening.enrich import active_queries, enrich_page
-from apps.listening.influence import INFLUENCE_SQL
+from apps.listening.enrich import Enrichment, active_queries, enrich_page, enrich_page_later
 from apps.listening.models import Author, Mention
 
-from .connectors.base import MENTION_KINDS, MentionData
+from .connectors.base import MENTION_KINDS, FetchPage, MentionData
 from .models import Channel
 
 MAX_RATING = 5
@@ -155,18 +158,8 @@ _INSERT_MENTIONS = f"""
     ON CONFLICT (channel_id, external_id) DO NOTHING
     RETURNING id, author_id, sentiment, posted_at
 """  # noqa: S608
-# After a page: authors' influence from their recent activity, and advocates — people who were
-# acknowledged by the client and have since spoken positively of it (SPEC §5).
-_REFRESH_AUTHORS = f"""
-    UPDATE {_A} author SET influence = {INFLUENCE_SQL}
-    FROM (
-        SELECT m.author_id, count(*) AS recent, avg(m.engagement) AS engagement
-        FROM {_M} m
-        WHERE m.author_id = ANY(%(authors)s) AND m.posted_at >= %(now)s - interval '90 days'
-        GROUP BY m.author_id
-    ) activity
-    WHERE author.id = activity.author_id
-"""  # noqa: S608
+# After a page: advocates — people who were acknowledged by the client and have since spoken
+# positively of it (SPEC §5). Influence is refreshed by a periodic task (listening.services).
 _MARK_ADVOCATES = f"""
     UPDATE {_A} author SET is_advocate = true
     FROM unnest(%(authors)s::bigint[], %(times)s::timestamptz[]) AS praise(author_id, posted_at)
@@ -185,8 +178,12 @@ def ingest_page(
     items: list[MentionData],
     fetched_at: datetime | None = None,
     durable: bool = True,
+    enrichments: list[Enrichment] | None = None,
 ) -> IngestResult:
     """Store ``items`` for ``channel`` inside the caller's transaction.
+
+    ``enrichments`` (one per item, from ``enrich_page``) may have been computed ahead, in a helper
+    process; without them the page is enriched here.
 
     Mentions already stored count as duplicates; items the database would refuse (see
     ``rejection_reason``) are left out and listed, so one bad item never blocks its page.
@@ -197,20 +194,24 @@ def ingest_page(
     if not connection.in_atomic_block:
         raise RuntimeError("ingest_page must run inside a transaction (transaction.atomic)")
     result = IngestResult(received=len(items))
-    accepted = []
-    for item in items:
+    accepted, accepted_enrichments = [], []
+    for index, item in enumerate(items):
         reason = rejection_reason(item)
         if reason:
             result.rejected.append((item.external_id, reason))
         else:
             accepted.append(item)
+            if enrichments is not None:
+                accepted_enrichments.append(enrichments[index])
     items = accepted
     if not items:
         return result
     brand = {normalise_handle(h) for h in channel.client.brand_handles}
-    enrichments = enrich_page(
-        items, platform=channel.platform, queries=active_queries(channel.client_id)
-    )
+    if enrichments is None:
+        accepted_enrichments = enrich_page(
+            items, platform=channel.platform, queries=active_queries(channel.client_id)
+        )
+    enrichments = accepted_enrichments
     params = {
         "platform": channel.platform,
         "client": channel.client_id,
@@ -220,7 +221,7 @@ def ingest_page(
     with connection.cursor() as cursor:
         if not durable:
             cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute(_CREATE_STAGING)
+        cursor.execute(_CREATE_STAGING)  # cheap when it exists (a rollback may have undone it)
         with cursor.copy(
             f"COPY pg_temp.rapport_ingest_staging_v2 ({_STAGING_COLUMNS}) FROM STDIN"
         ) as copy:
@@ -243,9 +244,6 @@ def ingest_page(
         created = cursor.fetchall()
         result.created_ids = [pk for pk, _, _, _ in created]
         if created:
-            cursor.execute(
-                _REFRESH_AUTHORS, {**params, "authors": list({row[1] for row in created})}
-            )
             praise = [
                 (author, at) for _, author, sentiment, at in created if sentiment == "positive"
             ]
@@ -263,3 +261,48 @@ def ingest_page(
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created
     return result
+
+
+def ingest_pages(
+    *,
+    channel: Channel,
+    pages: Iterator[FetchPage],
+    on_stored: Callable[[FetchPage, IngestResult], None],
+    durable: bool = False,
+) -> None:
+    """Store pages as they arrive, each in its own transaction with ``on_stored`` (which saves
+    the cursor), enriching page N+1 in a helper process while page N is written.
+
+    If fetching a page fails, the pages already fetched are still stored before the error
+    propagates; a page is only ever stored whole, and in order.
+    """
+
+    def store(page: FetchPage, enrichments: Future) -> None:
+        with transaction.atomic():
+            result = ingest_page(
+                channel=channel, items=page.items, durable=durable,
+                enrichments=enrichments.result(),
+            )  # fmt: skip
+            on_stored(page, result)
+
+    # Pages enriched ahead, oldest first: one per helper process, so that each is busy while
+    # the oldest page is being written.
+    pending: deque[tuple[FetchPage, Future]] = deque()
+    ahead = max(1, settings.RAPPORT_ENRICH_PROCESSES)
+    queries = active_queries(channel.client_id)  # once per run: an edit re-matches anyway
+    while True:
+        try:
+            page = next(pages)
+        except StopIteration:
+            break
+        except BaseException:
+            while pending:
+                store(*pending.popleft())
+            raise
+        pending.append(
+            (page, enrich_page_later(page.items, platform=channel.platform, queries=queries))
+        )
+        if len(pending) > ahead:
+            store(*pending.popleft())
+    while pending:
+        store(*pending.popleft())

@@ -34,10 +34,16 @@ from apps.core import crypto
 
 from . import ssrf
 from .connectors import PLATFORMS, get_connector
-from .connectors.base import ConfigurationError, ConnectorError, FetchNotSupported, RateLimited
+from .connectors.base import (
+    ConfigurationError,
+    ConnectorError,
+    FetchNotSupported,
+    FetchPage,
+    RateLimited,
+)
 from .connectors.csv import parse_csv
 from .connectors.webhook import PayloadError, parse_payload, verify
-from .ingest import IngestResult, ingest_page
+from .ingest import IngestResult, ingest_page, ingest_pages
 from .models import Channel, FetchRun
 
 logger = logging.getLogger(__name__)
@@ -238,31 +244,38 @@ def _run_fetch(channel: Channel, run: FetchRun) -> None:
     run.status, run.started_at = FetchRun.Status.RUNNING, timezone.now()
     run.save(update_fields=["status", "started_at"])
     connector = get_connector(channel.platform)
-    cursor = channel.cursor
     refused: list[str] = []  # items the database would not take, per page
-    try:
+
+    def pages() -> Iterator[FetchPage]:
+        cursor, fetched = channel.cursor, 0
         while True:
             page = connector.fetch(channel, cursor)
-            with transaction.atomic():
-                stored = ingest_page(channel=channel, items=page.items, durable=False)
-                Channel.objects.filter(pk=channel.pk).update(cursor=page.next_cursor)
-                FetchRun.objects.filter(pk=run.pk).update(
-                    pages=F("pages") + 1,
-                    fetched=F("fetched") + stored.received,
-                    new=F("new") + stored.created,
-                    duplicates=F("duplicates") + stored.duplicates,
-                    errors=F("errors") + len(stored.rejected),
-                )
-            if stored.rejected:
-                refused.append(stored.describe_rejected())
-            cursor = channel.cursor = page.next_cursor
-            run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates", "errors"])
+            fetched += 1
+            yield page
             out_of_budget = (
-                run.pages >= MAX_PAGES_PER_RUN
+                fetched >= MAX_PAGES_PER_RUN
                 or time.monotonic() - started > FETCH_TIME_BUDGET.total_seconds()
             )
             if not page.has_more or out_of_budget:
-                break
+                return
+            cursor = page.next_cursor
+
+    def on_stored(page: FetchPage, stored: IngestResult) -> None:
+        """In the page's transaction: the cursor moves and the run counts with the page."""
+        Channel.objects.filter(pk=channel.pk).update(cursor=page.next_cursor)
+        FetchRun.objects.filter(pk=run.pk).update(
+            pages=F("pages") + 1,
+            fetched=F("fetched") + stored.received,
+            new=F("new") + stored.created,
+            duplicates=F("duplicates") + stored.duplicates,
+            errors=F("errors") + len(stored.rejected),
+        )
+        if stored.rejected:
+            refused.append(stored.describe_rejected())
+
+    try:
+        ingest_pages(channel=channel, pages=pages(), on_stored=on_stored)
+        run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates", "errors"])
     except (ConnectorError, SoftTimeLimitExceeded, ssrf.UnsafeURL) as error:
         _record_failure(channel, run, error, started)
         return
@@ -327,7 +340,7 @@ def _record_failure(channel: Channel, run: FetchRun, error: BaseException, start
         last_fetch_at=now,
         next_fetch_at=now + timedelta(seconds=wait),
     )
-    run.refresh_from_db(fields=["pages", "errors"])
+    run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates", "errors"])
     run.errors += 1
     _finish(run, FetchRun.Status.PARTIAL if run.pages else FetchRun.Status.FAILED, message, started)
     logger.warning("fetch of channel %s failed (%s): %s", channel.pk, failures, message)

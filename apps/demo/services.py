@@ -6,9 +6,12 @@ so the demo fetches for real: through the connectors, the pipeline and Celery.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Count
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import Team, User
@@ -16,7 +19,9 @@ from apps.accounts.services import team_create, user_create
 from apps.channels.models import Channel, FetchRun
 from apps.channels.services import channel_create, channel_fetch
 from apps.clients.models import Client
-from apps.clients.services import client_create, client_membership_add
+from apps.clients.services import client_create, client_membership_add, customer_import_csv
+from apps.listening.models import ListeningQuery, Mention
+from apps.listening.services import query_create
 from apps.tenants.models import Agency
 from apps.tenants.selectors import agency_get_by_slug
 from apps.tenants.services import agency_provision
@@ -40,6 +45,29 @@ PEOPLE = (  # e-mail, role, first name
     ("client@northwind.test", User.Role.CLIENT_VIEWER, "Nora"),
 )
 BACKFILL_PAGES = 10
+QUERIES = {  # client slug → (name, expression, is_competitor)
+    "northwind-coffee": (
+        ("Coffee and drinks", '(latte OR espresso OR "cold brew" OR "flat white" OR oat*) -decaf',
+         False),
+        ("Orders and subscription", "subscription OR order* OR delivery OR charged OR refund*",
+         False),
+        ("Cafés and staff", "café OR cafe OR barista* OR queue OR staff", False),
+        ("Brewhaus", "brewhaus OR #brewhaus OR @brewhaus", True),
+    ),
+    "lumen-bikes": (
+        ("Battery and motor", "battery OR charger OR motor OR range", False),
+        ("Lumen app", '(app OR "lumen app") AND (pair* OR update OR crash*)', False),
+        ("Service and dealers", "service OR showroom OR dealer* OR repair*", False),
+        ("VoltCycle", "voltcycle OR @voltcycle", True),
+    ),
+    "harbor-bank": (
+        ("Cards and payments", "card OR payment* OR charged OR fee*", False),
+        ("App and login", "app OR login OR password OR \"face id\"", False),
+        ("Branches", "branch OR teller OR queue OR mortgage", False),
+    ),
+}  # fmt: skip
+CUSTOMERS_PER_CLIENT = 12
+SEGMENTS = ("VIP", "Regular", "New", "At risk")
 
 
 @dataclass
@@ -48,6 +76,7 @@ class SeedReport:
     created: bool
     channels: int = 0
     fetched: dict[str, int] = field(default_factory=dict)  # channel name → new mentions
+    customers: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # channel name → error
 
 
@@ -74,7 +103,37 @@ def demo_seed(*, platforms_url: str = DEFAULT_PLATFORMS_URL, fetch: bool = True)
                         report.failed[channel.name] = run.error_message
                     else:
                         report.fetched[channel.name] = run.new
+            report.customers = _seed_customers()
     return report
+
+
+def _seed_customers() -> int:
+    """Make each client's most active authors its CRM customers, through the real CSV import."""
+    imported = 0
+    for client in Client.objects.filter(slug__in=CLIENTS):
+        if client.customers.exists():
+            continue
+        authors = (
+            Mention.objects.filter(client=client, needs_acknowledgement=True)
+            .exclude(author__handle__contains=" ")  # review sites' display names are no handles
+            .values("author__platform", "author__handle", "author__display_name")
+            .annotate(said=Count("id"))
+            .order_by("-said", "author__handle")[:CUSTOMERS_PER_CLIENT]
+        )
+        rows = io.StringIO()
+        writer = csv.writer(rows)
+        writer.writerow(["name", "email", "handles", "lifetime_value", "segment", "tags"])
+        for rank, author in enumerate(authors):
+            name = author["author__display_name"] or author["author__handle"]
+            writer.writerow([
+                name, f"customer{rank + 1}@{client.slug}.test",
+                f"{author['author__platform']}:{author['author__handle']}",
+                f"{2400 - rank * 170}.00", SEGMENTS[rank % len(SEGMENTS)],
+                "newsletter;loyalty" if rank % 2 else "loyalty",
+            ])  # fmt: skip
+        result = customer_import_csv(client=client, file_bytes=rows.getvalue().encode())
+        imported += result.created
+    return imported
 
 
 @transaction.atomic
@@ -99,6 +158,14 @@ def _seed_workspace(platforms_url: str) -> list[Channel]:
     viewer = User.objects.get(email="client@northwind.test")
     client_membership_add(client=Client.objects.get(slug="northwind-coffee"), user=viewer,
                           role="viewer")  # fmt: skip
+
+    for slug, queries in QUERIES.items():
+        client = Client.objects.get(slug=slug)
+        for name, expression, is_competitor in queries:
+            if not ListeningQuery.objects.filter(client=client, name=name).exists():
+                query_create(
+                    client=client, name=name, expression=expression, is_competitor=is_competitor
+                )
 
     competitor_of = {c: slug for slug, (_, competitors) in CLIENTS.items() for c in competitors}
     channels = []

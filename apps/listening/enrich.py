@@ -11,10 +11,15 @@ ingest statement itself.
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from itertools import pairwise
+from multiprocessing import get_context
+
+from django.conf import settings
 
 from .language import detect_language
 from .models import ListeningQuery
@@ -66,6 +71,38 @@ def active_queries(client_id: int) -> list[tuple[int, Query]]:
         "id", "expression"
     )
     return [(pk, query) for pk, expression in rows if (query := _parsed(expression))]
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _enrichment_pool() -> ProcessPoolExecutor | None:
+    """The helper processes that enrich pages ahead of storage (none: enrich in this process)."""
+    global _pool
+    workers = settings.RAPPORT_ENRICH_PROCESSES
+    if workers and _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+    return _pool if workers else None
+
+
+def enrich_page_later(
+    items, *, platform: str, queries: list[tuple[int, Query]]
+) -> Future[list[Enrichment]]:
+    """``enrich_page`` in a helper process, so the caller can store the previous page meanwhile.
+
+    CPU-bound scoring (sentiment, language, queries) then runs beside the database work instead
+    of after it — on a second core where there is one.
+    """
+    pool = _enrichment_pool()
+    if pool is not None:
+        try:
+            return pool.submit(enrich_page, items, platform=platform, queries=queries)
+        except (BrokenProcessPool, RuntimeError, AssertionError):
+            # A broken pool, or a process not allowed to have children: enrich here instead.
+            pass
+    done: Future[list[Enrichment]] = Future()
+    done.set_result(enrich_page(items, platform=platform, queries=queries))
+    return done
 
 
 def enrich_page(items, *, platform: str, queries: list[tuple[int, Query]]) -> list[Enrichment]:

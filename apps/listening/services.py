@@ -302,3 +302,31 @@ def _rematch_inactive(rematch: QueryRematch) -> None:
         _remove_from_all_mentions(query_id=rematch.query_id)
         rematch.processed = rematch.total
         QueryRematch.objects.filter(pk=rematch.pk).update(processed=rematch.processed, matched=0)
+
+
+def authors_refresh_influence(*, since_days: int = 90) -> int:
+    """Recompute the influence of every author active in the last ``since_days`` (one UPDATE).
+
+    Runs daily from Celery beat for each agency; see ``apps.listening.influence``.
+    """
+    from django.db import connection
+
+    from .influence import INFLUENCE_SQL
+    from .models import Author
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Author._meta.db_table} author SET influence = {INFLUENCE_SQL}
+            FROM (
+                SELECT m.author_id, count(*) AS recent, avg(m.engagement) AS engagement
+                FROM {Mention._meta.db_table} m
+                WHERE m.posted_at >= now() - make_interval(days => %s)
+                GROUP BY m.author_id
+            ) activity
+            WHERE author.id = activity.author_id
+              AND author.influence IS DISTINCT FROM {INFLUENCE_SQL}
+            """,  # noqa: S608 - names from model metadata and module constants
+            [since_days],
+        )
+        return cursor.rowcount

@@ -10,3 +10,19 @@ def rematch_query(rematch_id: int) -> dict:
     """Re-apply an edited query to past mentions, in the agency the task was sent from."""
     rematch = services.query_rematch_run(rematch_id=rematch_id)
     return {"rematch": rematch_id, "status": rematch.status if rematch else "deleted"}
+
+
+@app.task
+def refresh_influence() -> int:
+    """Beat, daily: recompute authors' influence in every agency."""
+    from django_tenants.utils import schema_context
+
+    from apps.tenants.selectors import agency_list
+
+    from .services import authors_refresh_influence
+
+    updated = 0
+    for agency in agency_list():
+        with schema_context(agency.schema_name):
+            updated += authors_refresh_influence()
+    return updated

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from apps.channels.models import Channel
-from apps.clients.models import Client
+from apps.clients.models import Client, Customer
 from apps.demo.fake_platforms import make_fake_server
-from apps.listening.models import Mention
+from apps.listening.models import ListeningQuery, Mention
 from apps.tenants.models import Agency
 from tests.conftest import host_client
 
@@ -46,6 +46,18 @@ def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fak
             assert Mention.objects.filter(channel=channel).exists(), channel.name
         competitors = Channel.objects.filter(name__startswith="Competitor:")
         assert competitors and all(c.listen_only for c in competitors)
+
+        # Listening: queries (a competitor's among them) file mentions as they are fetched,
+        # every mention is sentiment-scored, and the clients' best customers are recognised.
+        assert ListeningQuery.objects.filter(is_competitor=True).count() == 2
+        for query in ListeningQuery.objects.all():
+            assert Mention.objects.filter(matched_queries__contains=[query.pk]).exists(), query
+        assert not Mention.objects.filter(sentiment="").exclude(text="").exists()
+        assert set(Mention.objects.values_list("sentiment", flat=True)) >= {
+            "positive", "neutral", "negative",
+        }  # fmt: skip
+        assert Customer.objects.count() == 36
+        assert Mention.objects.filter(customer__isnull=False).count() >= 36
 
     client = host_client(agency)
     response = client.post(

@@ -13,6 +13,7 @@ from apps.clients.models import Customer, CustomerIdentity
 from apps.listening.influence import influence
 from apps.listening.models import Author, ListeningQuery, Mention
 from apps.listening.search import mention_list
+from apps.listening.services import authors_refresh_influence
 from tests.accounts.factories import UserFactory
 from tests.channels.factories import make_channel
 from tests.clients.factories import ClientFactory
@@ -125,16 +126,19 @@ def test_active_queries_are_matched_at_ingest(channel):
 
 
 def test_author_influence_follows_the_documented_formula(channel):
+    now = datetime.now(UTC)
     store(
         channel,
-        said("1", "first", handle="big", followers=10_000, engagement=99),
-        said(
-            "2", "second", handle="big", followers=10_000, engagement=1, at=T0 + timedelta(hours=1)
-        ),
+        said("1", "first", handle="big", followers=10_000, engagement=99, at=now),
+        said("2", "second", handle="big", followers=10_000, engagement=1, at=now),
+        # more than 90 days ago: not part of the recent activity
+        said("old", "ages ago", handle="big", engagement=5000, at=now - timedelta(days=91)),
     )
+    assert authors_refresh_influence() >= 1
     author = Author.objects.get(handle="big")
     assert author.influence == influence(followers=10_000, average_engagement=50, recent_mentions=2)
     assert 0 < author.influence <= 100
+    assert authors_refresh_influence() == 0  # nothing changed, nothing rewritten
 
 
 def test_author_acknowledged_before_who_praises_later_becomes_an_advocate(channel):

@@ -30,7 +30,10 @@ class Command(BaseCommand):
             f"— sign in as {DEMO_OWNER_EMAIL} / {DEMO_OWNER_PASSWORD}"
         )
         new = sum(report.fetched.values())
-        self.stdout.write(f"{report.channels} channels; fetched {new} new mentions.")
+        self.stdout.write(
+            f"{report.channels} channels; fetched {new} new mentions; "
+            f"{report.customers} customers imported."
+        )
         for name, error in report.failed.items():
             self.stderr.write(f"  {name}: {error}")
         if report.failed:
