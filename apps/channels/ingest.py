@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.clients.models import CustomerIdentity
-from apps.listening.enrich import Enrichment, active_queries, enrich_page, enrich_page_later
+from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.models import Author, Mention
 
 from .connectors.base import MENTION_KINDS, FetchPage, MentionData
@@ -277,7 +276,7 @@ def ingest_pages(
     propagates; a page is only ever stored whole, and in order.
     """
 
-    def store(page: FetchPage, enrichments: Future) -> None:
+    def store(page: FetchPage, enrichments: Later) -> None:
         with transaction.atomic():
             result = ingest_page(
                 channel=channel, items=page.items, durable=durable,
@@ -287,7 +286,7 @@ def ingest_pages(
 
     # Pages enriched ahead, oldest first: one per helper process, so that each is busy while
     # the oldest page is being written.
-    pending: deque[tuple[FetchPage, Future]] = deque()
+    pending: deque[tuple[FetchPage, Later]] = deque()
     ahead = max(1, settings.RAPPORT_ENRICH_PROCESSES)
     queries = active_queries(channel.client_id)  # once per run: an edit re-matches anyway
     while True:

@@ -11,14 +11,13 @@ ingest statement itself.
 from __future__ import annotations
 
 import re
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from itertools import pairwise
-from multiprocessing import get_context
+from typing import Protocol
 
+from billiard.pool import ApplyResult, Pool
 from django.conf import settings
 
 from .language import detect_language
@@ -73,21 +72,45 @@ def active_queries(client_id: int) -> list[tuple[int, Query]]:
     return [(pk, query) for pk, expression in rows if (query := _parsed(expression))]
 
 
-_pool: ProcessPoolExecutor | None = None
+class Later(Protocol):
+    """A page's enrichments, being computed: ``result()`` waits for them."""
+
+    def result(self) -> list[Enrichment]: ...
 
 
-def _enrichment_pool() -> ProcessPoolExecutor | None:
-    """The helper processes that enrich pages ahead of storage (none: enrich in this process)."""
+class _Done:
+    def __init__(self, value: list[Enrichment]):
+        self.value = value
+
+    def result(self) -> list[Enrichment]:
+        return self.value
+
+
+class _InHelper:
+    def __init__(self, pending: ApplyResult):
+        self.pending = pending
+
+    def result(self) -> list[Enrichment]:
+        return self.pending.get()
+
+
+_pool: Pool | None = None
+
+
+def _enrichment_pool() -> Pool | None:
+    """The helper processes that enrich pages ahead of storage (none: enrich in this process).
+
+    billiard's pool (Celery's own) rather than multiprocessing's: a Celery prefork worker is a
+    daemonic process, which multiprocessing forbids to have children.
+    """
     global _pool
     workers = settings.RAPPORT_ENRICH_PROCESSES
     if workers and _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+        _pool = Pool(processes=workers)
     return _pool if workers else None
 
 
-def enrich_page_later(
-    items, *, platform: str, queries: list[tuple[int, Query]]
-) -> Future[list[Enrichment]]:
+def enrich_page_later(items, *, platform: str, queries: list[tuple[int, Query]]) -> Later:
     """``enrich_page`` in a helper process, so the caller can store the previous page meanwhile.
 
     CPU-bound scoring (sentiment, language, queries) then runs beside the database work instead
@@ -95,14 +118,9 @@ def enrich_page_later(
     """
     pool = _enrichment_pool()
     if pool is not None:
-        try:
-            return pool.submit(enrich_page, items, platform=platform, queries=queries)
-        except (BrokenProcessPool, RuntimeError, AssertionError):
-            # A broken pool, or a process not allowed to have children: enrich here instead.
-            pass
-    done: Future[list[Enrichment]] = Future()
-    done.set_result(enrich_page(items, platform=platform, queries=queries))
-    return done
+        kwargs = {"platform": platform, "queries": queries}
+        return _InHelper(pool.apply_async(enrich_page, (items,), kwargs))
+    return _Done(enrich_page(items, platform=platform, queries=queries))
 
 
 def enrich_page(items, *, platform: str, queries: list[tuple[int, Query]]) -> list[Enrichment]:
