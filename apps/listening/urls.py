@@ -5,6 +5,7 @@ from . import views
 app_name = "listening"
 
 urlpatterns = [
+    path("mentions/", views.mention_search, name="mentions"),
     path("queries/", views.query_list, name="list"),
     path("queries/new/", views.query_create, name="create"),
     path("queries/check/", views.query_check, name="check"),

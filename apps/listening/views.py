@@ -166,3 +166,33 @@ def rematch_status(request, rematch_id: int):
             "finished": rematch.status in (QueryRematch.Status.DONE, QueryRematch.Status.FAILED),
         }
     )
+
+
+MENTIONS_PAGE_SIZE = 50
+
+
+@login_required
+def mention_search(request):
+    """Mentions the user may see, filtered, and searched in full text (best match first)."""
+    params = request.GET
+    filters = {
+        "q": params.get("q", ""),
+        "client": params.get("client") or None,
+        "sentiment": params.get("sentiment") or None,
+    }
+    if params.get("inbox"):
+        filters["needs_acknowledgement"] = True
+    if filters["client"] and not filters["client"].isdigit():
+        filters["client"] = None
+    mentions = selectors.mention_list(user=request.user, filters=filters)[:MENTIONS_PAGE_SIZE]
+    return render(
+        request,
+        "listening/mention_search.html",
+        {
+            "mentions": mentions,
+            "filters": filters,
+            "inbox": bool(params.get("inbox")),
+            "clients": client_list(user=request.user),
+            "sentiments": ("positive", "neutral", "negative"),
+        },
+    )

@@ -12,7 +12,7 @@ from apps.channels.ingest import ingest_page
 from apps.clients.models import Customer, CustomerIdentity
 from apps.listening.influence import influence
 from apps.listening.models import Author, ListeningQuery, Mention
-from apps.listening.search import mention_list
+from apps.listening.selectors import mention_list
 from apps.listening.services import authors_refresh_influence
 from tests.accounts.factories import UserFactory
 from tests.channels.factories import make_channel
