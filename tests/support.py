@@ -21,6 +21,18 @@ def test_database_url() -> str:
     return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
 
 
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """``python manage.py <args>`` in a child process on the test database."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def subprocess_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "agency.settings.test"}
     env["DATABASE_URL"] = test_database_url()

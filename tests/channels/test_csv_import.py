@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from apps.channels.connectors.csv import CsvImportError
 from apps.channels.services import channel_import_csv
 from apps.listening.models import Mention
-from tests.support import subprocess_env
+from tests.support import run_manage
 
 from .factories import make_channel
 from .fakeplatform import FIXTURES, fixture
@@ -56,10 +53,9 @@ def test_import_command_prints_row_errors_and_fails(csv_channel):
 
 
 def test_import_command_exits_1_for_unknown_channel(db, agency_a):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_mentions_csv", "--agency", "alpha",
-         "--channel", "999999", str(FIXTURES / "csv/mentions_valid.csv")],
-        cwd=settings.BASE_DIR, env=subprocess_env(), capture_output=True, text=True, timeout=60,
+    result = run_manage(
+        "import_mentions_csv", "--agency", "alpha", "--channel", "999999",
+        str(FIXTURES / "csv/mentions_valid.csv"),
     )  # fmt: skip
     assert result.returncode == 1
     assert "Agency 'alpha' has no channel 999999" in result.stderr

@@ -7,13 +7,11 @@ replaces their identities and re-links the client's mentions, never another clie
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -28,7 +26,7 @@ from apps.clients.services import (
 from apps.listening.models import Author, Mention
 from tests.accounts.factories import UserFactory
 from tests.channels.factories import make_channel
-from tests.support import subprocess_env
+from tests.support import run_manage
 
 from .factories import ClientFactory, CustomerFactory
 
@@ -472,14 +470,7 @@ def committed_brand(agency_a, django_db_blocker):
 
 
 def run_import(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "import_customers_csv", *args],
-        cwd=settings.BASE_DIR,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_manage("import_customers_csv", *args)
 
 
 def test_command_prints_each_bad_row_and_exits_1_without_importing(

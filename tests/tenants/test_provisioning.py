@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 from django.conf import settings
@@ -15,18 +14,11 @@ from django_tenants.utils import schema_context, schema_exists
 from apps.tenants.models import Agency, Domain
 from apps.tenants.services import agency_provision
 from tests.conftest import host_client
-from tests.support import subprocess_env
+from tests.support import run_manage
 
 
 def _run_create_agency(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "create_agency", *args],
-        cwd=settings.BASE_DIR,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_manage("create_agency", *args)
 
 
 def _agency_left_behind(slug: str, schema: str) -> list[str]:

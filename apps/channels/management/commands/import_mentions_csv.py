@@ -8,6 +8,7 @@ from django_tenants.utils import schema_context
 from apps.channels.connectors.csv import CsvImportError
 from apps.channels.models import Channel
 from apps.channels.services import channel_import_csv
+from apps.core.commands import invalid_rows_error
 from apps.tenants.selectors import agency_get_by_slug
 
 
@@ -36,12 +37,7 @@ class Command(BaseCommand):
             try:
                 result = channel_import_csv(channel=target, file_bytes=content)
             except CsvImportError as error:
-                for row, errors in error.rows:
-                    for column, message in errors.items():
-                        self.stderr.write(f"row {row}, {column}: {message}")
-                raise CommandError(
-                    f"{len(error.rows)} invalid rows; nothing was imported."
-                ) from error
+                raise invalid_rows_error(self.stderr, error.rows) from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {result.created} mentions ({result.duplicates} already present)."
