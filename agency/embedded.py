@@ -34,7 +34,10 @@ def embedded_database(var_dir: Path) -> dict[str, Any]:
             "SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE]
         ).fetchone()
         if not exists:
-            c.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
+            try:
+                c.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another process of this checkout, starting at the same moment, made it
     del server
     return {"NAME": EMBEDDED_DATABASE, "USER": "postgres", "HOST": socket_dir, "PORT": ""}
 
