@@ -7,6 +7,7 @@ With ``DATABASE_URL`` unset, PostgreSQL runs from the ``pgserver`` wheel with it
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,12 @@ def embedded_database(var_dir: Path) -> dict[str, Any]:
         exists = c.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE]
         ).fetchone()
+        # Another process of this checkout, starting at the same moment, may create it first.
         if not exists:
-            try:
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
                 c.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
-            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
-                pass  # another process of this checkout, starting at the same moment, made it
     del server
     return {"NAME": EMBEDDED_DATABASE, "USER": "postgres", "HOST": socket_dir, "PORT": ""}
 
