@@ -92,7 +92,7 @@ _STAGING_COLUMNS = (
     "matched_queries, is_spam, repeats_in_page, from_brand"
 )
 _CREATE_STAGING = """
-    CREATE TEMPORARY TABLE IF NOT EXISTS rapport_ingest_staging_v2 (
+    CREATE TEMPORARY TABLE IF NOT EXISTS rapport_ingest_page (
         external_id text, url text, handle text, display_name text, followers integer,
         profile_url text, text text, language text, kind text, parent_external_id text,
         rating double precision, engagement integer, posted_at timestamptz,
@@ -106,7 +106,7 @@ _UPSERT_AUTHORS = f"""
                       is_advocate, first_seen_at)
     SELECT DISTINCT ON (handle) %(platform)s, handle, display_name, followers, profile_url,
            0, false, %(now)s
-    FROM pg_temp.rapport_ingest_staging_v2
+    FROM pg_temp.rapport_ingest_page
     ORDER BY handle, posted_at DESC
     ON CONFLICT (platform, handle) DO UPDATE SET
         display_name = COALESCE(NULLIF(EXCLUDED.display_name, ''), {_A}.display_name),
@@ -151,7 +151,7 @@ _INSERT_MENTIONS = f"""
                        (SELECT customer_id FROM {_CI} WHERE client_id = %(client)s
                           AND platform = 'email' AND value = s.handle)
                    ) AS customer_id
-            FROM pg_temp.rapport_ingest_staging_v2 s OFFSET 0
+            FROM pg_temp.rapport_ingest_page s OFFSET 0
         ) s OFFSET 0
     ) s
     ON CONFLICT (channel_id, external_id) DO NOTHING
@@ -222,7 +222,7 @@ def ingest_page(
             cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(_CREATE_STAGING)  # cheap when it exists (a rollback may have undone it)
         with cursor.copy(
-            f"COPY pg_temp.rapport_ingest_staging_v2 ({_STAGING_COLUMNS}) FROM STDIN"
+            f"COPY pg_temp.rapport_ingest_page ({_STAGING_COLUMNS}) FROM STDIN"
         ) as copy:
             for item, extra in zip(items, enrichments, strict=True):
                 handle = _clean(normalise_handle(item.author.handle))
@@ -256,7 +256,7 @@ def ingest_page(
                     },
                 )
         # Leave it empty for another page in this transaction; commit truncates it anyway.
-        cursor.execute("DELETE FROM pg_temp.rapport_ingest_staging_v2")
+        cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created
     return result
