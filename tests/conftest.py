@@ -10,6 +10,7 @@ from django.test import Client
 
 from apps.tenants.models import Agency
 from apps.tenants.services import agency_host, agency_provision
+from tests.channels.fakeplatform import FakePlatform
 
 PASSWORD = "correct horse battery staple"
 
@@ -78,6 +79,13 @@ def in_agency_a(db, agency_a) -> Iterator[Agency]:
 @pytest.fixture
 def in_agency_b(db, agency_b) -> Iterator[Agency]:
     yield from _enter(agency_b)
+
+
+@pytest.fixture
+def platform_server() -> Iterator[FakePlatform]:
+    """A local stand-in for a social platform's API (routes of canned responses)."""
+    with FakePlatform() as server:
+        yield server
 
 
 def host_client(agency: Agency | None) -> Client:

@@ -42,6 +42,7 @@ TENANT_APPS = [
     "apps.clients",
     "apps.channels",
     "apps.listening",
+    "apps.acknowledgements",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

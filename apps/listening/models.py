@@ -95,6 +95,9 @@ class Mention(models.Model):
         db_persist=True,
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    acknowledged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a person first acknowledged it."
+    )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -11,14 +11,6 @@ from typing import Any
 
 import pytest
 
-from .fakeplatform import FakePlatform
-
-
-@pytest.fixture
-def platform_server() -> Iterator[FakePlatform]:
-    with FakePlatform() as server:
-        yield server
-
 
 @pytest.fixture(autouse=True)
 def loopback_settings(request: pytest.FixtureRequest) -> Iterator[Any]:

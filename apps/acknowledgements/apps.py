@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AcknowledgementsConfig(AppConfig):
+    name = "apps.acknowledgements"
+    verbose_name = "Acknowledgement tracking"

@@ -1,0 +1,241 @@
+"""The inbox workflow: assign, acknowledge, dismiss, escalate — one at a time or in bulk.
+
+Every action goes through one service shared by the UI, the API and tests; each runs in one
+transaction and writes the audit log (who, what, when, before → after). Replies are posted
+through the channel's connector by a Celery task after the transaction commits, with their
+delivery status, error and retries recorded on the ``Acknowledgement``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Team, User
+from apps.channels.connectors import REPLY_PLATFORMS, get_connector
+from apps.channels.connectors.base import ConnectorError
+from apps.listening.models import Mention
+
+from .models import Acknowledgement, AuditEntry
+
+CANNED_AFTER = 2  # the same text sent to this many other people makes a reply canned
+CANNED_WINDOW = timedelta(days=30)
+_AUDITED_FIELDS = ("status", "assigned_to_id", "team_id", "acknowledged_at")
+
+
+def _snapshot(mention: Mention) -> dict:
+    value = {field: getattr(mention, field) for field in _AUDITED_FIELDS}
+    value["acknowledged_at"] = value["acknowledged_at"] and value["acknowledged_at"].isoformat()
+    return value
+
+
+def _audit(actor: User | None, action: str, changes: list[tuple[Mention, dict]], **extra) -> None:
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            object_type="mention",
+            object_id=mention.pk,
+            before=before,
+            after={**_snapshot(mention), **extra},
+        )
+        for mention, before in changes
+    )
+
+
+def _first_name(display_name: str) -> str:
+    return (display_name or "").split(" ")[0].lower()
+
+
+def _without_addressee(text: str, handle: str, display_name: str) -> str:
+    """The words of a reply apart from its addressee's handle and first name: a template filled
+    with different names reads the same."""
+    drop = {handle.lower(), _first_name(display_name)}
+    return " ".join(w for w in re.findall(r"\w+", text.lower()) if w not in drop)
+
+
+def is_personal(*, mention: Mention, text: str) -> bool:
+    """Whether a reply addresses the person by name or handle and is not a canned copy of
+    replies sent to others (the same words, names aside, ``CANNED_AFTER`` times recently)."""
+    author = mention.author
+    words = re.findall(r"[\w.@-]+", text.lower())
+    first_name = _first_name(author.display_name)
+    addressed = any(
+        w.lstrip("@") == author.handle or (len(first_name) >= 2 and w == first_name) for w in words
+    )
+    if not addressed:
+        return False
+    wanted = _without_addressee(text, author.handle, author.display_name)
+    others = (
+        Acknowledgement.objects.filter(
+            mention__client_id=mention.client_id,
+            created_at__gte=timezone.now() - CANNED_WINDOW,
+        )
+        .exclude(mention__author_id=author.pk)
+        .exclude(text="")
+        .values_list("text", "mention__author__handle", "mention__author__display_name")
+    )
+    copies = sum(1 for other in others if _without_addressee(*other) == wanted)
+    return copies < CANNED_AFTER
+
+
+def mentions_assign(
+    *, mentions: Iterable[Mention], actor: User, user: User | None = None, team: Team | None = None
+) -> int:
+    if (user is None) == (team is None):
+        raise ValidationError({"assign": "Assign to a user or to a team."})
+    with transaction.atomic():
+        changes = []
+        for mention in mentions:
+            before = _snapshot(mention)
+            mention.assigned_to, mention.team = user, team
+            if mention.status == Mention.Status.NEW:
+                mention.status = Mention.Status.ASSIGNED
+            changes.append((mention, before))
+        Mention.objects.bulk_update([m for m, _ in changes], ["assigned_to", "team", "status"])
+        _audit(actor, "assign", changes)
+    return len(changes)
+
+
+def mentions_acknowledge(
+    *, mentions: Iterable[Mention], user: User, kind: str, text: str = ""
+) -> list[Acknowledgement]:
+    """Acknowledge mentions (by a person: automated replies never count). Replies are queued for
+    delivery through each mention's channel once the transaction commits."""
+    if kind not in Acknowledgement.Kind.values:
+        raise ValidationError(
+            {"kind": f"Unknown kind; expected one of {Acknowledgement.Kind.values}."}
+        )
+    mentions = list(mentions)
+    if kind == Acknowledgement.Kind.REPLY:
+        if not text.strip():
+            raise ValidationError({"text": "A reply needs text."})
+        for mention in mentions:
+            if mention.channel.listen_only:
+                raise ValidationError(
+                    {"kind": f"'{mention.channel.name}' is listen-only: Rapport never posts there."}
+                )
+            if mention.platform not in REPLY_PLATFORMS:
+                raise ValidationError(
+                    {
+                        "kind": f"{mention.channel.get_platform_display()} does not take replies; "
+                        "record a reply made elsewhere instead."
+                    }
+                )
+    now = timezone.now()
+    delivery = (
+        Acknowledgement.Delivery.PENDING
+        if kind == Acknowledgement.Kind.REPLY
+        else Acknowledgement.Delivery.NOT_SENT
+    )
+    with transaction.atomic():
+        acknowledgements, changes = [], []
+        for mention in mentions:
+            before = _snapshot(mention)
+            mention.status = Mention.Status.ACKNOWLEDGED
+            mention.acknowledged_at = mention.acknowledged_at or now
+            changes.append((mention, before))
+            acknowledgements.append(
+                Acknowledgement(
+                    mention=mention,
+                    user=user,
+                    kind=kind,
+                    text=text,
+                    delivery_status=delivery,
+                    is_personal=bool(text) and is_personal(mention=mention, text=text),
+                )
+            )
+        Mention.objects.bulk_update([m for m, _ in changes], ["status", "acknowledged_at"])
+        Acknowledgement.objects.bulk_create(acknowledgements)
+        _audit(user, "acknowledge", changes, kind=kind)
+        if delivery == Acknowledgement.Delivery.PENDING:
+            ids = [ack.pk for ack in acknowledgements]
+            transaction.on_commit(lambda: _queue_delivery(ids))
+    return acknowledgements
+
+
+def mention_acknowledge(
+    *, mention: Mention, user: User, kind: str, text: str = ""
+) -> Acknowledgement:
+    return mentions_acknowledge(mentions=[mention], user=user, kind=kind, text=text)[0]
+
+
+def mentions_dismiss(*, mentions: Iterable[Mention], user: User, reason: str) -> int:
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this mention needs no acknowledgement."})
+    with transaction.atomic():
+        changes = []
+        for mention in mentions:
+            before = _snapshot(mention)
+            mention.status = Mention.Status.DISMISSED
+            changes.append((mention, before))
+        Mention.objects.bulk_update([m for m, _ in changes], ["status"])
+        _audit(user, "dismiss", changes, reason=reason.strip())
+    return len(changes)
+
+
+def mention_escalate(*, mention: Mention, user: User, team: Team, note: str) -> Mention:
+    if not note.strip():
+        raise ValidationError({"note": "Tell the team what is needed."})
+    with transaction.atomic():
+        before = _snapshot(mention)
+        mention.status, mention.team = Mention.Status.ESCALATED, team
+        mention.save(update_fields=["status", "team"])
+        _audit(user, "escalate", [(mention, before)], note=note.strip())
+    return mention
+
+
+def _queue_delivery(ids: list[int]) -> None:
+    from .tasks import deliver_acknowledgement
+
+    for pk in ids:
+        deliver_acknowledgement.delay(pk)
+
+
+def acknowledgement_deliver(*, acknowledgement_id: int) -> Acknowledgement:
+    """Post a reply through its mention's connector; record the outcome (sent or failed)."""
+    ack = Acknowledgement.objects.select_related("mention__channel").get(pk=acknowledgement_id)
+    if ack.delivery_status != Acknowledgement.Delivery.PENDING:
+        return ack  # already sent, or not a reply: never post twice
+    channel = ack.mention.channel
+    ack.attempts += 1
+    try:
+        if channel.listen_only:
+            raise ConnectorError("the channel is listen-only")
+        result = get_connector(channel.platform).reply(channel, ack.mention.external_id, ack.text)
+    except ConnectorError as error:
+        ack.delivery_status, ack.delivery_error = Acknowledgement.Delivery.FAILED, str(error)
+    else:
+        ack.delivery_status, ack.delivery_error = Acknowledgement.Delivery.SENT, ""
+        ack.external_id, ack.external_url = result.external_id, result.url
+    ack.save(
+        update_fields=[
+            "attempts",
+            "delivery_status",
+            "delivery_error",
+            "external_id",
+            "external_url",
+        ]
+    )
+    return ack
+
+
+def acknowledgement_retry(*, acknowledgement: Acknowledgement, user: User) -> Acknowledgement:
+    """Send a failed reply again."""
+    if acknowledgement.delivery_status != Acknowledgement.Delivery.FAILED:
+        raise ValidationError({"delivery": "Only a failed reply can be retried."})
+    with transaction.atomic():
+        acknowledgement.delivery_status = Acknowledgement.Delivery.PENDING
+        acknowledgement.save(update_fields=["delivery_status"])
+        AuditEntry.objects.create(
+            actor=user, action="retry_reply", object_type="acknowledgement",
+            object_id=acknowledgement.pk, before={"delivery_status": "failed"},
+            after={"delivery_status": "pending"},
+        )  # fmt: skip
+        transaction.on_commit(lambda: _queue_delivery([acknowledgement.pk]))
+    return acknowledgement
