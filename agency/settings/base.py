@@ -196,6 +196,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.channels.tasks.dispatch_due_fetches",
         "schedule": env.float("RAPPORT_DISPATCH_INTERVAL_SECONDS", default=60.0),
     },
+    "check-slas": {"task": "apps.acknowledgements.tasks.check_slas", "schedule": 60.0},
     "refresh-influence": {
         "task": "apps.listening.tasks.refresh_influence",
         "schedule": 24 * 3600.0,

@@ -9,7 +9,8 @@ minutes. Pure functions, no ORM: the SLA services and reports call them with the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -21,6 +22,7 @@ __all__ = [
     "ALWAYS_OPEN",
     "BusinessHours",
     "add_business_minutes",
+    "add_business_minutes_many",
     "business_minutes_between",
 ]
 
@@ -226,3 +228,67 @@ def add_business_minutes(start: datetime, minutes: float, hours: BusinessHours) 
         f"Business hours in {hours.timezone} are never open: no open time within "
         f"{SEARCH_LIMIT.days} days after {start.isoformat()} (every open weekday a holiday?)"
     )
+
+
+def add_business_minutes_many(
+    starts: Sequence[datetime], minutes: Sequence[float], hours: BusinessHours
+) -> list[datetime]:
+    """``add_business_minutes`` for many starts at once, as fast as a lookup each.
+
+    The open intervals covering all of them are laid out once with their running total of open
+    minutes; each deadline is then two binary searches. The SLA check uses it for thousands of
+    mentions a minute.
+    """
+    if len(starts) != len(minutes):
+        raise ValueError("one target per start")
+    if not starts:
+        return []
+    for moment in starts:
+        _check(moment, "start")
+    _check_hours(hours)
+    if any(m < 0 for m in minutes):
+        raise ValueError("minutes must not be negative")
+    starts = [moment.astimezone(UTC) for moment in starts]
+    first, last = min(starts), max(starts)
+    opens: list[datetime] = []
+    closes: list[datetime] = []
+    before: list[float] = []  # open minutes before each interval, from ``first``'s day
+    total = 0.0
+    intervals = hours.open_intervals(first, first + SEARCH_LIMIT)
+    needed = max(minutes)
+
+    def extend_until(moment: datetime, extra_minutes: float) -> None:
+        """Lay out intervals until ``extra_minutes`` of open time lie after ``moment``."""
+        nonlocal total
+        while not closes or closes[-1] <= moment or total - _position(moment) < extra_minutes:
+            try:
+                opening, closing = next(intervals)
+            except StopIteration:
+                raise ValueError(
+                    f"Business hours in {hours.timezone} are never open within "
+                    f"{SEARCH_LIMIT.days} days after {first.isoformat()}"
+                ) from None
+            opens.append(opening)
+            closes.append(closing)
+            before.append(total)
+            total += (closing - opening).total_seconds() / 60
+
+    def _position(moment: datetime) -> float:
+        """Open minutes from the layout's start up to ``moment``."""
+        i = bisect.bisect_right(closes, moment)
+        if i == len(closes):
+            return total
+        return before[i] + max(0.0, (moment - opens[i]).total_seconds() / 60)
+
+    extend_until(last, needed)
+    ends = [b + (c - o).total_seconds() / 60 for b, o, c in zip(before, opens, closes, strict=True)]
+    deadlines = []
+    for start, target in zip(starts, minutes, strict=True):
+        # The first interval with open time left at ``start`` (for a zero target, one closing at
+        # that very moment will do: the deadline is ``start`` itself, as one at a time).
+        search = bisect.bisect_left if target == 0 else bisect.bisect_right
+        i = search(closes, start)
+        goal = (before[i] + max(0.0, (start - opens[i]).total_seconds() / 60)) + target
+        j = bisect.bisect_left(ends, goal, lo=i)
+        deadlines.append(opens[j] + timedelta(minutes=goal - before[j]))
+    return deadlines

@@ -1,9 +1,22 @@
 """Acknowledgements (who answered whom, how) and the audit log of every inbox action."""
 
+from datetime import time
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from apps.listening.models import Mention
+
+from .business_time import BusinessHours
+
+
+def weekdays_default() -> list[int]:
+    return [0, 1, 2, 3, 4]  # Monday to Friday
+
+
+def _as_time(value: time | str) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(value)
 
 
 class Acknowledgement(models.Model):
@@ -72,3 +85,64 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+def default_targets() -> dict[str, int]:
+    """First-acknowledgement targets in business minutes, by mention priority."""
+    return {"urgent": 15, "high": 60, "normal": 240, "low": 1440}
+
+
+class SlaPolicy(models.Model):
+    """A client's promise: how fast each person is first acknowledged, in business time."""
+
+    client = models.OneToOneField(
+        "clients.Client", on_delete=models.CASCADE, related_name="sla_policy"
+    )
+    targets = models.JSONField(default=default_targets)
+    business_hours_only = models.BooleanField(default=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    opens_at = models.TimeField(default="09:00")
+    closes_at = models.TimeField(default="18:00")
+    open_weekdays = ArrayField(models.PositiveSmallIntegerField(), default=weekdays_default)
+    holiday_country = models.CharField(max_length=8, blank=True, default="")
+    holiday_subdivision = models.CharField(max_length=8, blank=True, default="")
+    holidays = ArrayField(models.DateField(), default=list, blank=True)
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return f"SLA of {self.client_id}"
+
+    def business_hours(self) -> BusinessHours:
+        extra = {
+            "holidays": frozenset(self.holidays),
+            "holiday_country": self.holiday_country,
+            "holiday_subdivision": self.holiday_subdivision,
+        }
+        if not self.business_hours_only:
+            return BusinessHours.always(self.timezone, **extra)
+        span = (_as_time(self.opens_at), _as_time(self.closes_at))
+        return BusinessHours(
+            timezone=self.timezone, opening={day: span for day in self.open_weekdays}, **extra
+        )
+
+    def target_minutes(self, priority: str) -> int:
+        targets = default_targets() | (self.targets or {})
+        return int(targets.get(priority, targets["normal"]))
+
+
+class SlaBreach(models.Model):
+    """A mention not acknowledged within its target: recorded once, whatever runs twice."""
+
+    mention = models.OneToOneField(Mention, on_delete=models.CASCADE, related_name="sla_breach")
+    due_at = models.DateTimeField()
+    detected_at = models.DateTimeField()
+    notified = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-detected_at"]
+
+    def __str__(self) -> str:
+        return f"breach of {self.mention_id}"

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Team, User
@@ -21,7 +22,8 @@ from apps.channels.connectors import REPLY_PLATFORMS, get_connector
 from apps.channels.connectors.base import ConnectorError
 from apps.listening.models import Mention
 
-from .models import Acknowledgement, AuditEntry
+from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
+from .models import Acknowledgement, AuditEntry, SlaBreach, SlaPolicy
 
 CANNED_AFTER = 2  # the same text sent to this many other people makes a reply canned
 CANNED_WINDOW = timedelta(days=30)
@@ -133,12 +135,23 @@ def mentions_acknowledge(
         if kind == Acknowledgement.Kind.REPLY
         else Acknowledgement.Delivery.NOT_SENT
     )
+    hours_by_client = {
+        policy.client_id: policy.business_hours()
+        for policy in SlaPolicy.objects.filter(client_id__in={m.client_id for m in mentions})
+    }
     with transaction.atomic():
         acknowledgements, changes = [], []
         for mention in mentions:
             before = _snapshot(mention)
             mention.status = Mention.Status.ACKNOWLEDGED
-            mention.acknowledged_at = mention.acknowledged_at or now
+            if mention.acknowledged_at is None:  # the first acknowledgement stops the clock
+                mention.acknowledged_at = now
+                mention.time_to_acknowledge_minutes = round(
+                    business_minutes_between(
+                        mention.posted_at, now, hours_by_client.get(mention.client_id, ALWAYS_OPEN)
+                    ),
+                    1,
+                )
             changes.append((mention, before))
             acknowledgements.append(
                 Acknowledgement(
@@ -150,7 +163,9 @@ def mentions_acknowledge(
                     is_personal=bool(text) and is_personal(mention=mention, text=text),
                 )
             )
-        Mention.objects.bulk_update([m for m, _ in changes], ["status", "acknowledged_at"])
+        Mention.objects.bulk_update(
+            [m for m, _ in changes], ["status", "acknowledged_at", "time_to_acknowledge_minutes"]
+        )
         Acknowledgement.objects.bulk_create(acknowledgements)
         _audit(user, "acknowledge", changes, kind=kind)
         if delivery == Acknowledgement.Delivery.PENDING:
@@ -239,3 +254,105 @@ def acknowledgement_retry(*, acknowledgement: Acknowledgement, user: User) -> Ac
         )  # fmt: skip
         transaction.on_commit(lambda: _queue_delivery([acknowledgement.pk]))
     return acknowledgement
+
+
+# --- SLAs ----------------------------------------------------------------------------------------
+
+OPEN_STATUSES = (Mention.Status.NEW, Mention.Status.ASSIGNED, Mention.Status.ESCALATED)
+DUE_BATCH = 5000
+MAX_LISTED = 50  # breaches listed by name in one e-mail
+
+
+def _open_mentions():
+    return Mention.objects.filter(needs_acknowledgement=True, status__in=OPEN_STATUSES)
+
+
+def sla_due_dates_assign() -> int:
+    """Give open mentions of clients with an SLA policy their due date (business time)."""
+    assigned = 0
+    for policy in SlaPolicy.objects.select_related("client"):
+        hours = policy.business_hours()
+        while True:
+            batch = list(
+                _open_mentions()
+                .filter(client_id=policy.client_id, sla_due_at__isnull=True)
+                .values_list("id", "posted_at", "priority")[:DUE_BATCH]
+            )
+            if not batch:
+                break
+            dues = add_business_minutes_many(
+                [posted_at for _, posted_at, _ in batch],
+                [policy.target_minutes(priority) for _, _, priority in batch],
+                hours,
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {Mention._meta.db_table} m SET sla_due_at = due.at "  # noqa: S608
+                    "FROM unnest(%s::bigint[], %s::timestamptz[]) AS due(id, at) "
+                    "WHERE m.id = due.id",
+                    [[pk for pk, _, _ in batch], dues],
+                )
+            assigned += len(batch)
+    return assigned
+
+
+def sla_breaches_detect(*, now=None) -> list[int]:
+    """Record a breach for every open mention past its due date — once, however many checks
+    run at the same time (the breach is unique per mention) — and notify about the new ones."""
+    now = now or timezone.now()
+    sla_due_dates_assign()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {SlaBreach._meta.db_table} (mention_id, due_at, detected_at, notified)
+            SELECT id, sla_due_at, %s, false FROM {Mention._meta.db_table}
+            WHERE needs_acknowledgement AND status IN ('new', 'assigned', 'escalated')
+              AND sla_due_at <= %s
+            ON CONFLICT (mention_id) DO NOTHING
+            RETURNING id
+            """,  # noqa: S608
+            [now, now],
+        )
+        new = [pk for (pk,) in cursor.fetchall()]
+    if new:
+        sla_breaches_notify()
+    return new
+
+
+def sla_breaches_notify() -> int:
+    """E-mail the agency's owners and managers about breaches not yet notified — each breach
+    once: they are claimed in one UPDATE, so concurrent checks never both send it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SlaBreach._meta.db_table} SET notified = true "  # noqa: S608
+            "WHERE NOT notified RETURNING id"
+        )
+        claimed = [pk for (pk,) in cursor.fetchall()]
+    if not claimed:
+        return 0
+    shown = (
+        SlaBreach.objects.filter(pk__in=claimed[: MAX_LISTED * 20])
+        .select_related("mention__client", "mention__author")
+        .order_by("due_at")[:MAX_LISTED]
+    )
+    recipients = list(
+        User.objects.filter(
+            role__in=[User.Role.OWNER, User.Role.MANAGER], is_active=True
+        ).values_list("email", flat=True)
+    )
+    if recipients:
+        lines = [
+            f"- {b.mention.client.name}: @{b.mention.author.handle} — due "
+            f"{b.due_at:%Y-%m-%d %H:%M} UTC — {b.mention.text[:80]}"
+            for b in shown
+        ]
+        more = len(claimed) - len(lines)
+        send_mail(
+            subject=f"[Rapport] {len(claimed)} mention(s) missed their SLA",
+            message="Nobody has acknowledged these people in time:\n\n"
+            + "\n".join(lines)
+            + (f"\n…and {more} more." if more > 0 else ""),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    return len(claimed)

@@ -98,6 +98,12 @@ class Mention(models.Model):
     acknowledged_at = models.DateTimeField(
         null=True, blank=True, help_text="When a person first acknowledged it."
     )
+    time_to_acknowledge_minutes = models.FloatField(
+        null=True, blank=True, help_text="Business minutes from posting to acknowledgement."
+    )
+    sla_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the client's SLA wants it acknowledged by."
+    )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -144,6 +150,19 @@ class Mention(models.Model):
                 fields=["customer"],
                 name="mention_customer_idx",
                 condition=models.Q(customer__isnull=False),
+            ),
+            # Open mentions by due date: what the breach check reads every minute.
+            models.Index(
+                fields=["sla_due_at"],
+                name="mention_sla_due_idx",
+                # ORs rather than IN: the predicate then reads back identically when a new
+                # agency's schema is cloned from the template (pg_get_indexdef round trip).
+                condition=models.Q(needs_acknowledgement=True)
+                & (
+                    models.Q(status="new")
+                    | models.Q(status="assigned")
+                    | models.Q(status="escalated")
+                ),
             ),
             GinIndex(fields=["search_vector"], name="mention_search_idx"),
             GinIndex(fields=["matched_queries"], name="mention_queries_idx"),

@@ -12,6 +12,7 @@ from apps.acknowledgements.business_time import (
     ALWAYS_OPEN,
     BusinessHours,
     add_business_minutes,
+    add_business_minutes_many,
     business_minutes_between,
 )
 
@@ -282,3 +283,15 @@ ERRORS = [
 def test_invalid_input_raises_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("hours", ROUND_TRIP_HOURS.values(), ids=ROUND_TRIP_HOURS.keys())
+def test_many_deadlines_at_once_equal_one_at_a_time(hours):
+    minutes = [0, 1, 30, 90.5, DAY - 1, DAY, DAY + 1, WEEK, 10_000]
+    moments = [*ROUND_TRIP_STARTS.values(), london(2026, 11, 23, 18, 0), london(2026, 11, 23, 8)]
+    starts = [start for start in moments for _ in minutes]
+    targets = minutes * len(moments)
+
+    many = add_business_minutes_many(starts, targets, hours)
+
+    assert many == [add_business_minutes(s, m, hours) for s, m in zip(starts, targets, strict=True)]
