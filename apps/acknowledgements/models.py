@@ -146,3 +146,43 @@ class SlaBreach(models.Model):
 
     def __str__(self) -> str:
         return f"breach of {self.mention_id}"
+
+
+class RoutingRule(models.Model):
+    """If a new mention meets every condition set here, take the actions set here (in order)."""
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0, help_text="Rules apply in this order.")
+    is_active = models.BooleanField(default=True)
+    # Conditions (blank: not checked)
+    query = models.ForeignKey(
+        "listening.ListeningQuery", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    keywords = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    sentiment_below = models.FloatField(null=True, blank=True)
+    author_is_customer = models.BooleanField(default=False)
+    min_influence = models.FloatField(null=True, blank=True)
+    platform = models.CharField(max_length=20, blank=True, default="")
+    # Actions (blank: left as it is)
+    set_priority = models.CharField(max_length=10, blank=True, default="")
+    set_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    add_tag = models.CharField(max_length=100, blank=True, default="")
+    auto_dismiss = models.BooleanField(
+        default=False, help_text="Dismissed by the rule; this never counts as acknowledged."
+    )
+
+    class Meta:
+        ordering = ["client", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

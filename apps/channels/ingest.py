@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.acknowledgements.models import RoutingRule
+from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.models import Author, Mention
@@ -178,6 +180,7 @@ def ingest_page(
     fetched_at: datetime | None = None,
     durable: bool = True,
     enrichments: list[Enrichment] | None = None,
+    rules: list[RoutingRule] | None = None,
 ) -> IngestResult:
     """Store ``items`` for ``channel`` inside the caller's transaction.
 
@@ -242,6 +245,10 @@ def ingest_page(
         cursor.execute(_INSERT_MENTIONS, params)
         created = cursor.fetchall()
         result.created_ids = [pk for pk, _, _, _ in created]
+        routing_apply(
+            rules=routing_rules_for(channel.client_id) if rules is None else rules,
+            mention_ids=result.created_ids,
+        )
         if created:
             praise = [
                 (author, at) for _, author, sentiment, at in created if sentiment == "positive"
@@ -280,7 +287,7 @@ def ingest_pages(
         with transaction.atomic():
             result = ingest_page(
                 channel=channel, items=page.items, durable=durable,
-                enrichments=enrichments.result(),
+                enrichments=enrichments.result(), rules=rules,
             )  # fmt: skip
             on_stored(page, result)
 
@@ -289,6 +296,7 @@ def ingest_pages(
     pending: deque[tuple[FetchPage, Later]] = deque()
     ahead = max(1, settings.RAPPORT_ENRICH_PROCESSES)
     queries = active_queries(channel.client_id)  # once per run: an edit re-matches anyway
+    rules = routing_rules_for(channel.client_id)
     while True:
         try:
             page = next(pages)

@@ -9,15 +9,20 @@ from apps.accounts.models import User
 
 from .models import Client, Customer
 
-ALL_CLIENT_ROLES = (User.Role.OWNER, User.Role.MANAGER, User.Role.RESPONDER)
+ALL_CLIENT_ROLES = (User.Role.OWNER, User.Role.MANAGER)
 
 
 def client_list(*, user: User) -> QuerySet[Client]:
-    """Owners, managers and responders see every client; others only their memberships."""
+    """Owners and managers see every client; a responder the clients they are members of (every
+    client while they belong to none: a small agency's default); everyone else only the clients
+    they are members of."""
     clients = Client.objects.all()
     if user.role in ALL_CLIENT_ROLES:
         return clients
-    return clients.filter(memberships__user=user).distinct()
+    mine = clients.filter(memberships__user=user).distinct()
+    if user.role == User.Role.RESPONDER and not user.client_memberships.exists():
+        return clients
+    return mine
 
 
 def client_get(*, user: User, client_id: int) -> Client:

@@ -56,9 +56,10 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
     ``client``, ``channel``, ``status``, ``sentiment``, ``needs_acknowledgement``, ``since``,
     ``until`` and ``q`` (full text, ranked: best match first).
     """
-    mentions = Mention.objects.filter(client__in=client_list(user=user))
-    if user.role == User.Role.TEAM_MEMBER:
-        mentions = mentions.filter(team__in=user.teams.all())
+    if user.role == User.Role.TEAM_MEMBER:  # only what was routed to one of their teams
+        mentions = Mention.objects.filter(team__in=user.teams.all())
+    else:
+        mentions = Mention.objects.filter(client__in=client_list(user=user))
     mentions = mentions.select_related("author", "channel", "client").annotate(
         is_customer=ExpressionWrapper(Q(customer__isnull=False), output_field=BooleanField())
     )

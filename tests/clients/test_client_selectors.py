@@ -25,3 +25,10 @@ def test_other_users_see_only_clients_they_belong_to(in_agency_a, role):
 def test_user_without_membership_sees_no_client(in_agency_a):
     ClientFactory()
     assert not client_list(user=UserFactory(role="client_viewer")).exists()
+
+
+def test_responder_bound_to_clients_sees_only_those(in_agency_a):
+    mine, _theirs = ClientFactory(), ClientFactory()
+    responder = UserFactory(role="responder")
+    ClientMembershipFactory(user=responder, client=mine, role="responder")
+    assert list(client_list(user=responder)) == [mine]
