@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Team, User
+from apps.accounts.selectors import alert_recipients
 from apps.channels.connectors import REPLY_PLATFORMS, get_connector
 from apps.channels.connectors.base import ConnectorError
 from apps.listening.models import Mention
@@ -335,11 +336,7 @@ def sla_breaches_notify() -> int:
         .select_related("mention__client", "mention__author")
         .order_by("due_at")[:MAX_LISTED]
     )
-    recipients = list(
-        User.objects.filter(
-            role__in=[User.Role.OWNER, User.Role.MANAGER], is_active=True
-        ).values_list("email", flat=True)
-    )
+    recipients = alert_recipients()
     if recipients:
         lines = [
             f"- {b.mention.client.name}: @{b.mention.author.handle} — due "

@@ -28,7 +28,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.selectors import alert_recipients
 from apps.clients.models import Client
 from apps.core import crypto
 
@@ -357,11 +357,7 @@ def _finish(run: FetchRun, status: str, message: str, started: float | None = No
 
 def channel_alert_failing(*, channel: Channel, message: str) -> None:
     """Tell the agency's owners and managers that a channel stopped working."""
-    recipients = list(
-        User.objects.filter(
-            role__in=[User.Role.OWNER, User.Role.MANAGER], is_active=True
-        ).values_list("email", flat=True)
-    )
+    recipients = alert_recipients()
     logger.error("channel %s (%s) is failing: %s", channel.pk, channel.name, message)
     if recipients:
         send_mail(
