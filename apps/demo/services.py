@@ -9,13 +9,17 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import Team, User
 from apps.accounts.services import team_create, user_create
+from apps.acknowledgements.models import Acknowledgement, RoutingRule, SlaPolicy
+from apps.acknowledgements.services import mention_acknowledge, mentions_acknowledge
 from apps.channels.models import Channel, FetchRun
 from apps.channels.services import channel_create, channel_fetch
 from apps.clients.models import Client
@@ -67,6 +71,9 @@ QUERIES = {  # client slug → (name, expression, is_competitor)
     ),
 }  # fmt: skip
 CUSTOMERS_PER_CLIENT = 12
+PERSONAL_REPLIES = 50  # per client; the rest of the answered ones were resolved internally
+HOLIDAYS = {"northwind-coffee": ("GB", "ENG"), "lumen-bikes": ("DE", "BE"),
+            "harbor-bank": ("US", "NY")}  # fmt: skip
 SEGMENTS = ("VIP", "Regular", "New", "At risk")
 
 
@@ -77,6 +84,7 @@ class SeedReport:
     channels: int = 0
     fetched: dict[str, int] = field(default_factory=dict)  # channel name → new mentions
     customers: int = 0
+    acknowledged: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # channel name → error
 
 
@@ -104,7 +112,37 @@ def demo_seed(*, platforms_url: str = DEFAULT_PLATFORMS_URL, fetch: bool = True)
                     else:
                         report.fetched[channel.name] = run.new
             report.customers = _seed_customers()
+            report.acknowledged = _seed_acknowledgements()
     return report
+
+
+def _seed_acknowledgements() -> int:
+    """Answer most of each client's older mentions, by name, as a good agency would; leave the
+    newest for the inbox."""
+    if Acknowledgement.objects.exists():
+        return 0
+    sam = User.objects.get(email="sam@rapport.test")
+    cutoff = timezone.now() - timedelta(days=2)
+    answered = 0
+    for client in Client.objects.filter(slug__in=CLIENTS):
+        open_mentions = list(
+            Mention.objects.filter(
+                client=client, needs_acknowledgement=True, status__in=("new", "assigned"),
+                posted_at__lt=cutoff,
+            ).select_related("author", "channel").order_by("posted_at")
+        )  # fmt: skip
+        chosen = [m for n, m in enumerate(open_mentions) if n % 5 != 0]  # one in five missed
+        personal, internal = chosen[-PERSONAL_REPLIES:], chosen[:-PERSONAL_REPLIES]
+        for mention in personal:  # the most recent ones, answered by name
+            name = (mention.author.display_name or mention.author.handle).split(" ")[0]
+            mention_acknowledge(
+                mention=mention, user=sam, kind="replied_elsewhere",
+                text=f"Thanks {name}, we're on it — {client.name}",
+            )  # fmt: skip
+        if internal:
+            mentions_acknowledge(mentions=internal, user=sam, kind="resolved_internally")
+        answered += len(chosen)
+    return answered
 
 
 def _seed_customers() -> int:
@@ -144,13 +182,13 @@ def _seed_workspace(platforms_url: str) -> list[Channel]:
     for email, role, first_name in PEOPLE:
         if not User.objects.filter(email=email).exists():
             user_create(email=email, password=DEMO_OWNER_PASSWORD, role=role, first_name=first_name)
-    for slug, (timezone, competitors) in CLIENTS.items():
+    for slug, (zone, competitors) in CLIENTS.items():
         brand = BRANDS[slug]
         if not Client.objects.filter(slug=slug).exists():
             client_create(
                 name=brand.name,
                 slug=slug,
-                timezone=timezone,
+                timezone=zone,
                 brand_handles=[brand.handle],
                 keywords=[brand.name.lower(), *brand.products[:2]],
                 competitors=[BRANDS[c].name for c in competitors],
@@ -166,6 +204,29 @@ def _seed_workspace(platforms_url: str) -> list[Channel]:
                 query_create(
                     client=client, name=name, expression=expression, is_competitor=is_competitor
                 )
+
+    engineering = Team.objects.get(name="Engineering")
+    support = Team.objects.get(name="Support")
+    for slug, (zone, _) in CLIENTS.items():
+        client = Client.objects.get(slug=slug)
+        SlaPolicy.objects.get_or_create(
+            client=client,
+            defaults={"timezone": zone, "holiday_country": HOLIDAYS[slug][0],
+                      "holiday_subdivision": HOLIDAYS[slug][1]},
+        )  # fmt: skip
+        if not client.routing_rules.exists():
+            RoutingRule.objects.create(
+                client=client, name="Bugs and crashes to engineering", position=1,
+                keywords=["bug", "crash", "crashes", "app"], sentiment_below=-0.05,
+                set_team=engineering, set_priority="high",
+            )  # fmt: skip
+            RoutingRule.objects.create(
+                client=client, name="Unhappy customers first", position=2,
+                author_is_customer=True, sentiment_below=-0.05, set_priority="urgent",
+                set_team=support,
+            )  # fmt: skip
+    dev = User.objects.get(email="dev@rapport.test")
+    engineering.members.add(dev)
 
     competitor_of = {c: slug for slug, (_, competitors) in CLIENTS.items() for c in competitors}
     channels = []

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
+from apps.acknowledgements.models import Acknowledgement, RoutingRule, SlaPolicy
 from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
 from apps.demo.fake_platforms import make_fake_server
@@ -57,6 +58,11 @@ def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fak
             "positive", "neutral", "negative",
         }  # fmt: skip
         assert Customer.objects.count() == 36
+        # Acknowledgement tracking: SLA policies, routing rules, most older mentions answered.
+        assert SlaPolicy.objects.count() == 3 and RoutingRule.objects.count() == 6
+        assert Acknowledgement.objects.filter(is_personal=True).exists()
+        assert Mention.objects.filter(status="acknowledged").exists()
+        assert Mention.objects.filter(team__name="Engineering").exists()
         assert Mention.objects.filter(customer__isnull=False).count() >= 36
 
     client = host_client(agency)
