@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management.base import CommandError, OutputWrapper
+
+from apps.tenants.models import Agency
+from apps.tenants.selectors import agency_get_by_slug
 
 
 def invalid_rows_error(
@@ -13,3 +18,19 @@ def invalid_rows_error(
         for column, message in errors.items():
             stderr.write(f"row {row}, {column}: {message}")
     return CommandError(f"{len(rows)} invalid rows; nothing was imported.")
+
+
+def agency_or_error(slug: str) -> Agency:
+    """The agency with ``slug``, or the error to show on the command line (exit 1)."""
+    agency = agency_get_by_slug(slug)
+    if agency is None:
+        raise CommandError(f"No agency with slug '{slug}'.")
+    return agency
+
+
+def read_or_error(path: Path) -> bytes:
+    """The bytes of an input file, or the error to show on the command line (exit 1)."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error.strerror}.") from error

@@ -8,8 +8,7 @@ from django_tenants.utils import schema_context
 from apps.channels.connectors.csv import CsvImportError
 from apps.channels.models import Channel
 from apps.channels.services import channel_import_csv
-from apps.core.commands import invalid_rows_error
-from apps.tenants.selectors import agency_get_by_slug
+from apps.core.commands import agency_or_error, invalid_rows_error, read_or_error
 
 
 class Command(BaseCommand):
@@ -23,13 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--channel", required=True, type=int, help="channel id")
 
     def handle(self, *args, file: Path, agency: str, channel: int, **options):
-        tenant = agency_get_by_slug(agency)
-        if tenant is None:
-            raise CommandError(f"No agency with slug '{agency}'.")
-        try:
-            content = file.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
+        tenant = agency_or_error(agency)
+        content = read_or_error(file)
         with schema_context(tenant.schema_name):
             target = Channel.objects.select_related("client").filter(pk=channel).first()
             if target is None:

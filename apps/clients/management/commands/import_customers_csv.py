@@ -7,8 +7,7 @@ from django_tenants.utils import schema_context
 
 from apps.clients.models import Client
 from apps.clients.services import CustomerImportError, customer_import_csv
-from apps.core.commands import invalid_rows_error
-from apps.tenants.selectors import agency_get_by_slug
+from apps.core.commands import agency_or_error, invalid_rows_error, read_or_error
 
 
 class Command(BaseCommand):
@@ -23,13 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--client", required=True, help="client slug")
 
     def handle(self, *args, file: Path, agency: str, client: str, **options):
-        tenant = agency_get_by_slug(agency)
-        if tenant is None:
-            raise CommandError(f"No agency with slug '{agency}'.")
-        try:
-            content = file.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
+        tenant = agency_or_error(agency)
+        content = read_or_error(file)
         with schema_context(tenant.schema_name):
             target = Client.objects.filter(slug=client).first()
             if target is None:

@@ -4,8 +4,8 @@ from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
+from apps.core.commands import agency_or_error
 from apps.core.tasks import describe_agency
-from apps.tenants.selectors import agency_get_by_slug
 
 
 class Command(BaseCommand):
@@ -16,9 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=30)
 
     def handle(self, *args, **options):
-        agency = agency_get_by_slug(options["agency"])
-        if agency is None:
-            raise CommandError(f"No agency with slug '{options['agency']}'.")
+        agency = agency_or_error(options["agency"])
         with schema_context(agency.schema_name):
             result = describe_agency.delay()
         try:
