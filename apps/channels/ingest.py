@@ -22,7 +22,7 @@ from apps.acknowledgements.models import RoutingRule
 from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
-from apps.listening.models import Author, Mention
+from apps.listening.models import Author, Mention, normalise_handle
 
 from .connectors.base import MENTION_KINDS, FetchPage, MentionData
 from .models import Channel
@@ -42,10 +42,6 @@ class IngestResult:
         shown = "; ".join(f"{eid[:40]}: {reason}" for eid, reason in self.rejected[:3])
         more = f" and {len(self.rejected) - 3} more" if len(self.rejected) > 3 else ""
         return f"{len(self.rejected)} items refused ({shown}{more})"
-
-
-def normalise_handle(handle: str) -> str:
-    return handle.strip().lstrip("@").lower()
 
 
 def _field_limit(model, name: str) -> int:

@@ -17,8 +17,7 @@ from django.utils.text import slugify
 
 from apps.accounts.models import User
 from apps.channels.connectors import PLATFORMS
-from apps.channels.ingest import normalise_handle
-from apps.listening.models import Author, Mention
+from apps.listening.models import Author, Mention, normalise_handle
 
 from .models import Client, ClientMembership, Customer, CustomerIdentity
 
@@ -41,7 +40,7 @@ def client_create(
         name=name,
         slug=slug,
         timezone=timezone,
-        brand_handles=[h.strip().lstrip("@").lower() for h in brand_handles or []],
+        brand_handles=[normalise_handle(h) for h in brand_handles or []],
         keywords=keywords or [],
         competitors=competitors or [],
     )

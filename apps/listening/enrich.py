@@ -21,7 +21,7 @@ from billiard.pool import ApplyResult, Pool
 from django.conf import settings
 
 from .language import detect_language
-from .models import ListeningQuery
+from .models import ListeningQuery, normalise_handle
 from .query_language import Query, parse, tokenize_text
 from .sentiment import get_sentiment_model, label_for
 
@@ -155,7 +155,7 @@ def _repeats_within_page(items) -> list[bool]:
     """True for an item whose author said the same text earlier (within a day) on this page."""
     said: dict[tuple[str, str], list[tuple]] = {}
     for index, item in enumerate(items):
-        key = (item.author.handle.strip().lstrip("@").lower(), item.text.strip())
+        key = (normalise_handle(item.author.handle), item.text.strip())
         said.setdefault(key, []).append((item.posted_at, index))
     repeats = [False] * len(items)
     for occurrences in said.values():

@@ -32,6 +32,11 @@ class Author(models.Model):
         return f"{self.handle} ({self.platform})"
 
 
+def normalise_handle(handle: str) -> str:
+    """How handles are stored and compared: no leading "@", lower case."""
+    return handle.strip().lstrip("@").lower()
+
+
 class Mention(models.Model):
     """One thing a person said to or about a client, on one channel."""
 
