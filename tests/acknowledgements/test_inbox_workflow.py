@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from apps.acknowledgements.models import Acknowledgement, AuditEntry
 from apps.acknowledgements.services import (
@@ -19,10 +18,9 @@ from apps.acknowledgements.services import (
     mentions_dismiss,
 )
 from apps.channels.connectors.base import AuthorData, MentionData
-from apps.channels.ingest import ingest_page
 from apps.listening.models import Mention
 from tests.accounts.factories import TeamFactory, UserFactory
-from tests.channels.factories import make_channel
+from tests.channels.factories import make_channel, store_mentions
 from tests.channels.fakeplatform import json_response
 
 STATUS = "113499800000000800"
@@ -34,8 +32,7 @@ def mention_on(channel, external_id: str, handle: str, name: str = "", text: str
         external_id=external_id, text=text, posted_at=datetime(2026, 11, 20, tzinfo=UTC),
         author=AuthorData(handle=handle, display_name=name),
     )  # fmt: skip
-    with transaction.atomic():
-        ingest_page(channel=channel, items=[item])
+    store_mentions(channel, [item])
     return Mention.objects.select_related("channel", "author").get(
         channel=channel, external_id=external_id
     )
@@ -207,8 +204,7 @@ def test_bulk_acknowledge_of_500_mentions_is_one_transaction_of_few_queries(
                     author=AuthorData(handle=f"p{n}"))
         for n in range(500)
     ]  # fmt: skip
-    with transaction.atomic():
-        ingest_page(channel=channel, items=items)
+    store_mentions(channel, items)
     mentions = list(Mention.objects.select_related("channel", "author").filter(channel=channel))
 
     with django_assert_max_num_queries(12):

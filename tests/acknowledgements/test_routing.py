@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import transaction
 
 from apps.acknowledgements.models import RoutingRule
 from apps.channels.connectors.base import AuthorData, MentionData
-from apps.channels.ingest import ingest_page
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
 from tests.accounts.factories import TeamFactory, UserFactory
-from tests.channels.factories import make_channel
+from tests.channels.factories import make_channel, store_mentions
 from tests.clients.factories import ClientFactory, ClientMembershipFactory
 
 TEXTS = {
@@ -30,8 +28,7 @@ def store(channel):
                     author=AuthorData(handle=f"person-{key}"))
         for key, text in TEXTS.items()
     ]  # fmt: skip
-    with transaction.atomic():
-        ingest_page(channel=channel, items=items)
+    store_mentions(channel, items)
 
 
 @pytest.fixture
@@ -80,8 +77,7 @@ def test_auto_dismiss_never_counts_as_acknowledged(in_agency_a):
     channel = make_channel(platform="webhook", config={}, client=client)
     item = MentionData(external_id="ad", text="We are hiring baristas!", author=AuthorData("jobs"),
                        posted_at=datetime(2026, 11, 20, tzinfo=UTC))  # fmt: skip
-    with transaction.atomic():
-        ingest_page(channel=channel, items=[item])
+    store_mentions(channel, [item])
     mention = Mention.objects.get(external_id="ad")
     assert (mention.status, mention.acknowledged_at) == ("dismissed", None)
     assert not mention.acknowledgements.exists()
@@ -101,7 +97,6 @@ def test_rules_apply_in_order_so_a_later_rule_refines_an_earlier_one(in_agency_a
                     posted_at=datetime(2026, 11, 20, tzinfo=UTC))
         for k, t in (("idea", "A feature request: dark mode please"), ("help", "Help me"))
     ]  # fmt: skip
-    with transaction.atomic():
-        ingest_page(channel=channel, items=items)
+    store_mentions(channel, items)
     assert Mention.objects.get(external_id="idea").team == product
     assert Mention.objects.get(external_id="help").team == support

@@ -11,10 +11,9 @@ from django.db import IntegrityError, transaction
 from apps.acknowledgements.models import SlaBreach, SlaPolicy
 from apps.acknowledgements.services import mention_acknowledge, sla_breaches_detect
 from apps.channels.connectors.base import AuthorData, MentionData
-from apps.channels.ingest import ingest_page
 from apps.listening.models import Author, Mention
 from tests.accounts.factories import UserFactory
-from tests.channels.factories import make_channel
+from tests.channels.factories import make_channel, store_mentions
 
 FRIDAY_1755 = datetime(2026, 11, 20, 17, 55, tzinfo=UTC)  # London is on UTC in November
 MONDAY_0925 = datetime(2026, 11, 23, 9, 25, tzinfo=UTC)
@@ -32,8 +31,7 @@ def channel(in_agency_a):
 def said(channel, external_id, at=FRIDAY_1755, handle="ana"):
     item = MentionData(external_id=external_id, text=f"Help please ({external_id})", posted_at=at,
                        author=AuthorData(handle=handle, display_name="Ana Lopes"))  # fmt: skip
-    with transaction.atomic():
-        ingest_page(channel=channel, items=[item])
+    store_mentions(channel, [item])
     return Mention.objects.select_related("author", "channel").get(external_id=external_id)
 
 

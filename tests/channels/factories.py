@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
+from apps.channels.ingest import IngestResult, ingest_page
 from apps.channels.models import Channel
 from apps.channels.services import CreatedChannel, channel_create
 from apps.clients.models import Client
@@ -42,3 +45,9 @@ def make_channel_with_secret(
         credentials=credentials or {},
         **options,
     )
+
+
+def store_mentions(channel: Channel, items) -> IngestResult:
+    """Store ``items`` through the real ingest path, in one transaction, as a fetched page is."""
+    with transaction.atomic():
+        return ingest_page(channel=channel, items=list(items))

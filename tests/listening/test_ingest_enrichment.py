@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import transaction
 
 from apps.channels.connectors.base import AuthorData, MentionData
-from apps.channels.ingest import ingest_page
 from apps.clients.models import Customer, CustomerIdentity
 from apps.listening.influence import influence
 from apps.listening.models import Author, ListeningQuery, Mention
 from apps.listening.selectors import mention_list
 from apps.listening.services import authors_refresh_influence
 from tests.accounts.factories import UserFactory
-from tests.channels.factories import make_channel
+from tests.channels.factories import make_channel, store_mentions
 from tests.clients.factories import ClientFactory
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -27,8 +25,7 @@ def said(external_id: str, text: str, handle: str = "ana", at: datetime = T0, **
 
 
 def store(channel, *items):
-    with transaction.atomic():
-        return ingest_page(channel=channel, items=list(items))
+    return store_mentions(channel, items)
 
 
 @pytest.fixture

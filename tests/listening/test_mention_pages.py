@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import transaction
 
 from apps.channels.connectors.base import AuthorData, MentionData
-from apps.channels.ingest import ingest_page
 from apps.clients.models import Customer, CustomerIdentity
 from tests.accounts.factories import UserFactory
-from tests.channels.factories import make_channel
+from tests.channels.factories import make_channel, store_mentions
 from tests.clients.factories import ClientFactory, ClientMembershipFactory
 from tests.conftest import PASSWORD
 
@@ -24,8 +22,7 @@ def store(channel, *texts_by_handle):
                     author=AuthorData(handle=handle))
         for n, (handle, text) in enumerate(texts_by_handle)
     ]  # fmt: skip
-    with transaction.atomic():
-        ingest_page(channel=channel, items=items)
+    store_mentions(channel, items)
 
 
 @pytest.fixture
