@@ -160,6 +160,11 @@ class BusinessHours:
         closes = datetime.combine(closing_day, end, tzinfo=self._zone).astimezone(UTC)
         return opens, closes
 
+    def is_open_at(self, moment: datetime) -> bool:
+        """Whether ``moment`` (aware) falls within opening hours."""
+        intervals = self.open_intervals(moment, moment)
+        return any(opens <= moment < closes for opens, closes in intervals)
+
     def open_intervals(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The UTC open intervals of the local days from ``start``'s to ``end``'s, in order.
 

@@ -5,6 +5,7 @@ from datetime import time
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 
 from apps.listening.models import Mention
 
@@ -41,7 +42,7 @@ class Acknowledgement(models.Model):
     )  # fmt: skip
     kind = models.CharField(max_length=20, choices=Kind.choices)
     text = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     external_id = models.CharField(max_length=500, blank=True, default="")
     external_url = models.URLField(max_length=2000, blank=True, default="")
     delivery_status = models.CharField(
@@ -49,6 +50,10 @@ class Acknowledgement(models.Model):
     )
     delivery_error = models.TextField(blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
+    wording_key = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="Digest of the words apart from the addressee's names (services.wording_key).",
+    )  # fmt: skip
     is_personal = models.BooleanField(
         default=False,
         help_text="Addresses the person by name or handle and is not a canned copy of others.",
@@ -59,6 +64,18 @@ class Acknowledgement(models.Model):
         indexes = [
             models.Index(fields=["mention", "created_at"], name="ack_mention_idx"),
             models.Index(fields=["user", "-created_at"], name="ack_user_idx"),
+            # Canned copies: the same words sent to others (services.is_personal).
+            models.Index(
+                fields=["wording_key", "created_at"],
+                name="ack_wording_idx",
+                condition=~models.Q(wording_key=""),
+            ),
+            # Ingest looks replies up by their id on the platform: a follow-up answers one.
+            models.Index(
+                fields=["external_id"],
+                name="ack_external_id_idx",
+                condition=~models.Q(external_id=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,6 +102,31 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class SavedReply(models.Model):
+    """A reply written once and reused: ``{first_name}`` and ``{handle}`` are filled per person.
+
+    A saved reply without a client is offered for every client.
+    """
+
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="saved_replies",
+    )  # fmt: skip
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title
 
 
 def default_targets() -> dict[str, int]:

@@ -8,9 +8,11 @@ delivery status, error and retries recorded on the ``Acknowledgement``.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -21,10 +23,12 @@ from apps.accounts.models import Team, User
 from apps.accounts.selectors import alert_recipients
 from apps.channels.connectors import REPLY_PLATFORMS, get_connector
 from apps.channels.connectors.base import ConnectorError
-from apps.listening.models import Mention
+from apps.clients.models import Client
+from apps.core.db import bulk_update_columns
+from apps.listening.models import Author, Mention
 
 from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
-from .models import Acknowledgement, AuditEntry, SlaBreach, SlaPolicy
+from .models import Acknowledgement, AuditEntry, SavedReply, SlaBreach, SlaPolicy
 
 CANNED_AFTER = 2  # the same text sent to this many other people makes a reply canned
 CANNED_WINDOW = timedelta(days=30)
@@ -55,36 +59,90 @@ def _first_name(display_name: str) -> str:
     return (display_name or "").split(" ")[0].lower()
 
 
-def _without_addressee(text: str, handle: str, display_name: str) -> str:
-    """The words of a reply apart from its addressee's handle and first name: a template filled
-    with different names reads the same."""
+def wording_key(text: str, handle: str, display_name: str) -> str:
+    """A digest of a reply's words apart from its addressee's handle and first name: a template
+    filled with different names has one key, so canned copies are found by an index probe."""
+    if not text.strip():
+        return ""
     drop = {handle.lower(), _first_name(display_name)}
-    return " ".join(w for w in re.findall(r"\w+", text.lower()) if w not in drop)
+    words = " ".join(w for w in re.findall(r"\w+", text.lower()) if w not in drop)
+    return hashlib.sha256(words.encode()).hexdigest()
+
+
+_PLACEHOLDER = re.compile(r"\{(first_name|handle)\}")
+
+
+def reply_render(*, text: str, mention: Mention) -> str:
+    """Fill a saved reply's ``{first_name}`` and ``{handle}`` for the mention's author (other
+    braces are left as written: this is not ``str.format``, so a template cannot reach into
+    objects)."""
+    author = mention.author
+    values = {
+        "handle": f"@{author.handle}",
+        "first_name": (author.display_name or author.handle).split(" ")[0],
+    }
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def _addresses(mention: Mention, text: str) -> bool:
+    author = mention.author
+    first_name = _first_name(author.display_name)
+    return any(
+        w.lstrip("@") == author.handle or (len(first_name) >= 2 and w == first_name)
+        for w in re.findall(r"[\w.@-]+", text.lower())
+    )
+
+
+def _recipients(keys: set[str], client_ids: set[int]) -> dict[tuple[str, int], set[int]]:
+    """Who (author ids) got each wording, per client, recently: one query for a whole batch."""
+    found: dict[tuple[str, int], set[int]] = defaultdict(set)
+    rows = (
+        Acknowledgement.objects.filter(
+            wording_key__in=keys - {""},
+            mention__client_id__in=client_ids,
+            created_at__gte=timezone.now() - CANNED_WINDOW,
+        )
+        .values_list("wording_key", "mention__client_id", "mention__author_id")
+        .distinct()
+    )
+    for key, client_id, author_id in rows:
+        found[key, client_id].add(author_id)
+    return found
+
+
+def _copies_sent(mention: Mention, key: str) -> int:
+    """How many other people of the client got the same words (names aside) recently."""
+    others = _recipients({key}, {mention.client_id})[key, mention.client_id]
+    return len(others - {mention.author_id})
+
+
+def _key(mention: Mention, text: str) -> str:
+    return wording_key(text, mention.author.handle, mention.author.display_name)
 
 
 def is_personal(*, mention: Mention, text: str) -> bool:
     """Whether a reply addresses the person by name or handle and is not a canned copy of
     replies sent to others (the same words, names aside, ``CANNED_AFTER`` times recently)."""
-    author = mention.author
-    words = re.findall(r"[\w.@-]+", text.lower())
-    first_name = _first_name(author.display_name)
-    addressed = any(
-        w.lstrip("@") == author.handle or (len(first_name) >= 2 and w == first_name) for w in words
+    return _addresses(mention, text) and _copies_sent(mention, _key(mention, text)) < CANNED_AFTER
+
+
+def reply_warning(*, mentions: list[Mention], text: str) -> str:
+    """A warning to show before sending ``text`` (a template or a written reply) to
+    ``mentions``, or "" — a canned reply is not a personal acknowledgement."""
+    if not text.strip() or not mentions:
+        return ""
+    rendered = reply_render(text=text, mention=mentions[0])
+    people = (
+        len({m.author_id for m in mentions})
+        - 1
+        + _copies_sent(mentions[0], _key(mentions[0], rendered))
     )
-    if not addressed:
-        return False
-    wanted = _without_addressee(text, author.handle, author.display_name)
-    others = (
-        Acknowledgement.objects.filter(
-            mention__client_id=mention.client_id,
-            created_at__gte=timezone.now() - CANNED_WINDOW,
-        )
-        .exclude(mention__author_id=author.pk)
-        .exclude(text="")
-        .values_list("text", "mention__author__handle", "mention__author__display_name")
+    if people < CANNED_AFTER:
+        return ""
+    return (
+        f"The same words would reach {people + 1} people. A canned reply is not a personal "
+        "acknowledgement: say something about what each of them wrote."
     )
-    copies = sum(1 for other in others if _without_addressee(*other) == wanted)
-    return copies < CANNED_AFTER
 
 
 def mentions_assign(
@@ -100,21 +158,33 @@ def mentions_assign(
             if mention.status == Mention.Status.NEW:
                 mention.status = Mention.Status.ASSIGNED
             changes.append((mention, before))
-        Mention.objects.bulk_update([m for m, _ in changes], ["assigned_to", "team", "status"])
+        bulk_update_columns([m for m, _ in changes], ["assigned_to", "team", "status"])
         _audit(actor, "assign", changes)
     return len(changes)
 
 
 def mentions_acknowledge(
-    *, mentions: Iterable[Mention], user: User, kind: str, text: str = ""
+    *,
+    mentions: Iterable[Mention],
+    user: User,
+    kind: str,
+    text: str = "",
+    at: datetime | None = None,
 ) -> list[Acknowledgement]:
-    """Acknowledge mentions (by a person: automated replies never count). Replies are queued for
-    delivery through each mention's channel once the transaction commits."""
+    """Acknowledge mentions (by a person: automated replies never count). ``text`` may be a saved
+    reply's template, filled for each person (``reply_render``). Replies are queued for delivery
+    through each mention's channel once the transaction commits.
+
+    ``at`` records when a reply made elsewhere (or an internal resolution) happened, if not now.
+    """
     if kind not in Acknowledgement.Kind.values:
         raise ValidationError(
             {"kind": f"Unknown kind; expected one of {Acknowledgement.Kind.values}."}
         )
     mentions = list(mentions)
+    now = timezone.now()
+    if at is not None:
+        _check_recorded_time(at, now=now, kind=kind, mentions=mentions)
     if kind == Acknowledgement.Kind.REPLY:
         if not text.strip():
             raise ValidationError({"text": "A reply needs text."})
@@ -130,7 +200,6 @@ def mentions_acknowledge(
                         "record a reply made elsewhere instead."
                     }
                 )
-    now = timezone.now()
     delivery = (
         Acknowledgement.Delivery.PENDING
         if kind == Acknowledgement.Kind.REPLY
@@ -140,31 +209,41 @@ def mentions_acknowledge(
         policy.client_id: policy.business_hours()
         for policy in SlaPolicy.objects.filter(client_id__in={m.client_id for m in mentions})
     }
+    when = at or now
+    replies = [(mention, reply_render(text=text, mention=mention)) for mention in mentions]
+    keys = {_key(mention, reply) for mention, reply in replies}
+    recipients = _recipients(keys, {mention.client_id for mention in mentions})
     with transaction.atomic():
         acknowledgements, changes = [], []
-        for mention in mentions:
+        for mention, reply in replies:
             before = _snapshot(mention)
             mention.status = Mention.Status.ACKNOWLEDGED
             if mention.acknowledged_at is None:  # the first acknowledgement stops the clock
-                mention.acknowledged_at = now
+                mention.acknowledged_at = when
                 mention.time_to_acknowledge_minutes = round(
                     business_minutes_between(
-                        mention.posted_at, now, hours_by_client.get(mention.client_id, ALWAYS_OPEN)
+                        mention.posted_at, when, hours_by_client.get(mention.client_id, ALWAYS_OPEN)
                     ),
                     1,
                 )
             changes.append((mention, before))
+            key = _key(mention, reply)
+            got = recipients[key, mention.client_id]  # earlier ones and this batch's so far
+            canned = len(got - {mention.author_id}) >= CANNED_AFTER
+            got.add(mention.author_id)
             acknowledgements.append(
                 Acknowledgement(
                     mention=mention,
                     user=user,
                     kind=kind,
-                    text=text,
+                    text=reply,
+                    created_at=when,
                     delivery_status=delivery,
-                    is_personal=bool(text) and is_personal(mention=mention, text=text),
+                    wording_key=key,
+                    is_personal=bool(key) and _addresses(mention, reply) and not canned,
                 )
             )
-        Mention.objects.bulk_update(
+        bulk_update_columns(
             [m for m, _ in changes], ["status", "acknowledged_at", "time_to_acknowledge_minutes"]
         )
         Acknowledgement.objects.bulk_create(acknowledgements)
@@ -175,10 +254,19 @@ def mentions_acknowledge(
     return acknowledgements
 
 
+def _check_recorded_time(at: datetime, *, now: datetime, kind: str, mentions: list[Mention]):
+    if kind == Acknowledgement.Kind.REPLY:
+        raise ValidationError({"at": "A reply through the channel is sent now."})
+    if at > now:
+        raise ValidationError({"at": "An acknowledgement cannot be recorded in the future."})
+    if any(at < mention.posted_at for mention in mentions):
+        raise ValidationError({"at": "A mention cannot be acknowledged before it was posted."})
+
+
 def mention_acknowledge(
-    *, mention: Mention, user: User, kind: str, text: str = ""
+    *, mention: Mention, user: User, kind: str, text: str = "", at: datetime | None = None
 ) -> Acknowledgement:
-    return mentions_acknowledge(mentions=[mention], user=user, kind=kind, text=text)[0]
+    return mentions_acknowledge(mentions=[mention], user=user, kind=kind, text=text, at=at)[0]
 
 
 def mentions_dismiss(*, mentions: Iterable[Mention], user: User, reason: str) -> int:
@@ -190,7 +278,7 @@ def mentions_dismiss(*, mentions: Iterable[Mention], user: User, reason: str) ->
             before = _snapshot(mention)
             mention.status = Mention.Status.DISMISSED
             changes.append((mention, before))
-        Mention.objects.bulk_update([m for m, _ in changes], ["status"])
+        bulk_update_columns([m for m, _ in changes], ["status"])
         _audit(user, "dismiss", changes, reason=reason.strip())
     return len(changes)
 
@@ -353,3 +441,70 @@ def sla_breaches_notify() -> int:
             recipient_list=recipients,
         )
     return len(claimed)
+
+
+# --- saved replies -------------------------------------------------------------------------------
+
+_ANY_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _validate_saved_reply(*, title: str, text: str) -> None:
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the saved reply a title."
+    if not text.strip():
+        errors["text"] = "A saved reply needs text."
+    unknown = sorted({name for name in _ANY_PLACEHOLDER.findall(text)} - {"first_name", "handle"})
+    if unknown:
+        errors["text"] = f"Unknown placeholder {{{unknown[0]}}}: use {{first_name}} or {{handle}}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def saved_reply_create(
+    *, title: str, text: str, user: User, client: Client | None = None
+) -> SavedReply:
+    """A reusable reply for one client (or, without one, for every client)."""
+    _validate_saved_reply(title=title, text=text)
+    return SavedReply.objects.create(
+        client=client, title=title.strip(), text=text.strip(), created_by=user
+    )
+
+
+def saved_reply_update(*, saved_reply: SavedReply, title: str, text: str) -> SavedReply:
+    _validate_saved_reply(title=title, text=text)
+    saved_reply.title, saved_reply.text = title.strip(), text.strip()
+    saved_reply.save(update_fields=["title", "text"])
+    return saved_reply
+
+
+# --- advocacy ------------------------------------------------------------------------------------
+
+
+def advocates_refresh() -> int:
+    """Mark every author who spoke positively of a client after it first acknowledged them as an
+    advocate, since that mention (one UPDATE). Ingest does this page by page; this catches up
+    after acknowledgements recorded afterwards (imports, the demo)."""
+    author, mention = Author._meta.db_table, Mention._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {author} author SET is_advocate = true, advocate_since = praise.first_at
+            FROM (
+                SELECT later.author_id, min(later.posted_at) AS first_at
+                FROM {mention} later
+                JOIN (
+                    SELECT author_id, client_id, min(acknowledged_at) AS acknowledged_at
+                    FROM {mention} WHERE acknowledged_at IS NOT NULL
+                    GROUP BY author_id, client_id
+                ) first_ack ON first_ack.author_id = later.author_id
+                           AND first_ack.client_id = later.client_id
+                WHERE later.sentiment = 'positive'
+                  AND later.posted_at > first_ack.acknowledged_at
+                GROUP BY later.author_id
+            ) praise
+            WHERE author.id = praise.author_id
+              AND advocate_since IS DISTINCT FROM praise.first_at
+            """  # noqa: S608 - names from model metadata
+        )
+        return cursor.rowcount

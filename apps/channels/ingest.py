@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.acknowledgements.models import RoutingRule
+from apps.acknowledgements.models import Acknowledgement, RoutingRule
 from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
@@ -116,16 +116,31 @@ _UPSERT_AUTHORS = f"""
 """  # noqa: S608 - table names come from model metadata; values are parameters
 _M = Mention._meta.db_table
 _CI = CustomerIdentity._meta.db_table
+_ACK = Acknowledgement._meta.db_table
 _INSERT_MENTIONS = f"""
     INSERT INTO {_M}
         (client_id, channel_id, platform, external_id, url, author_id, text, language, kind,
          parent_external_id, rating, engagement, posted_at, fetched_at, sentiment_score,
          sentiment, matched_queries, is_spam, is_duplicate, needs_acknowledgement, customer_id,
-         status, priority, tags)
+         is_follow_up, status, priority, tags)
     SELECT %(client)s, %(channel)s, %(platform)s, s.external_id, s.url, s.author_id, s.text,
            s.language, s.kind, s.parent_external_id, s.rating, s.engagement, s.posted_at,
            %(now)s, s.sentiment_score, s.sentiment, s.matched_queries, s.is_spam, s.repeat,
-           NOT (s.from_brand OR s.is_spam OR s.repeat), s.customer_id, 'new', 'normal', '{{}}'
+           NOT (s.from_brand OR s.is_spam OR s.repeat), s.customer_id,
+           -- a follow-up: the same person answering their acknowledged mention or our reply
+           s.parent_external_id <> '' AND (
+               EXISTS (
+                   SELECT 1 FROM {_M} parent
+                   WHERE parent.channel_id = %(channel)s
+                     AND parent.external_id = s.parent_external_id
+                     AND parent.author_id = s.author_id AND parent.acknowledged_at IS NOT NULL
+               ) OR EXISTS (
+                   SELECT 1 FROM {_ACK} reply JOIN {_M} answered ON answered.id = reply.mention_id
+                   WHERE reply.external_id = s.parent_external_id AND reply.external_id <> ''
+                     AND answered.channel_id = %(channel)s AND answered.author_id = s.author_id
+               )
+           ),
+           'new', 'normal', '{{}}'
     FROM (
         -- Correlated subqueries are index probes per row. Joins would be planned as hash joins
         -- over whole tables, the staging table having no statistics; OFFSET 0 keeps the planner
@@ -158,13 +173,17 @@ _INSERT_MENTIONS = f"""
 # After a page: advocates — people who were acknowledged by the client and have since spoken
 # positively of it (SPEC §5). Influence is refreshed by a periodic task (listening.services).
 _MARK_ADVOCATES = f"""
-    UPDATE {_A} author SET is_advocate = true
-    FROM unnest(%(authors)s::bigint[], %(times)s::timestamptz[]) AS praise(author_id, posted_at)
+    UPDATE {_A} author SET is_advocate = true, advocate_since = praise.posted_at
+    FROM (
+        SELECT author_id, min(posted_at) AS posted_at
+        FROM unnest(%(authors)s::bigint[], %(times)s::timestamptz[]) AS p(author_id, posted_at)
+        GROUP BY author_id
+    ) praise
     WHERE author.id = praise.author_id AND NOT author.is_advocate
       AND EXISTS (
         SELECT 1 FROM {_M} m
         WHERE m.author_id = praise.author_id AND m.client_id = %(client)s
-          AND m.status = 'acknowledged' AND m.posted_at < praise.posted_at
+          AND m.acknowledged_at < praise.posted_at
       )
 """  # noqa: S608
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,8 +19,12 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Team, User
 from apps.accounts.services import team_create, user_create
-from apps.acknowledgements.models import Acknowledgement, RoutingRule, SlaPolicy
-from apps.acknowledgements.services import mention_acknowledge, mentions_acknowledge
+from apps.acknowledgements.models import Acknowledgement, RoutingRule, SavedReply, SlaPolicy
+from apps.acknowledgements.services import (
+    advocates_refresh,
+    mentions_acknowledge,
+    saved_reply_create,
+)
 from apps.channels.models import Channel, FetchRun
 from apps.channels.services import channel_create, channel_fetch
 from apps.clients.models import Client
@@ -71,10 +76,21 @@ QUERIES = {  # client slug → (name, expression, is_competitor)
     ),
 }  # fmt: skip
 CUSTOMERS_PER_CLIENT = 12
-PERSONAL_REPLIES = 50  # per client; the rest of the answered ones were resolved internally
 HOLIDAYS = {"northwind-coffee": ("GB", "ENG"), "lumen-bikes": ("DE", "BE"),
             "harbor-bank": ("US", "NY")}  # fmt: skip
 SEGMENTS = ("VIP", "Regular", "New", "At risk")
+ROUND_SECONDS = 6 * 3600
+DEMO_REPLIES = (  # personal: each names the person ({first_name} is filled per mention)
+    "Thanks {first_name}, that is really kind of you — we will pass it to the team.",
+    "{first_name}, sorry about that. We have looked into it and it is sorted now.",
+    "Good catch {first_name}! Fixed, and thank you for telling us.",
+    "Hi {first_name}, we sent you a message with the details.",
+)
+SAVED_REPLIES = (
+    ("Thank you", "Thanks {first_name}, that made our day!"),
+    ("Looking into it", "{first_name}, sorry about this — we are looking into it now."),
+    ("Move to DM", "Hi {handle}, could you send us a direct message with your order number?"),
+)
 
 
 @dataclass
@@ -102,6 +118,7 @@ def demo_seed(*, platforms_url: str = DEFAULT_PLATFORMS_URL, fetch: bool = True)
     report = SeedReport(agency=agency, created=created)
     with schema_context(agency.schema_name):
         channels = _seed_workspace(platforms_url)
+        _seed_saved_replies()
         report.channels = len(channels)
         if fetch:
             for channel in channels:
@@ -117,12 +134,14 @@ def demo_seed(*, platforms_url: str = DEFAULT_PLATFORMS_URL, fetch: bool = True)
 
 
 def _seed_acknowledgements() -> int:
-    """Answer most of each client's older mentions, by name, as a good agency would; leave the
-    newest for the inbox."""
+    """Answer most of each client's older mentions within hours of their posting, by name, as a
+    good agency would (so the people who come back happy become advocates); leave the newest
+    for the inbox."""
     if Acknowledgement.objects.exists():
         return 0
-    sam = User.objects.get(email="sam@rapport.test")
-    cutoff = timezone.now() - timedelta(days=2)
+    sam, mo = User.objects.get(email="sam@rapport.test"), User.objects.get(email="mo@rapport.test")
+    now = timezone.now()
+    cutoff = now - timedelta(days=2)
     answered = 0
     for client in Client.objects.filter(slug__in=CLIENTS):
         open_mentions = list(
@@ -132,17 +151,29 @@ def _seed_acknowledgements() -> int:
             ).select_related("author", "channel").order_by("posted_at")
         )  # fmt: skip
         chosen = [m for n, m in enumerate(open_mentions) if n % 5 != 0]  # one in five missed
-        personal, internal = chosen[-PERSONAL_REPLIES:], chosen[:-PERSONAL_REPLIES]
-        for mention in personal:  # the most recent ones, answered by name
-            name = (mention.author.display_name or mention.author.handle).split(" ")[0]
-            mention_acknowledge(
-                mention=mention, user=sam, kind="replied_elsewhere",
-                text=f"Thanks {name}, we're on it — {client.name}",
+        # Answered in rounds, one per six hours of posting, minutes to hours after the round's
+        # last mention: replies made elsewhere (named), some resolved internally; Sam and Mo.
+        rounds: dict[int, list[Mention]] = defaultdict(list)
+        for mention in chosen:
+            rounds[int(mention.posted_at.timestamp()) // ROUND_SECONDS].append(mention)
+        for n, batch in enumerate(rounds.values()):
+            delay = timedelta(minutes=5 + (n * 37) % (60 * (1 + n % 12)))
+            mentions_acknowledge(
+                mentions=batch, user=mo if n % 4 == 0 else sam,
+                kind="replied_elsewhere" if n % 3 else "resolved_internally",
+                text=DEMO_REPLIES[n % len(DEMO_REPLIES)] if n % 3 else "",
+                at=min(batch[-1].posted_at + delay, now),
             )  # fmt: skip
-        if internal:
-            mentions_acknowledge(mentions=internal, user=sam, kind="resolved_internally")
         answered += len(chosen)
+    advocates_refresh()
     return answered
+
+
+def _seed_saved_replies() -> None:
+    owner = User.objects.get(email=DEMO_OWNER_EMAIL)
+    if not SavedReply.objects.exists():
+        for title, text in SAVED_REPLIES:
+            saved_reply_create(title=title, text=text, user=owner)
 
 
 def _seed_customers() -> int:

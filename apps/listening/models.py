@@ -20,7 +20,10 @@ class Author(models.Model):
     followers = models.PositiveIntegerField(null=True, blank=True)
     profile_url = models.URLField(max_length=1000, blank=True, default="")
     influence = models.FloatField(default=0, help_text="0-100, see apps.listening.influence")
-    is_advocate = models.BooleanField(default=False)
+    is_advocate = models.BooleanField(
+        default=False, help_text="Spoke positively of a client after being acknowledged by it."
+    )
+    advocate_since = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +97,11 @@ class Mention(models.Model):
         default=False, help_text="The same author said the same thing within a day."
     )
     is_spam = models.BooleanField(default=False)
+    is_follow_up = models.BooleanField(
+        default=False,
+        help_text="The same person again in a thread already acknowledged: answering it is a "
+        "next response, timed on its own clock.",
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector("text", config="simple"),
         output_field=SearchVectorField(),

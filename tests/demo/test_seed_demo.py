@@ -9,11 +9,11 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from apps.acknowledgements.models import Acknowledgement, RoutingRule, SlaPolicy
+from apps.acknowledgements.models import Acknowledgement, RoutingRule, SavedReply, SlaPolicy
 from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
 from apps.demo.fake_platforms import make_fake_server
-from apps.listening.models import ListeningQuery, Mention
+from apps.listening.models import Author, ListeningQuery, Mention
 from apps.tenants.models import Agency
 from tests.conftest import host_client
 
@@ -64,6 +64,14 @@ def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fak
         assert Mention.objects.filter(status="acknowledged").exists()
         assert Mention.objects.filter(team__name="Engineering").exists()
         assert Mention.objects.filter(customer__isnull=False).count() >= 36
+        # Answered within hours of posting, so the figures look like a working agency's, and
+        # some of the people answered came back happy: advocates.
+        answered = Mention.objects.filter(status="acknowledged")
+        assert answered.filter(time_to_acknowledge_minutes__lte=24 * 60).count() > (
+            0.9 * answered.count()
+        )
+        assert Author.objects.filter(is_advocate=True).count() >= 5
+        assert SavedReply.objects.filter(text__contains="{first_name}").exists()
 
     client = host_client(agency)
     response = client.post(

@@ -140,7 +140,9 @@ def test_author_influence_follows_the_documented_formula(channel):
 
 def test_author_acknowledged_before_who_praises_later_becomes_an_advocate(channel):
     store(channel, said("complaint", "My order never arrived", handle="mark"))
-    Mention.objects.filter(external_id="complaint").update(status="acknowledged")
+    Mention.objects.filter(external_id="complaint").update(
+        status="acknowledged", acknowledged_at=T0 + timedelta(hours=1)
+    )
     store(channel, said("praise", "Thank you, the replacement is wonderful!", handle="mark",
                         at=T0 + timedelta(days=1)))  # fmt: skip
     store(channel, said("fan", "Wonderful coffee, love it!", handle="never-answered"))
