@@ -10,4 +10,5 @@ urlpatterns = [
     path("channels/", include("apps.channels.urls")),
     path("listening/", include("apps.listening.urls")),
     path("hooks/<str:token>/", webhook_receive, name="webhook-receive"),
+    path("api/v1/", include("apps.api.urls")),
 ]

@@ -31,6 +31,11 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "apps.accounts",
+    "apps.api",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -43,6 +48,8 @@ TENANT_APPS = [
     "apps.channels",
     "apps.listening",
     "apps.acknowledgements",
+    "apps.webhooks",
+    "knox",  # API tokens, stored hashed, per agency
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -116,9 +123,11 @@ SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 
+# Keys carry the agency's schema (django-tenants' key function): no agency reads another's.
+# Set CACHE_URL (redis://…) when several processes serve the web: rate limits are then shared.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        **env.cache("CACHE_URL", default="locmemcache://"),
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
@@ -139,6 +148,49 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rapport.test>")
 
 # --- Rapport -----------------------------------------------------------------------------------
+# --- REST API v1 (apps.api) ----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.authentication.TokenAuthentication",
+        "apps.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+# Requests per token (or per signed-in session) and minute; over it: 429 with Retry-After.
+RAPPORT_API_RATE_PER_MINUTE = env.int("RAPPORT_API_RATE_PER_MINUTE", default=600)
+REST_KNOX = {
+    "TOKEN_TTL": None,  # tokens live until revoked (DELETE /api/v1/auth/token/)
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_PREFIX": "rpt_",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rapport API",
+    "DESCRIPTION": "Listen to what customers say and acknowledge every one of them. "
+    "Authenticate with `Authorization: Token <key>` (POST /api/v1/auth/token/).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "ENUM_NAME_OVERRIDES": {
+        "MentionKindEnum": "apps.listening.models.Mention.Kind",
+        "AcknowledgementKindEnum": "apps.acknowledgements.models.Acknowledgement.Kind",
+    },
+}
+
 RAPPORT_ENCRYPTION_KEYS = env.list("RAPPORT_ENCRYPTION_KEYS", default=[])
 RAPPORT_ALLOW_LOOPBACK_URLS = env.bool("RAPPORT_ALLOW_LOOPBACK_URLS", default=False)
 # Helper processes that enrich the next page (sentiment, language, queries) while one is stored;

@@ -129,3 +129,15 @@ def audit_list(*, object_type: str, object_id: int) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(object_type=object_type, object_id=object_id).select_related(
         "actor"
     )
+
+
+def acknowledgement_list(*, user: User) -> QuerySet[Acknowledgement]:
+    """Acknowledgements of the mentions the user may see, newest first."""
+    from apps.listening.selectors import mention_list
+
+    visible = mention_list(user=user).order_by().values("pk")
+    return (
+        Acknowledgement.objects.filter(mention__in=visible)
+        .select_related("mention")
+        .order_by("-created_at", "-pk")
+    )

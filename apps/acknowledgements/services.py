@@ -283,14 +283,23 @@ def mentions_dismiss(*, mentions: Iterable[Mention], user: User, reason: str) ->
     return len(changes)
 
 
-def mention_escalate(*, mention: Mention, user: User, team: Team, note: str) -> Mention:
+def mentions_escalate(*, mentions: Iterable[Mention], user: User, team: Team, note: str) -> int:
+    """Hand mentions to a team with a note saying what is needed."""
     if not note.strip():
         raise ValidationError({"note": "Tell the team what is needed."})
     with transaction.atomic():
-        before = _snapshot(mention)
-        mention.status, mention.team = Mention.Status.ESCALATED, team
-        mention.save(update_fields=["status", "team"])
-        _audit(user, "escalate", [(mention, before)], note=note.strip())
+        changes = []
+        for mention in mentions:
+            before = _snapshot(mention)
+            mention.status, mention.team = Mention.Status.ESCALATED, team
+            changes.append((mention, before))
+        bulk_update_columns([m for m, _ in changes], ["status", "team"])
+        _audit(user, "escalate", changes, note=note.strip())
+    return len(changes)
+
+
+def mention_escalate(*, mention: Mention, user: User, team: Team, note: str) -> Mention:
+    mentions_escalate(mentions=[mention], user=user, team=team, note=note)
     return mention
 
 

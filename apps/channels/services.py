@@ -139,6 +139,44 @@ def channel_create(
     return CreatedChannel(channel=channel, webhook_secret=secret)
 
 
+def channel_update(
+    *,
+    channel: Channel,
+    name: str | None = None,
+    config: dict[str, Any] | None = None,
+    credentials: dict[str, Any] | None = None,
+    fetch_interval_minutes: int | None = None,
+    listen_only: bool | None = None,
+    purpose: str | None = None,
+) -> Channel:
+    """Change the given settings; new credentials replace the old ones (they are never shown)."""
+    config = channel.config if config is None else dict(config)
+    new_credentials = channel.credentials if credentials is None else dict(credentials)
+    _validate(channel.platform, config, new_credentials)
+    if fetch_interval_minutes is not None and fetch_interval_minutes < 1:
+        raise ValidationError({"fetch_interval_minutes": "Must be at least 1 minute."})
+    if name is not None and not name.strip():
+        raise ValidationError({"name": "A channel needs a name."})
+    for field, value in (
+        ("name", name),
+        ("fetch_interval_minutes", fetch_interval_minutes),
+        ("listen_only", listen_only),
+        ("purpose", purpose),
+    ):
+        if value is not None:
+            setattr(channel, field, value)
+    channel.config = config
+    if credentials is not None:
+        channel.credentials = new_credentials
+    channel.save()
+    return channel
+
+
+def channel_delete(*, channel: Channel) -> None:
+    """Delete a channel and the mentions fetched through it."""
+    channel.delete()
+
+
 @transaction.atomic
 def channel_rotate_secrets() -> int:
     """Re-encrypt every channel secret of the current agency with the newest key (all or none)."""

@@ -22,6 +22,20 @@ from apps.listening.models import Author, Mention, normalise_handle
 from .models import Client, ClientMembership, Customer, CustomerIdentity
 
 
+def _validate_client(*, name: str, slug: str, timezone: str, exclude_pk: int | None = None):
+    errors = {}
+    if not name.strip():
+        errors["name"] = "A client needs a name."
+    if timezone not in zoneinfo.available_timezones():
+        errors["timezone"] = f"Unknown time zone '{timezone}'."
+    if not slug:
+        errors["slug"] = "Give the client a slug (letters, digits and hyphens)."
+    elif Client.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        errors["slug"] = f"A client with slug '{slug}' already exists."
+    if errors:
+        raise ValidationError(errors)
+
+
 def client_create(
     *,
     name: str,
@@ -30,12 +44,10 @@ def client_create(
     brand_handles: list[str] | None = None,
     keywords: list[str] | None = None,
     competitors: list[str] | None = None,
+    is_active: bool = True,
 ) -> Client:
-    if timezone not in zoneinfo.available_timezones():
-        raise ValidationError({"timezone": f"Unknown time zone '{timezone}'."})
     slug = slug or slugify(name)
-    if Client.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": f"A client with slug '{slug}' already exists."})
+    _validate_client(name=name, slug=slug, timezone=timezone)
     return Client.objects.create(
         name=name,
         slug=slug,
@@ -43,7 +55,35 @@ def client_create(
         brand_handles=[normalise_handle(h) for h in brand_handles or []],
         keywords=keywords or [],
         competitors=competitors or [],
+        is_active=is_active,
     )
+
+
+CLIENT_FIELDS = (
+    "name", "slug", "timezone", "brand_handles", "keywords", "competitors", "is_active",
+)  # fmt: skip
+
+
+def client_update(*, client: Client, **changes) -> Client:
+    """Change the given fields of a client (``CLIENT_FIELDS``)."""
+    unknown = set(changes) - set(CLIENT_FIELDS)
+    if unknown:
+        raise ValidationError({field: "Not a client field." for field in unknown})
+    if "brand_handles" in changes:
+        changes["brand_handles"] = [normalise_handle(h) for h in changes["brand_handles"]]
+    for field, value in changes.items():
+        setattr(client, field, value)
+    _validate_client(
+        name=client.name, slug=client.slug, timezone=client.timezone, exclude_pk=client.pk
+    )
+    client.save(update_fields=list(changes) or None)
+    return client
+
+
+@transaction.atomic
+def client_delete(*, client: Client) -> None:
+    """Delete a client with everything of it (channels, mentions, customers, policies)."""
+    client.delete()
 
 
 def client_membership_add(*, client: Client, user: User, role: str) -> ClientMembership:

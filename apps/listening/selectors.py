@@ -54,7 +54,7 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
     theirs), with ``is_customer`` annotated, filtered by ``filters``:
 
     ``client``, ``channel``, ``status``, ``sentiment``, ``needs_acknowledgement``, ``since``,
-    ``until`` and ``q`` (full text, ranked: best match first).
+    ``until``, ``assigned_to``, ``team`` and ``q`` (full text, ranked: best match first).
     """
     if user.role == User.Role.TEAM_MEMBER:  # only what was routed to one of their teams
         mentions = Mention.objects.filter(team__in=user.teams.all())
@@ -72,15 +72,28 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
         "needs_acknowledgement": "needs_acknowledgement",
         "since": "posted_at__gte",
         "until": "posted_at__lt",
+        "assigned_to": "assigned_to_id",
+        "team": "team_id",
     }
     mentions = mentions.filter(
         **{lookup: filters[key] for key, lookup in exact.items() if filters.get(key) is not None}
     )
-    if text := (filters.get("q") or "").strip():
-        query = SearchQuery(text, config="simple", search_type="websearch")
-        return (
-            mentions.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-posted_at")
-        )
-    return mentions.order_by("-posted_at")
+    return mention_search(mentions, filters.get("q") or "")
+
+
+def mention_search(mentions: QuerySet[Mention], text: str) -> QuerySet[Mention]:
+    """Mentions matching ``text`` (web-search syntax: words, "phrases", -not), best match first;
+    without text, all of them, newest first."""
+    if not text.strip():
+        return mentions.order_by("-posted_at", "-pk")
+    query = SearchQuery(text.strip(), config="simple", search_type="websearch")
+    return (
+        mentions.filter(search_vector=query)
+        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-rank", "-posted_at", "-pk")
+    )
+
+
+def mention_get(*, user: User, mention_id: int) -> Mention:
+    """A mention the user may see; ``Mention.DoesNotExist`` otherwise (→ 404)."""
+    return mention_list(user=user).get(pk=mention_id)

@@ -1,0 +1,120 @@
+"""Query-string filters of the API lists (django-filter): a bad value answers 400 naming it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import django_filters as filters
+from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from apps.acknowledgements.models import Acknowledgement
+from apps.channels.models import Channel
+from apps.listening.models import ListeningQuery, Mention
+from apps.listening.selectors import mention_search
+
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(filters.Filter):
+    field_class = IdField
+
+
+class MomentField(forms.CharField):
+    """An ISO 8601 date (``2026-11-01``) or date-time (``2026-11-01T09:30:00Z``). A bare date
+    means the start of that day (UTC), or, as an end (``until``), the end of it."""
+
+    default_error_messages = {"invalid": "Give a date (YYYY-MM-DD) or an ISO 8601 date-time."}
+
+    def __init__(self, *args, end_of_day: bool = False, **kwargs):
+        self.end_of_day = end_of_day
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        return parse_moment(value, end_of_day=self.end_of_day, error=self.error_messages)
+
+
+def parse_moment(value: str, *, end_of_day: bool = False, error=None) -> datetime:
+    """``value`` as an aware datetime (see ``MomentField``); ``forms.ValidationError`` if bad."""
+    message = (error or MomentField.default_error_messages)["invalid"]
+    try:
+        day = parse_date(value) if len(value) == len("YYYY-MM-DD") else None
+        if day is not None:
+            moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time.min)
+        else:
+            moment = parse_datetime(value)
+            if moment is None:
+                raise ValueError(value)
+    except (ValueError, OverflowError):
+        raise forms.ValidationError(message, code="invalid") from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment
+
+
+class MomentFilter(filters.Filter):
+    field_class = MomentField
+
+
+class ClientScopedFilter(filters.FilterSet):
+    client = IdFilter(field_name="client_id", help_text="Only this client's.")
+
+
+class ChannelFilter(ClientScopedFilter):
+    class Meta:
+        model = Channel
+        fields = ["client"]
+
+
+class QueryFilter(ClientScopedFilter):
+    class Meta:
+        model = ListeningQuery
+        fields = ["client"]
+
+
+class MentionFilter(ClientScopedFilter):
+    channel = IdFilter(field_name="channel_id")
+    status = filters.ChoiceFilter(choices=Mention.Status.choices)
+    sentiment = filters.ChoiceFilter(choices=Mention.Sentiment.choices)
+    needs_acknowledgement = filters.BooleanFilter()
+    since = MomentFilter(field_name="posted_at", lookup_expr="gte", help_text="Posted from.")
+    until = MomentFilter(
+        field_name="posted_at", lookup_expr="lt", end_of_day=True,
+        help_text="Posted before; a bare date includes that whole day.",
+    )  # fmt: skip
+    assigned_to = IdFilter(field_name="assigned_to_id", help_text="Assigned to this user.")
+    team = IdFilter(field_name="team_id", help_text="Routed or escalated to this team.")
+    q = filters.CharFilter(
+        method="search", help_text='Full text: words, "exact phrases", -excluded; best first.'
+    )
+
+    class Meta:
+        model = Mention
+        fields = [
+            "client", "channel", "status", "sentiment", "needs_acknowledgement", "since",
+            "until", "assigned_to", "team", "q",
+        ]  # fmt: skip
+
+    def search(self, queryset, name, value):
+        return mention_search(queryset, value)
+
+
+class AcknowledgementFilter(filters.FilterSet):
+    client = IdFilter(field_name="mention__client_id")
+    user = IdFilter(field_name="user_id", help_text="Made by this user.")
+    since = MomentFilter(field_name="created_at", lookup_expr="gte", help_text="Made from.")
+
+    class Meta:
+        model = Acknowledgement
+        fields = ["client", "user", "since"]
