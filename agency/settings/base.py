@@ -49,6 +49,7 @@ TENANT_APPS = [
     "apps.listening",
     "apps.acknowledgements",
     "apps.webhooks",
+    "apps.reporting",
     "knox",  # API tokens, stored hashed, per agency
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -253,3 +253,21 @@ class AuthTokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Shown once; send it as `Authorization: Token …`.")
     user = serializers.IntegerField()
     role = serializers.CharField()
+
+
+MAX_REPORT_DAYS = 366
+
+
+class ReportPeriodSerializer(serializers.Serializer):
+    since = serializers.DateField(required=False, help_text="First day (YYYY-MM-DD), included.")
+    until = serializers.DateField(required=False, help_text="Last day (YYYY-MM-DD), included.")
+
+    def validate(self, attrs):
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and since > until:
+            raise serializers.ValidationError({"until": ["On or after `since`."]})
+        if since and until and (until - since).days >= MAX_REPORT_DAYS:
+            raise serializers.ValidationError(
+                {"until": [f"A report covers at most {MAX_REPORT_DAYS} days."]}
+            )
+        return attrs

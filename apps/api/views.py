@@ -4,9 +4,13 @@ services (what changes). Objects outside the caller's scope are not found (404).
 from __future__ import annotations
 
 import inspect
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from knox.models import AuthToken
 from rest_framework import status, viewsets
@@ -28,6 +32,7 @@ from apps.clients.selectors import client_list
 from apps.listening import services as listening_services
 from apps.listening.models import ListeningQuery, Mention
 from apps.listening.selectors import mention_list, query_list
+from apps.reporting.selectors import client_report
 
 from . import filters
 from . import serializers as s
@@ -59,6 +64,16 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
 def signature_of(cls) -> set[str]:
     return set(inspect.signature(cls.__init__).parameters)
+
+
+REPORT_EXAMPLE = {
+    "client": 1, "since": "2026-11-01", "until": "2026-11-30", "timezone": "Europe/London",
+    "mention_count": 1520, "needing_acknowledgement": 1210, "acknowledged": 1150,
+    "acknowledgement_rate": 0.9504, "median_time_to_acknowledge_minutes": 42.0,
+    "p90_time_to_acknowledge_minutes": 210.5, "sla_attainment": 0.93, "advocates_gained": 12,
+    "sentiment": {"positive": 600, "neutral": 700, "negative": 220, "average_score": 0.121},
+    "share_of_voice": {"brand": 1400, "competitors": {"Brewhaus": 380}, "share": 0.7865},
+}  # fmt: skip
 
 
 # --- tokens --------------------------------------------------------------------------------------
@@ -131,6 +146,27 @@ class ClientViewSet(ScopedViewSet, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         client_services.client_delete(client=instance)
+
+    @extend_schema(
+        parameters=[s.ReportPeriodSerializer],
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("November", value=REPORT_EXAMPLE, response_only=True)],
+    )
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        """The client's report for whole days in its time zone (default: the last 30 days up to
+        today), with the previous period of the same length: the figures of the dashboard."""
+        client = self.get_object()
+        given = s.ReportPeriodSerializer(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        today = timezone.now().astimezone(ZoneInfo(client.timezone)).date()
+        until = given.validated_data.get("until") or today
+        since = given.validated_data.get("since") or until - timedelta(days=29)
+        if since > until:
+            raise ValidationError({"since": ["On or before `until`."]})
+        if (until - since).days >= s.MAX_REPORT_DAYS:
+            raise ValidationError({"since": [f"At most {s.MAX_REPORT_DAYS} days."]})
+        return Response(client_report(client=client, since=since, until=until))
 
 
 # --- channels ------------------------------------------------------------------------------------
