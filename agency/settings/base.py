@@ -189,6 +189,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MentionKindEnum": "apps.listening.models.Mention.Kind",
         "AcknowledgementKindEnum": "apps.acknowledgements.models.Acknowledgement.Kind",
+        "WebhookEventEnum": "apps.webhooks.models.Event",
     },
 }
 

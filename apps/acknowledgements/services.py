@@ -26,6 +26,7 @@ from apps.channels.connectors.base import ConnectorError
 from apps.clients.models import Client
 from apps.core.db import bulk_update_columns
 from apps.listening.models import Author, Mention
+from apps.webhooks import events as webhook_events
 
 from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
 from .models import Acknowledgement, AuditEntry, SavedReply, SlaBreach, SlaPolicy
@@ -248,6 +249,7 @@ def mentions_acknowledge(
         )
         Acknowledgement.objects.bulk_create(acknowledgements)
         _audit(user, "acknowledge", changes, kind=kind)
+        webhook_events.mentions_acknowledged(acknowledgements)
         if delivery == Acknowledgement.Delivery.PENDING:
             ids = [ack.pk for ack in acknowledgements]
             transaction.on_commit(lambda: _queue_delivery(ids))
@@ -413,6 +415,7 @@ def sla_breaches_detect(*, now=None) -> list[int]:
         )
         new = [pk for (pk,) in cursor.fetchall()]
     if new:
+        webhook_events.slas_breached(list(SlaBreach.objects.filter(pk__in=new)))
         sla_breaches_notify()
     return new
 

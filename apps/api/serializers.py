@@ -14,6 +14,13 @@ from apps.acknowledgements.models import Acknowledgement
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
 from apps.listening.models import ListeningQuery, Mention
+from apps.listening.representation import mention_representation
+from apps.webhooks.models import (
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 # --- clients -------------------------------------------------------------------------------------
 
@@ -145,17 +152,7 @@ class MentionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MentionAuthorSerializer)
     def get_author(self, mention: Mention) -> dict:
-        author = mention.author
-        return {
-            "id": author.pk,
-            "handle": author.handle,
-            "display_name": author.display_name,
-            "followers": author.followers,
-            "influence": author.influence,
-            # The CRM record belongs to the mention's client (``mention_list`` annotates it).
-            "is_customer": getattr(mention, "is_customer", mention.customer_id is not None),
-            "is_advocate": author.is_advocate,
-        }
+        return mention_representation(mention)["author"]
 
 
 class AcknowledgementSerializer(serializers.ModelSerializer):
@@ -271,3 +268,47 @@ class ReportPeriodSerializer(serializers.Serializer):
                 {"until": [f"A report covers at most {MAX_REPORT_DAYS} days."]}
             )
         return attrs
+
+
+# --- outbound webhooks ---------------------------------------------------------------------------
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=Event.choices), min_length=1
+    )
+    secret = serializers.CharField(
+        write_only=True, required=False, min_length=16, max_length=200,
+        help_text="Optional: one is generated (and shown once) when left out.",
+    )  # fmt: skip
+
+    class Meta:
+        model = WebhookSubscription
+        fields = [
+            "id", "url", "events", "secret", "is_active", "consecutive_failures", "disabled_at",
+            "disabled_reason", "created_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "consecutive_failures", "disabled_at", "disabled_reason", "created_at",
+        ]  # fmt: skip
+
+
+class CreatedWebhookSerializer(WebhookSerializer):
+    secret = serializers.CharField(read_only=True, help_text="Shown once: sign-checks use it.")
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = ["number", "status_code", "error", "duration_ms", "created_at"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    attempt_log = WebhookAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id", "event", "event_id", "status", "attempts", "last_status_code", "last_error",
+            "created_at", "delivered_at", "attempt_log",
+        ]  # fmt: skip

@@ -14,6 +14,7 @@ router.register("channels", views.ChannelViewSet, basename="channel")
 router.register("queries", views.QueryViewSet, basename="query")
 router.register("mentions", views.MentionViewSet, basename="mention")
 router.register("acknowledgements", views.AcknowledgementViewSet, basename="acknowledgement")
+router.register("webhooks", views.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("auth/token/", views.AuthTokenView.as_view(), name="auth-token"),

@@ -33,10 +33,13 @@ from apps.listening import services as listening_services
 from apps.listening.models import ListeningQuery, Mention
 from apps.listening.selectors import mention_list, query_list
 from apps.reporting.selectors import client_report
+from apps.webhooks import selectors as webhook_selectors
+from apps.webhooks import services as webhook_services
+from apps.webhooks.models import WebhookSubscription
 
 from . import filters
 from . import serializers as s
-from .permissions import ManagesWorkspace, RespondsToMentions
+from .permissions import MANAGING_ROLES, ManagesWorkspace, RespondsToMentions
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -408,3 +411,50 @@ class AcknowledgementViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
 
     def scoped(self, user):
         return acknowledgement_list(user=user)
+
+
+# --- outbound webhooks ---------------------------------------------------------------------------
+
+
+@extend_schema_view(create=extend_schema(responses={201: s.CreatedWebhookSerializer}))
+class WebhookViewSet(ScopedViewSet, viewsets.ModelViewSet):
+    """Outbound subscriptions (owners and managers): signed deliveries of ``mention.created``,
+    ``mention.acknowledged`` and ``sla.breached``, with their delivery log."""
+
+    queryset = WebhookSubscription.objects.none()
+    serializer_class = s.WebhookSerializer
+    permission_classes = [IsAuthenticated, ManagesWorkspace]
+
+    def scoped(self, user):
+        if user.role not in MANAGING_ROLES:
+            return WebhookSubscription.objects.none()
+        return webhook_selectors.subscription_list()
+
+    def create(self, request, *args, **kwargs):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        subscription, secret = webhook_services.subscription_create(
+            user=request.user, **given.validated_data
+        )
+        body = s.CreatedWebhookSerializer(subscription).data
+        body["secret"] = secret
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "secret" in data:
+            raise ValidationError({"secret": ["Delete and re-create to change the secret."]})
+        serializer.instance = webhook_services.subscription_update(
+            subscription=serializer.instance, **data
+        )
+
+    def perform_destroy(self, instance):
+        webhook_services.subscription_delete(subscription=instance)
+
+    @extend_schema(responses={200: s.WebhookDeliverySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        """The delivery log: every event sent, with each attempt's status code or error."""
+        deliveries = webhook_selectors.delivery_list(self.get_object())
+        page = self.paginate_queryset(deliveries)
+        return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)

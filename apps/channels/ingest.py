@@ -23,6 +23,7 @@ from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.models import Author, Mention, normalise_handle
+from apps.webhooks import events as webhook_events
 
 from .connectors.base import MENTION_KINDS, FetchPage, MentionData
 from .models import Channel
@@ -279,6 +280,7 @@ def ingest_page(
                 )
         # Leave it empty for another page in this transaction; commit truncates it anyway.
         cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
+    webhook_events.mentions_created(result.created_ids)
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created
     return result

@@ -1,0 +1,66 @@
+"""The moments integrators hear about: what each event carries, published from the services
+where they happen (ingest, acknowledgement, SLA check). Nothing is built when nobody listens."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.listening.models import Mention
+from apps.listening.representation import mention_representation
+
+from .models import Event, WebhookSubscription
+from .services import events_publish
+
+
+def _listened_to(event: str) -> bool:
+    return WebhookSubscription.objects.filter(is_active=True, events__contains=[event]).exists()
+
+
+def _mentions(ids) -> QuerySet[Mention]:
+    return Mention.objects.filter(pk__in=list(ids)).select_related("author").order_by("pk")
+
+
+def mentions_created(mention_ids: list[int]) -> int:
+    """``mention.created``: one event per new mention, its representation as ``data``."""
+    if not mention_ids or not _listened_to(Event.MENTION_CREATED):
+        return 0
+    payloads = [mention_representation(m) for m in _mentions(mention_ids)]
+    return events_publish(event=Event.MENTION_CREATED, payloads=payloads)
+
+
+def mentions_acknowledged(acknowledgements) -> int:
+    """``mention.acknowledged``: the mention and the acknowledgement that answered it."""
+    if not acknowledgements or not _listened_to(Event.MENTION_ACKNOWLEDGED):
+        return 0
+    mentions = {m.pk: m for m in _mentions(a.mention_id for a in acknowledgements)}
+    payloads = [
+        {
+            "mention": mention_representation(mentions[ack.mention_id]),
+            "acknowledgement": {
+                "id": ack.pk,
+                "kind": ack.kind,
+                "text": ack.text,
+                "user": ack.user_id,
+                "created_at": ack.created_at,
+                "is_personal": ack.is_personal,
+            },
+        }
+        for ack in acknowledgements
+    ]
+    return events_publish(event=Event.MENTION_ACKNOWLEDGED, payloads=payloads)
+
+
+def slas_breached(breaches) -> int:
+    """``sla.breached``: the mention nobody acknowledged in time, and when it was due."""
+    if not breaches or not _listened_to(Event.SLA_BREACHED):
+        return 0
+    mentions = {m.pk: m for m in _mentions(b.mention_id for b in breaches)}
+    payloads = [
+        {
+            "mention": mention_representation(mentions[breach.mention_id]),
+            "due_at": breach.due_at,
+            "detected_at": breach.detected_at,
+        }
+        for breach in breaches
+    ]
+    return events_publish(event=Event.SLA_BREACHED, payloads=payloads)
