@@ -206,10 +206,12 @@ def mentions_acknowledge(
         if kind == Acknowledgement.Kind.REPLY
         else Acknowledgement.Delivery.NOT_SENT
     )
-    hours_by_client = {
-        policy.client_id: policy.business_hours()
+    policies = {
+        policy.client_id: policy
         for policy in SlaPolicy.objects.filter(client_id__in={m.client_id for m in mentions})
     }
+    hours_by_client = {client_id: policy.business_hours() for client_id, policy in policies.items()}
+    _give_due_dates([m for m in mentions if m.sla_due_at is None], policies, hours_by_client)
     when = at or now
     replies = [(mention, reply_render(text=text, mention=mention)) for mention in mentions]
     keys = {_key(mention, reply) for mention, reply in replies}
@@ -245,7 +247,8 @@ def mentions_acknowledge(
                 )
             )
         bulk_update_columns(
-            [m for m, _ in changes], ["status", "acknowledged_at", "time_to_acknowledge_minutes"]
+            [m for m, _ in changes],
+            ["status", "acknowledged_at", "time_to_acknowledge_minutes", "sla_due_at"],
         )
         Acknowledgement.objects.bulk_create(acknowledgements)
         _audit(user, "acknowledge", changes, kind=kind)
@@ -254,6 +257,24 @@ def mentions_acknowledge(
             ids = [ack.pk for ack in acknowledgements]
             transaction.on_commit(lambda: _queue_delivery(ids))
     return acknowledgements
+
+
+def _give_due_dates(mentions: list[Mention], policies: dict, hours_by_client: dict) -> None:
+    """Set the SLA due date of mentions acknowledged before the periodic check gave them one,
+    so that attainment counts them too."""
+    by_client: dict[int, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        if mention.client_id in policies:
+            by_client[mention.client_id].append(mention)
+    for client_id, group in by_client.items():
+        policy = policies[client_id]
+        dues = add_business_minutes_many(
+            [m.posted_at for m in group],
+            [policy.target_minutes(m.priority) for m in group],
+            hours_by_client[client_id],
+        )
+        for mention, due in zip(group, dues, strict=True):
+            mention.sla_due_at = due
 
 
 def _check_recorded_time(at: datetime, *, now: datetime, kind: str, mentions: list[Mention]):

@@ -9,6 +9,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
     """``Authorization: Token <key>``. Keys live in the agency's own schema as SHA-512 digests,
     so a key is only ever valid on its agency's host, and a database dump reveals none."""
 
+    def _cleanup_token(self, auth_token) -> bool:
+        # Knox sweeps the user's expired tokens on every request; tokens without an expiry (ours
+        # live until revoked) have nothing to sweep, and the query is saved.
+        if auth_token.expiry is None:
+            return False
+        return super()._cleanup_token(auth_token)
+
 
 class SessionAuthentication(DrfSessionAuthentication):
     """The signed-in browser session (the browsable API); CSRF-checked."""

@@ -154,6 +154,11 @@ class MentionSerializer(serializers.ModelSerializer):
     def get_author(self, mention: Mention) -> dict:
         return mention_representation(mention)["author"]
 
+    def to_representation(self, mention: Mention) -> dict:
+        # The fields above document the shape; one function builds it, for the API and the
+        # webhooks alike (and several times faster than field-by-field serialisation).
+        return mention_representation(mention)
+
 
 class AcknowledgementSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="mention.client_id", read_only=True)

@@ -266,7 +266,8 @@ class MentionViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.MentionFilter
 
     def scoped(self, user):
-        return mention_list(user=user)
+        # The representation needs the author only: no joins to channel and client.
+        return mention_list(user=user).select_related(None).select_related("author")
 
     def _act(self, request, serializer_class):
         mention = self.get_object()

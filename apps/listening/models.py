@@ -99,6 +99,7 @@ class Mention(models.Model):
     is_spam = models.BooleanField(default=False)
     is_follow_up = models.BooleanField(
         default=False,
+        db_default=False,  # raw COPYs (benchmarks, imports) may leave it out
         help_text="The same person again in a thread already acknowledged: answering it is a "
         "next response, timed on its own clock.",
     )

@@ -91,6 +91,8 @@ def test_time_to_acknowledge_is_counted_in_business_minutes(channel):
         django_timezone.now = real_now
     mention.refresh_from_db()
     assert mention.time_to_acknowledge_minutes == 30.0  # 5 on Friday + 25 on Monday
+    # Answered before any check ran: it still gets its due date, so attainment counts it.
+    assert mention.sla_due_at == MONDAY_0925
 
 
 def test_clients_without_a_policy_have_no_sla(in_agency_a):
