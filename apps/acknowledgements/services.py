@@ -417,25 +417,26 @@ def sla_due_dates_assign() -> int:
     return assigned
 
 
-def sla_breaches_detect(*, now=None) -> list[int]:
+def sla_breaches_detect(*, now=None, notify: bool = True) -> list[int]:
     """Record a breach for every open mention past its due date — once, however many checks
-    run at the same time (the breach is unique per mention) — and notify about the new ones."""
+    run at the same time (the breach is unique per mention) — and notify about the new ones
+    (``notify=False`` records them as already notified: history loaded after the fact)."""
     now = now or timezone.now()
     sla_due_dates_assign()
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {SlaBreach._meta.db_table} (mention_id, due_at, detected_at, notified)
-            SELECT id, sla_due_at, %s, false FROM {Mention._meta.db_table}
+            SELECT id, sla_due_at, %s, %s FROM {Mention._meta.db_table}
             WHERE needs_acknowledgement AND status IN ('new', 'assigned', 'escalated')
               AND sla_due_at <= %s
             ON CONFLICT (mention_id) DO NOTHING
             RETURNING id
             """,  # noqa: S608
-            [now, now],
+            [now, not notify, now],
         )
         new = [pk for (pk,) in cursor.fetchall()]
-    if new:
+    if new and notify:
         webhook_events.slas_breached(list(SlaBreach.objects.filter(pk__in=new)))
         sla_breaches_notify()
     return new

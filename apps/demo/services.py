@@ -24,6 +24,7 @@ from apps.acknowledgements.services import (
     advocates_refresh,
     mentions_acknowledge,
     saved_reply_create,
+    sla_breaches_detect,
 )
 from apps.channels.models import Channel, FetchRun
 from apps.channels.services import channel_create, channel_fetch
@@ -166,6 +167,7 @@ def _seed_acknowledgements() -> int:
             )  # fmt: skip
         answered += len(chosen)
     advocates_refresh()
+    sla_breaches_detect(notify=False)  # the ones missed: history, nobody to wake up for them
     return answered
 
 

@@ -12,6 +12,7 @@ from apps.acknowledgements.models import Acknowledgement, AuditEntry
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
 from apps.listening.models import Author, ListeningQuery, Mention
+from apps.webhooks.models import WebhookSubscription
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.api.conftest import api_client
 from tests.clients.factories import ClientFactory, ClientMembershipFactory
@@ -108,6 +109,23 @@ def test_objects_of_a_client_the_caller_cannot_see_are_not_found(agency_a, in_ag
         user = UserFactory(role=role)
         ClientMembershipFactory(user=user, client=mine)
         assert_all_404(api_client(agency_a, user), hidden, team.pk)
+
+
+def test_webhooks_of_another_agency_are_not_found_and_untouched(api, agency_a, agency_b):
+    connection.set_tenant(agency_b)
+    theirs = WebhookSubscription.objects.create(
+        pk=FAR, url="https://example.com/hook", events=["mention.created"], secret="s" * 32
+    )
+    connection.set_tenant(agency_a)
+    url = f"/api/v1/webhooks/{theirs.pk}/"
+    for method, path, body in [
+        ("get", url, {}), ("patch", url, {"is_active": False}), ("delete", url, {}),
+        ("get", f"{url}deliveries/", {}),
+    ]:  # fmt: skip
+        assert getattr(api, method)(path, body, format="json").status_code == 404, (method, path)
+    connection.set_tenant(agency_b)
+    assert WebhookSubscription.objects.get(pk=FAR).is_active
+    connection.set_tenant(agency_a)
 
 
 def test_a_team_member_sees_only_what_is_routed_to_their_team(agency_a, in_agency_a, team):

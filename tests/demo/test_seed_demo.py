@@ -9,7 +9,13 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from apps.acknowledgements.models import Acknowledgement, RoutingRule, SavedReply, SlaPolicy
+from apps.acknowledgements.models import (
+    Acknowledgement,
+    RoutingRule,
+    SavedReply,
+    SlaBreach,
+    SlaPolicy,
+)
 from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
 from apps.demo.fake_platforms import make_fake_server
@@ -71,6 +77,9 @@ def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fak
             0.9 * answered.count()
         )
         assert Author.objects.filter(is_advocate=True).count() >= 5
+        # The ones missed breached their SLA: recorded, not e-mailed about after the fact.
+        assert SlaBreach.objects.filter(notified=True).count() > 100
+        assert not SlaBreach.objects.filter(notified=False).exists()
         assert SavedReply.objects.filter(text__contains="{first_name}").exists()
 
     client = host_client(agency)
