@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("channels/", include("apps.channels.urls")),
     path("listening/", include("apps.listening.urls")),
+    path("reports/", include("apps.reporting.urls")),
     path("hooks/<str:token>/", webhook_receive, name="webhook-receive"),
     path("api/v1/", include("apps.api.urls")),
 ]
