@@ -38,7 +38,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _scratch import ROOT, use_scratch_database
+from _scratch import ROOT, copy_rows, use_scratch_database
 
 BENCHMARKS = Path(__file__).resolve().parent
 SLUG = "bench"
@@ -109,28 +109,6 @@ def mention_rows(args, clients, channels, authors, rng, now):
             "language": "en", "posted_at": posted, "fetched_at": posted,
             "priority": ("normal", "high", "urgent", "low")[n % 4],
         }  # fmt: skip
-
-
-def copy_rows(cursor, model, rows) -> None:
-    """``COPY`` rows into a model's table; columns a row leaves out get the field's default."""
-    now = datetime.now(UTC)
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key and not getattr(field, "generated", False)
-    ]
-    defaults = {}
-    for field in fields:
-        if field.has_default():
-            defaults[field.attname] = field.get_default()
-        elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            defaults[field.attname] = now
-        else:
-            defaults[field.attname] = None
-    columns = ", ".join(f'"{field.column}"' for field in fields)
-    with cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row.get(field.attname, defaults[field.attname]) for field in fields])
 
 
 def load(args, agency_schema: str) -> tuple[list[int], str]:

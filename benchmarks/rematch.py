@@ -17,7 +17,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from _scratch import use_scratch_database
+from _scratch import copy_rows, use_scratch_database
 
 PLATFORMS = ("mastodon", "bluesky", "reddit", "youtube", "instagram", "facebook_page")
 BRANDS = ("Northwind", "northwind", "Contoso", "Fabrikam")
@@ -83,28 +83,6 @@ def synthetic_text(rng: random.Random, language: str) -> str:
         product=rng.choice(PRODUCTS), brand=rng.choice(BRANDS), emoji=rng.choice(EMOJI),
         tag=rng.choice(TAGS), tag2=rng.choice(TAGS), number=rng.randint(1000, 99999), **values,
     )  # fmt: skip
-
-
-def copy_rows(cursor, model, rows: list[dict]) -> None:
-    """``COPY`` rows into a model's table; columns a row leaves out get the field's default."""
-    now = datetime.now(UTC)
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key and not getattr(field, "generated", False)
-    ]
-    defaults = {}
-    for field in fields:
-        if field.has_default():
-            defaults[field.attname] = field.get_default()
-        elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            defaults[field.attname] = now
-        else:
-            defaults[field.attname] = None
-    columns = ", ".join(f'"{field.column}"' for field in fields)
-    with cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row.get(field.attname, defaults[field.attname]) for field in fields])
 
 
 def main() -> None:

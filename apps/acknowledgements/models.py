@@ -36,6 +36,14 @@ class Acknowledgement(models.Model):
         NOT_SENT = "not_sent", "Nothing to send"
 
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="acknowledgements")
+    # The mention's client and, for the acknowledgement that answered it first, its business
+    # minutes: per-member figures then read this table alone.
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    first_response_minutes = models.FloatField(
+        null=True, blank=True, help_text="Set on the first acknowledgement of its mention."
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
         related_name="acknowledgements",
@@ -64,6 +72,7 @@ class Acknowledgement(models.Model):
         indexes = [
             models.Index(fields=["mention", "created_at"], name="ack_mention_idx"),
             models.Index(fields=["user", "-created_at"], name="ack_user_idx"),
+            models.Index(fields=["client", "created_at"], name="ack_client_created_idx"),
             # Canned copies: the same words sent to others (services.is_personal).
             models.Index(
                 fields=["wording_key", "created_at"],

@@ -3,11 +3,10 @@ acknowledgement → advocacy funnel, each for one client and period ``[since, un
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
 from apps.clients.models import Client
@@ -51,38 +50,49 @@ def response_times(*, client: Client, since: datetime, until: datetime) -> dict[
     }
 
 
+_MEMBERS = f"""
+    SELECT a.user_id, count(*),
+           count(*) FILTER (WHERE a.created_at <@ hours.open),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY a.first_response_minutes),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY a.first_response_minutes)
+    FROM {Acknowledgement._meta.db_table} a
+    CROSS JOIN (SELECT tstzmultirange(VARIADIC %(open)s::tstzrange[]) AS open) hours
+    WHERE a.client_id = %(client)s AND a.created_at >= %(since)s AND a.created_at < %(until)s
+      AND a.user_id IS NOT NULL
+    GROUP BY a.user_id
+"""  # noqa: S608 - names from model metadata
+
+
 def member_figures(*, client: Client, since: datetime, until: datetime) -> list[dict]:
     """Per person who acknowledged the client's mentions in the period: ``replies`` (every
     acknowledgement), ``median_minutes`` and ``p90_minutes`` (business time to the first
     acknowledgements they gave) and how many acknowledgements fell ``in_hours`` or
-    ``off_hours`` of the client's business hours. Busiest first."""
-    acknowledgements = Acknowledgement.objects.filter(
-        mention__client=client, created_at__gte=since, created_at__lt=until, user__isnull=False
-    )
-    times = {
-        row["user"]: row
-        for row in acknowledgements.filter(created_at=F("mention__acknowledged_at"))
-        .values("user")
-        .annotate(
-            median=Percentile("mention__time_to_acknowledge_minutes", 0.5),
-            p90=Percentile("mention__time_to_acknowledge_minutes", 0.9),
-        )
-    }
+    ``off_hours`` of the client's business hours. Busiest first. One query: the opening hours
+    of the period travel as a multirange."""
     policy = SlaPolicy.objects.filter(client=client).first()
     hours = policy.business_hours() if policy else ALWAYS_OPEN
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"in_hours": 0, "off_hours": 0})
-    for user_id, at in acknowledgements.values_list("user", "created_at").iterator():
-        counts[user_id]["in_hours" if hours.is_open_at(at) else "off_hours"] += 1
-    users = User.objects.in_bulk(list(counts))
+    open_ranges = [
+        f"[{max(opens, since).isoformat()},{min(closes, until).isoformat()})"
+        for opens, closes in hours.open_intervals(since, until)
+        if opens < until and closes > since
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MEMBERS,
+            {"open": open_ranges, "client": client.pk, "since": since, "until": until},
+        )
+        rows = cursor.fetchall()
+    users = User.objects.in_bulk([row[0] for row in rows])
     figures = [
         {
             "user": users[user_id],
-            "replies": tally["in_hours"] + tally["off_hours"],
-            "median_minutes": times.get(user_id, {}).get("median"),
-            "p90_minutes": times.get(user_id, {}).get("p90"),
-            **tally,
+            "replies": replies,
+            "median_minutes": median,
+            "p90_minutes": p90,
+            "in_hours": in_hours,
+            "off_hours": replies - in_hours,
         }
-        for user_id, tally in counts.items()
+        for user_id, replies, in_hours, median, p90 in rows
     ]
     return sorted(figures, key=lambda row: (-row["replies"], row["user"].email))
 
@@ -95,18 +105,22 @@ _FUNNEL = f"""
           AND acknowledged_at < %(until)s
         GROUP BY author_id
     ), later AS (
+        -- after a first acknowledgement in the period, so posted since the period began
+        SELECT author_id, posted_at, sentiment FROM {Mention._meta.db_table}
+        WHERE client_id = %(client)s AND posted_at > %(since)s
+    ), outcome AS (
         SELECT acknowledged.author_id,
-               bool_or(m.sentiment = 'positive') AS positive
-        FROM acknowledged
-        JOIN {Mention._meta.db_table} m ON m.author_id = acknowledged.author_id
-             AND m.client_id = %(client)s AND m.posted_at > acknowledged.first_at
+               bool_or(later.posted_at > acknowledged.first_at) AS returned,
+               bool_or(later.posted_at > acknowledged.first_at
+                       AND later.sentiment = 'positive') AS positive
+        FROM acknowledged LEFT JOIN later ON later.author_id = acknowledged.author_id
         GROUP BY acknowledged.author_id
     )
-    SELECT (SELECT count(*) FROM acknowledged),
-           count(*),
-           count(*) FILTER (WHERE later.positive),
-           count(*) FILTER (WHERE later.positive AND author.is_advocate)
-    FROM later JOIN {Author._meta.db_table} author ON author.id = later.author_id
+    SELECT count(*),
+           count(*) FILTER (WHERE outcome.returned),
+           count(*) FILTER (WHERE outcome.positive),
+           count(*) FILTER (WHERE outcome.positive AND author.is_advocate)
+    FROM outcome JOIN {Author._meta.db_table} author ON author.id = outcome.author_id
 """  # noqa: S608 - names from model metadata
 
 

@@ -221,9 +221,10 @@ def mentions_acknowledge(
         for mention, reply in replies:
             before = _snapshot(mention)
             mention.status = Mention.Status.ACKNOWLEDGED
+            first_response = None
             if mention.acknowledged_at is None:  # the first acknowledgement stops the clock
                 mention.acknowledged_at = when
-                mention.time_to_acknowledge_minutes = round(
+                mention.time_to_acknowledge_minutes = first_response = round(
                     business_minutes_between(
                         mention.posted_at, when, hours_by_client.get(mention.client_id, ALWAYS_OPEN)
                     ),
@@ -237,6 +238,8 @@ def mentions_acknowledge(
             acknowledgements.append(
                 Acknowledgement(
                     mention=mention,
+                    client_id=mention.client_id,
+                    first_response_minutes=first_response,
                     user=user,
                     kind=kind,
                     text=reply,

@@ -111,7 +111,7 @@ class MentionFilter(ClientScopedFilter):
 
 
 class AcknowledgementFilter(filters.FilterSet):
-    client = IdFilter(field_name="mention__client_id")
+    client = IdFilter(field_name="client_id")
     user = IdFilter(field_name="user_id", help_text="Made by this user.")
     since = MomentFilter(field_name="created_at", lookup_expr="gte", help_text="Made from.")
 

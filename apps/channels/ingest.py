@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -23,6 +24,7 @@ from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.models import Author, Mention, normalise_handle
+from apps.reporting.rollups import term_days_forget
 from apps.webhooks import events as webhook_events
 
 from .connectors.base import MENTION_KINDS, FetchPage, MentionData
@@ -280,10 +282,21 @@ def ingest_page(
                 )
         # Leave it empty for another page in this transaction; commit truncates it anyway.
         cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
+    _forget_rolled_up_days(channel, [at for _, _, _, at in created])
     webhook_events.mentions_created(result.created_ids)
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created
     return result
+
+
+def _forget_rolled_up_days(channel: Channel, posted: list[datetime]) -> None:
+    """New mentions on days that have ended (a back-fill) make those days' roll-ups stale."""
+    zone = ZoneInfo(channel.client.timezone)
+    today = timezone.now().astimezone(zone).date()
+    ended = {at.astimezone(zone).date() for at in posted} - {today}
+    ended = {day for day in ended if day < today}
+    if ended:
+        term_days_forget(client_id=channel.client_id, days=ended)
 
 
 def ingest_pages(

@@ -172,9 +172,14 @@ def channel_update(
     return channel
 
 
+@transaction.atomic
 def channel_delete(*, channel: Channel) -> None:
-    """Delete a channel and the mentions fetched through it."""
+    """Delete a channel and the mentions fetched through it (and the client's term roll-ups,
+    which counted them)."""
+    from apps.reporting.rollups import term_rollups_drop
+
     channel.delete()
+    term_rollups_drop(client_id=channel.client_id)
 
 
 @transaction.atomic

@@ -30,6 +30,8 @@ class Author(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["platform", "handle"], name="unique_author_handle")
         ]
+        # Reports walk authors by influence until they find the period's top ten.
+        indexes = [models.Index(fields=["-influence", "id"], name="author_influence_idx")]
 
     def __str__(self) -> str:
         return f"{self.handle} ({self.platform})"
@@ -147,7 +149,25 @@ class Mention(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["client", "-posted_at"], name="mention_client_posted_idx"),
+            # A client's mentions by time: the inbox (read backwards) and the reports, which
+            # read every column they aggregate from the index itself (index-only scans).
+            models.Index(
+                fields=["client", "posted_at"],
+                name="mention_client_posted_idx",
+                include=[
+                    "channel",
+                    "needs_acknowledgement",
+                    "acknowledged_at",
+                    "time_to_acknowledge_minutes",
+                    "is_follow_up",
+                    "sla_due_at",
+                    "sentiment",
+                    "sentiment_score",
+                    "customer",
+                    "matched_queries",
+                    "author",
+                ],
+            ),
             models.Index(fields=["client", "status"], name="mention_client_status_idx"),
             # An author's history, and the "same text within a day" check of ingest.
             models.Index(fields=["author", "client", "-posted_at"], name="mention_author_idx"),
@@ -177,6 +197,12 @@ class Mention(models.Model):
                     | models.Q(status="assigned")
                     | models.Q(status="escalated")
                 ),
+            ),
+            # Reports: what was acknowledged in a period.
+            models.Index(
+                fields=["client", "acknowledged_at"],
+                name="mention_acknowledged_idx",
+                condition=models.Q(acknowledged_at__isnull=False),
             ),
             GinIndex(fields=["search_vector"], name="mention_search_idx"),
             GinIndex(fields=["matched_queries"], name="mention_queries_idx"),

@@ -3,28 +3,27 @@ period of the same length for comparison. Metric names are the contract's."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 
 from apps.acknowledgements.selectors import advocacy_funnel, member_figures
+from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
 from apps.core.db import Percentile
 from apps.listening.models import Author, ListeningQuery, Mention
 
+from . import rollups
+
 TOP = 10
-# Words too common to say anything about a brand (the search index keeps every word).
-_STOP = """
-a an and are as at be but by for from has have i if in is it its just me my no not of on or our so
-that the their them they this to too was we were what when with you your im can do does did get
-got will would there here all about out up one very really been had how any more some than then
-who why which also after again
-"""
-STOP_WORDS = frozenset(_STOP.split())
+SENTIMENTS = ("positive", "neutral", "negative")
+# Time to acknowledge, in business minutes: (label, upper bound) of each bar of its chart.
+TIME_BUCKETS = (("< 15 min", 15), ("15-60 min", 60), ("1-4 h", 240), ("4-24 h", 1440),
+                ("> 1 day", None))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,56 +59,143 @@ def _round(value) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _headline(client: Client, period: Period) -> dict:
-    """The figures compared period on period, in one aggregate over the period's mentions."""
-    needing = Q(needs_acknowledgement=True)
-    answered = needing & Q(acknowledged_at__isnull=False)
-    first = answered & Q(is_follow_up=False)
-    due = needing & Q(sla_due_at__isnull=False) & (Q(acknowledged_at__isnull=False)
-                                                   | Q(sla_due_at__lte=period.end))  # fmt: skip
-    row = Mention.objects.filter(
-        client=client, posted_at__gte=period.start, posted_at__lt=period.end
-    ).aggregate(
-        mentions=Count("pk"),
-        needing=Count("pk", filter=needing),
-        acknowledged=Count("pk", filter=answered),
-        median=Percentile("time_to_acknowledge_minutes", 0.5, filter=first),
-        p90=Percentile("time_to_acknowledge_minutes", 0.9, filter=first),
-        next_median=Percentile("time_to_acknowledge_minutes", 0.5, filter=answered & ~first),
-        next_p90=Percentile("time_to_acknowledge_minutes", 0.9, filter=answered & ~first),
-        sla_due=Count("pk", filter=due),
-        sla_met=Count("pk", filter=due & Q(acknowledged_at__lte=F("sla_due_at"))),
-        positive=Count("pk", filter=Q(sentiment="positive")),
-        neutral=Count("pk", filter=Q(sentiment="neutral")),
-        negative=Count("pk", filter=Q(sentiment="negative")),
-        average_sentiment=Avg("sentiment_score"),
-    )
-    return {
-        "mention_count": row["mentions"],
-        "needing_acknowledgement": row["needing"],
-        "acknowledged": row["acknowledged"],
-        "acknowledgement_rate": _ratio(row["acknowledged"], row["needing"]),
-        "median_time_to_acknowledge_minutes": _round(row["median"]),
-        "p90_time_to_acknowledge_minutes": _round(row["p90"]),
-        "median_next_response_minutes": _round(row["next_median"]),
-        "p90_next_response_minutes": _round(row["next_p90"]),
-        "sla_attainment": _ratio(row["sla_met"], row["sla_due"]),
-        "sentiment": {
-            "positive": row["positive"],
-            "neutral": row["neutral"],
-            "negative": row["negative"],
-            "average_score": None
-            if row["average_sentiment"] is None
-            else round(row["average_sentiment"], 3),
-        },
-        "advocates_gained": Author.objects.filter(
-            advocate_since__gte=period.start,
-            advocate_since__lt=period.end,
-            mentions__client=client,
+# One pass over both periods' mentions, a row of figures per period. ``%(rivals)s`` are the
+# competitor queries; ``{rival_counts}`` one count per competitor query.
+_PERIODS_SQL = """
+    SELECT current, false AS detail, count(*) AS mentions,
+           count(*) FILTER (WHERE needing) AS needing,
+           count(*) FILTER (WHERE answered) AS acknowledged,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
+               FILTER (WHERE answered AND NOT is_follow_up) AS first_response,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
+               FILTER (WHERE answered AND is_follow_up) AS next_response,
+           count(*) FILTER (WHERE due) AS sla_due,
+           count(*) FILTER (WHERE due AND acknowledged_at <= sla_due_at) AS sla_met,
+           avg(sentiment_score) AS average_sentiment,
+           count(*) FILTER (WHERE NOT matched_queries && %(rivals)s::bigint[]) AS own,
+           array_agg(DISTINCT customer_id) FILTER (WHERE answered AND customer_id IS NOT NULL)
+               AS customers,
+           {buckets}{rival_counts}
+    FROM (
+        SELECT m.channel_id, m.sentiment, m.sentiment_score, m.time_to_acknowledge_minutes,
+               m.is_follow_up, m.acknowledged_at, m.sla_due_at, m.matched_queries, m.customer_id,
+               m.posted_at >= %(start)s AS current,
+               (m.posted_at AT TIME ZONE %(zone)s)::date AS day,
+               m.needs_acknowledgement AS needing,
+               m.needs_acknowledgement AND m.acknowledged_at IS NOT NULL AS answered,
+               m.needs_acknowledgement AND m.sla_due_at IS NOT NULL
+                   AND (m.acknowledged_at IS NOT NULL OR m.sla_due_at <= CASE
+                        WHEN m.posted_at >= %(start)s THEN %(end)s ELSE %(start)s END) AS due
+        FROM {table} m
+        WHERE m.client_id = %(client)s AND m.posted_at >= %(before)s AND m.posted_at < %(end)s
+    ) m
+    GROUP BY current
+"""
+# The period's mentions per channel, local day and sentiment, for its charts.
+_CELLS_SQL = f"""
+    SELECT true AS current, true AS detail, channel_id,
+           (posted_at AT TIME ZONE %(zone)s)::date AS day, sentiment, count(*) AS mentions
+    FROM {Mention._meta.db_table}
+    WHERE client_id = %(client)s AND posted_at >= %(start)s AND posted_at < %(end)s
+    GROUP BY 3, 4, 5
+"""  # noqa: S608 - table name from model metadata
+
+
+def _bucket_counts() -> str:
+    counts, lower = [], 0
+    for n, (_, upper) in enumerate(TIME_BUCKETS):
+        bound = f" AND time_to_acknowledge_minutes < {upper}" if upper is not None else ""
+        counts.append(
+            f"count(*) FILTER (WHERE answered AND NOT is_follow_up AND "
+            f"time_to_acknowledge_minutes >= {lower}{bound}) AS bucket_{n}"
         )
-        .distinct()
-        .count(),
+        lower = upper
+    return ", ".join(counts)
+
+
+def _pass(client: Client, period: Period, competitors: list[ListeningQuery]) -> list[dict]:
+    rival_counts = "".join(
+        f", count(*) FILTER (WHERE matched_queries @> ARRAY[%(rival_{q.pk})s]::bigint[])"
+        f" AS rival_{q.pk}"
+        for q in competitors
+    )
+    sql = _PERIODS_SQL.format(
+        table=Mention._meta.db_table, buckets=_bucket_counts(), rival_counts=rival_counts
+    )
+    params = {
+        "client": client.pk, "zone": period.timezone, "start": period.start, "end": period.end,
+        "before": period.previous().start, "rivals": [q.pk for q in competitors],
+        **{f"rival_{q.pk}": q.pk for q in competitors},
+    }  # fmt: skip
+    rows = []
+    with connection.cursor() as cursor:
+        for query in (sql, _CELLS_SQL):
+            cursor.execute(query, params)
+            names = [column.name for column in cursor.description]
+            rows += [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return rows
+
+
+def _headline(client: Client, period: Period, row: dict, competitors) -> dict:
+    row = row or {}
+    first = row.get("first_response") or [None, None]
+    following = row.get("next_response") or [None, None]
+    rivals = {query.name: row.get(f"rival_{query.pk}", 0) for query in competitors}
+    own = row.get("own", 0)
+    gained = Author.objects.filter(
+        Exists(Mention.objects.filter(author=OuterRef("pk"), client=client)),
+        advocate_since__gte=period.start,
+        advocate_since__lt=period.end,
+    )
+    average = row.get("average_sentiment")
+    return {
+        "mention_count": row.get("mentions", 0),
+        "needing_acknowledgement": row.get("needing", 0),
+        "acknowledged": row.get("acknowledged", 0),
+        "acknowledgement_rate": _ratio(row.get("acknowledged", 0), row.get("needing", 0)),
+        "median_time_to_acknowledge_minutes": _round(first[0]),
+        "p90_time_to_acknowledge_minutes": _round(first[1]),
+        "median_next_response_minutes": _round(following[0]),
+        "p90_next_response_minutes": _round(following[1]),
+        "sla_attainment": _ratio(row.get("sla_met", 0), row.get("sla_due", 0)),
+        "sentiment": {
+            **{key: 0 for key in SENTIMENTS},
+            "average_score": None if average is None else round(average, 3),
+        },
+        "advocates_gained": gained.count(),
+        "share_of_voice": {
+            "brand": own,
+            "competitors": rivals,
+            "share": _ratio(own, own + sum(rivals.values())),
+        },
     }
+
+
+def _headlines(client: Client, period: Period) -> tuple[dict, dict, dict]:
+    """The period's figures (with the share of voice, the spread of times to acknowledge and
+    the volume by channel and day), and the previous period's: one pass over the mentions."""
+    competitors = list(ListeningQuery.objects.filter(client=client, is_competitor=True))
+    rows = _pass(client, period, competitors)
+    totals = {row["current"]: row for row in rows if not row["detail"]}
+    current = _headline(client, period, totals.get(True), competitors)
+    before = _headline(client, period.previous(), totals.get(False), competitors)
+    cells = [row for row in rows if row["detail"]]
+    for row in cells:
+        side = current if row["current"] else before
+        side["sentiment"][row["sentiment"] or "neutral"] += row["mentions"]
+    row = totals.get(True) or {}
+    current["crm_value_of_acknowledged_customers"] = float(
+        Customer.objects.filter(pk__in=row.get("customers") or []).aggregate(
+            total=Sum("lifetime_value")
+        )["total"]
+        or 0
+    )
+    current["time_to_acknowledge_distribution"] = [
+        {"bucket": label, "count": row.get(f"bucket_{n}", 0)}
+        for n, (label, _) in enumerate(TIME_BUCKETS)
+    ]
+    volume = _volume(period, [cell for cell in cells if cell["current"]])
+    return current, before, volume
 
 
 def _in_period(client: Client, period: Period):
@@ -118,111 +204,72 @@ def _in_period(client: Client, period: Period):
     )
 
 
-def _volume(client: Client, period: Period) -> dict:
-    mentions = _in_period(client, period)
-    by_day = {
-        row["day"]: row["count"]
-        for row in mentions.annotate(day=TruncDate("posted_at", tzinfo=ZoneInfo(period.timezone)))
-        .values("day")
-        .annotate(count=Count("pk"))
-    }
-    days = (period.until - period.since).days + 1
-    return {
-        "by_channel": [
-            {"channel": row["channel"], "name": row["channel__name"], "count": row["count"]}
-            for row in mentions.values("channel", "channel__name")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "channel")
-        ],
-        "by_day": [
-            {"date": day.isoformat(), "count": by_day.get(day, 0)}
-            for day in (period.since + timedelta(days=n) for n in range(days))
-        ],
-    }
-
-
-def _share_of_voice(client: Client, period: Period) -> dict:
-    competitors = list(ListeningQuery.objects.filter(client=client, is_competitor=True))
-    mentions = _in_period(client, period)
-    ids = [query.pk for query in competitors]
-    counts = mentions.aggregate(
-        own=Count("pk", filter=~Q(matched_queries__overlap=ids)) if ids else Count("pk"),
-        **{f"q{query.pk}": Count("pk", filter=Q(matched_queries__contains=[query.pk]))
-           for query in competitors},
-    )  # fmt: skip
-    rivals = {query.name: counts[f"q{query.pk}"] for query in competitors}
-    return {
-        "brand": counts["own"],
-        "competitors": rivals,
-        "share": _ratio(counts["own"], counts["own"] + sum(rivals.values())),
-    }
-
-
-def _top_terms(client: Client, period: Period) -> tuple[list[dict], list[dict]]:
-    table = Mention._meta.db_table
-    params = {"client": client.pk, "start": period.start, "end": period.end}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT word, count(*) AS uses
-            FROM {table} m, unnest(tsvector_to_array(m.search_vector)) AS word
-            WHERE m.client_id = %(client)s AND m.posted_at >= %(start)s
-              AND m.posted_at < %(end)s AND length(word) >= 3 AND word !~ '^[0-9]+$'
-            GROUP BY word ORDER BY uses DESC, word LIMIT 200
-            """,  # noqa: S608 - table name from model metadata
-            params,
-        )
-        words = [(w, n) for w, n in cursor.fetchall() if w not in STOP_WORDS][:TOP]
-        cursor.execute(
-            f"""
-            SELECT lower(tag[1]) AS hashtag, count(*) AS uses
-            FROM {table} m, regexp_matches(m.text, '#(\\w+)', 'g') AS tag
-            WHERE m.client_id = %(client)s AND m.posted_at >= %(start)s
-              AND m.posted_at < %(end)s
-            GROUP BY 1 ORDER BY uses DESC, hashtag LIMIT %(top)s
-            """,  # noqa: S608
-            {**params, "top": TOP},
-        )
-        hashtags = cursor.fetchall()
-    return (
-        [{"term": w, "count": n} for w, n in words],
-        [{"hashtag": f"#{h}", "count": n} for h, n in hashtags],
+def _volume(period: Period, cells: list[dict]) -> dict:
+    """Mentions by channel and by local day, and sentiment by day, from the pass's cells."""
+    names = dict(
+        Channel.objects.filter(pk__in={c["channel_id"] for c in cells}).values_list("pk", "name")
     )
+    by_day: dict[date, int] = defaultdict(int)
+    by_channel: dict[int, int] = defaultdict(int)
+    feeling: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for cell in cells:
+        by_day[cell["day"]] += cell["mentions"]
+        by_channel[cell["channel_id"]] += cell["mentions"]
+        feeling[cell["day"]][cell["sentiment"] or "neutral"] += cell["mentions"]
+    days = (period.until - period.since).days + 1
+    dates = [period.since + timedelta(days=n) for n in range(days)]
+    return {
+        "sentiment_by_day": [
+            {"date": day.isoformat(), **{k: feeling[day][k] for k in SENTIMENTS}} for day in dates
+        ],
+        "by_channel": [
+            {"channel": channel, "name": names.get(channel, ""), "count": count}
+            for channel, count in sorted(by_channel.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "by_day": [{"date": day.isoformat(), "count": by_day.get(day, 0)} for day in dates],
+    }
+
+
+def _top_authors(mentions) -> list[dict]:
+    """The most influential people who spoke in the period, with how often they did: walks
+    authors by influence (index) and stops at the first ``TOP`` who said something."""
+    authors = list(
+        Author.objects.filter(Exists(mentions.filter(author_id=OuterRef("pk"))))
+        .order_by("-influence", "pk")
+        .values("pk", "handle", "influence")[:TOP]
+    )
+    counts = dict(
+        mentions.filter(author_id__in=[a["pk"] for a in authors])
+        .values("author_id")
+        .annotate(n=Count("pk"))
+        .values_list("author_id", "n")
+    )
+    return [
+        {"id": a["pk"], "handle": a["handle"], "influence": a["influence"],
+         "mentions": counts.get(a["pk"], 0)}
+        for a in authors
+    ]  # fmt: skip
 
 
 def client_report(*, client: Client, since: date, until: date) -> dict:
     """Every figure of the client's report for local days ``since``..``until``."""
     period = Period(since, until, client.timezone)
-    headline = _headline(client, period)
+    headline, previous, volume = _headlines(client, period)
     mentions = _in_period(client, period)
-    top_terms, top_hashtags = _top_terms(client, period)
-    acknowledged = mentions.filter(acknowledged_at__isnull=False, customer__isnull=False)
-    crm_value = Customer.objects.filter(pk__in=acknowledged.values("customer_id")).aggregate(
-        total=Sum("lifetime_value")
-    )["total"]
+    top_terms, top_hashtags = rollups.top_terms(
+        client=client, since=period.since, until=period.until, top=TOP
+    )
     return {
         "client": client.pk,
         "since": period.since.isoformat(),
         "until": period.until.isoformat(),
         "timezone": period.timezone,
         **headline,
-        "mention_volume": _volume(client, period),
-        "top_authors": [
-            {
-                "id": a["author"],
-                "handle": a["author__handle"],
-                "influence": a["author__influence"],
-                "mentions": a["mentions"],
-            }
-            for a in mentions.values("author", "author__handle", "author__influence")
-            .annotate(mentions=Count("pk"))
-            .order_by("-author__influence", "-mentions", "author")[:TOP]
-        ],
+        "mention_volume": volume,
+        "top_authors": _top_authors(mentions),
         "advocacy_funnel": advocacy_funnel(client=client, since=period.start, until=period.end),
-        "share_of_voice": _share_of_voice(client, period),
-        "top_terms": top_terms,
-        "top_hashtags": top_hashtags,
-        "crm_value_of_acknowledged_customers": float(crm_value or 0),
+        "top_terms": [{"term": term, "count": n} for term, n in top_terms],
+        "top_hashtags": [{"hashtag": f"#{tag}", "count": n} for tag, n in top_hashtags],
         "members": [
             {**row, "user": row["user"].pk, "email": row["user"].email}
             for row in member_figures(client=client, since=period.start, until=period.end)
@@ -230,6 +277,79 @@ def client_report(*, client: Client, since: date, until: date) -> dict:
         "previous_period": {
             "since": period.previous().since.isoformat(),
             "until": period.previous().until.isoformat(),
-            **_headline(client, period.previous()),
+            **previous,
         },
     }
+
+
+SLIPPING_RATE = 0.8  # acknowledgement rate below which a client is slipping
+SLIPPING_DROP = 0.05  # … or a fall of this much against the previous window
+SLIPPING_SLA = 0.9  # … or SLA attainment below this
+
+
+def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> list[dict]:
+    """Every client the user may see over the last ``days`` (and the ``days`` before): volume,
+    acknowledgement rate, p90 time to acknowledge, SLA attainment and average sentiment — one
+    GROUP BY over the agency's mentions; the clients slipping the most come first."""
+    from django.utils import timezone
+
+    from apps.clients.selectors import client_list
+
+    now = now or timezone.now()
+    start, before = now - timedelta(days=days), now - timedelta(days=2 * days)
+    recent, earlier = Q(posted_at__gte=start), Q(posted_at__lt=start)
+    needing = Q(needs_acknowledgement=True)
+    answered = needing & Q(acknowledged_at__isnull=False)
+    due = needing & Q(sla_due_at__isnull=False) & (Q(acknowledged_at__isnull=False)
+                                                   | Q(sla_due_at__lte=now))  # fmt: skip
+    rows = {
+        row["client"]: row
+        for row in Mention.objects.filter(
+            client__in=client_list(user=user).values("pk"), posted_at__gte=before
+        )
+        .values("client")
+        .annotate(
+            mentions=Count("pk", filter=recent),
+            needing=Count("pk", filter=recent & needing),
+            acknowledged=Count("pk", filter=recent & answered),
+            needing_before=Count("pk", filter=earlier & needing),
+            acknowledged_before=Count("pk", filter=earlier & answered),
+            p90=Percentile(
+                "time_to_acknowledge_minutes", 0.9, filter=recent & answered & Q(is_follow_up=False)
+            ),
+            sla_due=Count("pk", filter=recent & due),
+            sla_met=Count("pk", filter=recent & due & Q(acknowledged_at__lte=F("sla_due_at"))),
+            sentiment=Avg("sentiment_score", filter=recent),
+        )
+        .order_by()
+    }
+    overview = []
+    for client in client_list(user=user).order_by("name"):
+        row = rows.get(client.pk, {})
+        rate = _ratio(row.get("acknowledged", 0), row.get("needing", 0))
+        before_rate = _ratio(row.get("acknowledged_before", 0), row.get("needing_before", 0))
+        attainment = _ratio(row.get("sla_met", 0), row.get("sla_due", 0))
+        reasons = []
+        if rate is not None and rate < SLIPPING_RATE:
+            reasons.append(f"only {rate:.0%} acknowledged")
+        if rate is not None and before_rate is not None and before_rate - rate >= SLIPPING_DROP:
+            reasons.append(f"down from {before_rate:.0%}")
+        if attainment is not None and attainment < SLIPPING_SLA:
+            reasons.append(f"SLA met {attainment:.0%}")
+        overview.append({
+            "client": client, "mentions": row.get("mentions", 0), "acknowledgement_rate": rate,
+            "previous_acknowledgement_rate": before_rate,
+            "p90_time_to_acknowledge_minutes": _round(row.get("p90")),
+            "sla_attainment": attainment,
+            "average_sentiment": None if row.get("sentiment") is None
+            else round(row["sentiment"], 3),
+            "slipping": reasons,
+        })  # fmt: skip
+    return sorted(
+        overview,
+        key=lambda r: (
+            not r["slipping"],
+            r["acknowledgement_rate"] if r["acknowledgement_rate"] is not None else 2,
+            r["client"].name,
+        ),
+    )

@@ -1,7 +1,24 @@
 """Reports: dashboards, the agency overview and exports (``/reports/``)."""
 
-from django.urls import path  # noqa: F401 - routes are added below as the views land
+from django.urls import path
+
+from . import export_views, views
+from .pdf_views import report_pdf_download
 
 app_name = "reporting"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.overview, name="overview"),
+    path("clients/<int:client_id>/", views.client_dashboard, name="dashboard"),
+    path("clients/<int:client_id>/report.pdf", report_pdf_download, name="report-pdf"),
+]
+
+# CSV exports
+urlpatterns += [
+    path("clients/<int:client_id>/mentions.csv", export_views.mentions_csv, name="mentions-csv"),
+    path(
+        "clients/<int:client_id>/acknowledgements.csv",
+        export_views.acknowledgements_csv,
+        name="acknowledgements-csv",
+    ),
+]

@@ -34,7 +34,9 @@ def objects_of(client: Client, base: int = 0) -> dict[str, int]:
         text="Hello", posted_at=datetime(2026, 11, 1, tzinfo=UTC),
         fetched_at=datetime(2026, 11, 1, tzinfo=UTC), **kw(4),
     )  # fmt: skip
-    ack = Acknowledgement.objects.create(mention=mention, kind="resolved_internally", **kw(5))
+    ack = Acknowledgement.objects.create(
+        mention=mention, client=client, kind="resolved_internally", **kw(5)
+    )
     return {
         "client": client.pk, "channel": channel.pk, "query": query.pk, "mention": mention.pk,
         "acknowledgement": ack.pk,

@@ -1,0 +1,65 @@
+"""CSV downloads of a client's mentions and acknowledgements for a period, streamed as they are
+read (``?since=YYYY-MM-DD&until=YYYY-MM-DD``, local days of the client; default the last 30)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from apps.clients.models import Client
+from apps.clients.selectors import client_get
+
+from . import exports
+
+
+def _day(request, name: str) -> date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: expected a date as YYYY-MM-DD, got {value!r}.") from None
+
+
+def _export(request, client_id: int, what: str, rows: Callable[..., Iterator[bytes]]):
+    try:
+        client = client_get(user=request.user, client_id=client_id)
+    except Client.DoesNotExist:
+        raise Http404("No such client.") from None
+    try:
+        period = exports.export_period(
+            client=client, since=_day(request, "since"), until=_day(request, "until")
+        )
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(
+        rows(user=request.user, client_id=client.pk, since=period.since, until=period.until),
+        content_type="text/csv; charset=utf-8",
+    )
+    response.headers["Content-Disposition"] = content_disposition_header(
+        as_attachment=True,
+        filename=exports.export_filename(client=client, what=what, period=period),
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_GET
+def mentions_csv(request, client_id: int):
+    """Every mention of the client posted in the period that the user may see, oldest first."""
+    return _export(request, client_id, "mentions", exports.mentions_csv_rows)
+
+
+@login_required
+@require_GET
+def acknowledgements_csv(request, client_id: int):
+    """Every acknowledgement given in the period to the client's mentions the user may see."""
+    return _export(request, client_id, "acknowledgements", exports.acknowledgements_csv_rows)

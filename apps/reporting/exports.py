@@ -1,0 +1,212 @@
+"""CSV exports of a client's mentions and acknowledgements for a period: rows read through the
+user-scoped selectors from a server-side cursor and written out in small chunks, so memory stays
+flat whatever the number of rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.acknowledgements.selectors import acknowledgement_list
+from apps.clients.models import Client
+from apps.clients.selectors import client_get
+from apps.listening.selectors import mention_list
+
+from .selectors import Period
+
+CHUNK_SIZE = 2000  # rows fetched from the server-side cursor at a time
+FLUSH_CHARS = 64 * 1024  # CSV text buffered before a chunk of bytes is handed to the response
+DEFAULT_DAYS = 30
+# What a spreadsheet would read as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+MENTION_HEADER = (
+    "id", "posted_at", "client", "channel", "platform", "author_handle", "author_display_name",
+    "text", "kind", "url", "sentiment", "sentiment_score", "status", "priority",
+    "needs_acknowledgement", "acknowledged_at", "time_to_acknowledge_minutes", "team",
+    "assigned_to", "tags", "matched_queries",
+)  # fmt: skip
+MENTION_FIELDS = (
+    "pk", "posted_at", "client__name", "channel__name", "platform", "author__handle",
+    "author__display_name", "text", "kind", "url", "sentiment", "sentiment_score", "status",
+    "priority", "needs_acknowledgement", "acknowledged_at", "time_to_acknowledge_minutes",
+    "team__name", "assigned_to__email", "tags", "matched_queries",
+)  # fmt: skip
+ACKNOWLEDGEMENT_HEADER = (
+    "id", "created_at", "mention_id", "mention_url", "author_handle", "user", "kind", "text",
+    "delivery_status", "is_personal", "time_to_acknowledge_minutes",
+)  # fmt: skip
+ACKNOWLEDGEMENT_FIELDS = (
+    "pk", "created_at", "mention_id", "mention__url", "mention__author__handle", "user__email",
+    "kind", "text", "delivery_status", "is_personal", "mention__time_to_acknowledge_minutes",
+)  # fmt: skip
+
+
+def export_period(*, client: Client, since: date | None, until: date | None) -> Period:
+    """Local days ``since``..``until`` (both included) in the client's time zone; by default the
+    last 30 days up to today there, as the report does."""
+    today = timezone.now().astimezone(ZoneInfo(client.timezone)).date()
+    until = until or today
+    since = since or until - timedelta(days=DEFAULT_DAYS - 1)
+    if since > until:
+        raise ValueError("since must be on or before until")
+    return Period(since, until, client.timezone)
+
+
+def export_filename(*, client: Client, what: str, period: Period) -> str:
+    """``northwind-coffee-mentions-2026-11-01-to-2026-11-30.csv``."""
+    return f"{client.slug}-{what}-{period.since.isoformat()}-to-{period.until.isoformat()}.csv"
+
+
+def safe_text(value: str | None) -> str:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading '."""
+    if not value:
+        return ""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _when(value: datetime | None, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).isoformat() if value is not None else ""
+
+
+def _number(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _csv_chunks(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
+    """UTF-8 CSV (RFC 4180 line ends) in chunks of about ``FLUSH_CHARS``, header first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+        if buffer.tell() >= FLUSH_CHARS:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _streamed(queryset) -> Iterator[tuple]:
+    """Rows from a server-side cursor ``CHUNK_SIZE`` at a time.
+
+    Inside a transaction Django declares a plain cursor that PostgreSQL produces lazily; in
+    autocommit it would declare it ``WITH HOLD``, which makes the server compute and store the
+    whole result before the first row arrives. The transaction only reads; it ends with the
+    export (or when the download is abandoned and the generator is closed).
+    """
+    with transaction.atomic():
+        yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+def mentions_csv_rows(
+    *, user: User, client_id: int, since: date | None, until: date | None
+) -> Iterator[bytes]:
+    """The mentions of a client the user may see posted in the period, oldest first, as CSV.
+
+    Looks the client up at once (``Client.DoesNotExist`` if the user may not see it); the rows
+    are read as the returned iterator is consumed.
+    """
+    client = client_get(user=user, client_id=client_id)
+    period = export_period(client=client, since=since, until=until)
+    mentions = mentions_for_export(user=user, client=client, period=period)
+    return _csv_chunks(MENTION_HEADER, _mention_rows(mentions, ZoneInfo(client.timezone)))
+
+
+def mentions_for_export(*, user: User, client: Client, period: Period) -> QuerySet:
+    """The rows of the mentions export (``MENTION_FIELDS``), oldest first."""
+    return (
+        mention_list(
+            user=user,
+            filters={"client": client.pk, "since": period.start, "until": period.end},
+        )
+        .order_by("posted_at", "pk")
+        .values_list(*MENTION_FIELDS)
+    )
+
+
+def _mention_rows(mentions, zone: ZoneInfo) -> Iterator[tuple]:
+    for (pk, posted_at, client, channel, platform, handle, display_name, text, kind, url,
+         sentiment, score, status, priority, needs, acknowledged_at, minutes, team, assignee,
+         tags, queries) in _streamed(mentions):  # fmt: skip
+        yield (
+            pk,
+            _when(posted_at, zone),
+            safe_text(client),
+            safe_text(channel),
+            platform,
+            safe_text(handle),
+            safe_text(display_name),
+            safe_text(text),
+            kind,
+            safe_text(url),
+            sentiment,
+            _number(score),
+            status,
+            priority,
+            _flag(needs),
+            _when(acknowledged_at, zone),
+            _number(minutes),
+            safe_text(team),
+            safe_text(assignee),
+            safe_text(";".join(tags)),
+            ";".join(map(str, queries)),
+        )
+
+
+def acknowledgements_csv_rows(
+    *, user: User, client_id: int, since: date | None, until: date | None
+) -> Iterator[bytes]:
+    """The acknowledgements given in the period to mentions of a client the user may see,
+    oldest first, as CSV (``Client.DoesNotExist`` at once if the user may not see the client)."""
+    client = client_get(user=user, client_id=client_id)
+    period = export_period(client=client, since=since, until=until)
+    acknowledgements = acknowledgements_for_export(user=user, client=client, period=period)
+    return _csv_chunks(
+        ACKNOWLEDGEMENT_HEADER,
+        _acknowledgement_rows(acknowledgements, ZoneInfo(client.timezone)),
+    )
+
+
+def acknowledgements_for_export(*, user: User, client: Client, period: Period) -> QuerySet:
+    """The rows of the acknowledgements export (``ACKNOWLEDGEMENT_FIELDS``), oldest first."""
+    return (
+        acknowledgement_list(user=user)
+        .filter(
+            mention__client_id=client.pk,
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
+        .order_by("created_at", "pk")
+        .values_list(*ACKNOWLEDGEMENT_FIELDS)
+    )
+
+
+def _acknowledgement_rows(acknowledgements, zone: ZoneInfo) -> Iterator[tuple]:
+    for (pk, created_at, mention_id, url, handle, email, kind, text, delivery, personal,
+         minutes) in _streamed(acknowledgements):  # fmt: skip
+        yield (
+            pk,
+            _when(created_at, zone),
+            mention_id,
+            safe_text(url),
+            safe_text(handle),
+            safe_text(email),
+            kind,
+            safe_text(text),
+            delivery,
+            _flag(personal),
+            _number(minutes),
+        )

@@ -1,0 +1,435 @@
+"""A client's report for a period as a PDF (SPEC §6): headline figures beside the previous
+period's, charts and tables, drawn with reportlab alone (built-in fonts, no files, no network)."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import date
+from xml.sax.saxutils import escape
+
+from django.db import connection
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from apps.clients.models import Client
+
+from .selectors import client_report
+
+MAX_TEXT = 80  # characters of user text (handles, terms, e-mails) shown in a table cell
+MAX_DAY_LABELS = 10
+
+INK = colors.HexColor("#1f2933")
+MUTED = colors.HexColor("#616e7c")
+RULE = colors.HexColor("#cbd2d9")
+ACCENT = colors.HexColor("#2563eb")
+SENTIMENT_COLOURS = {
+    "positive": colors.HexColor("#16a34a"),
+    "neutral": colors.HexColor("#9ca3af"),
+    "negative": colors.HexColor("#dc2626"),
+}
+WIDTH = A4[0] - 36 * mm  # the frame's width with 18 mm margins
+
+EN_DASH, MINUS = "\u2013", "\u2212"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+# --- formatting ----------------------------------------------------------------------------------
+
+
+def safe_text(value: object, limit: int = MAX_TEXT) -> str:
+    """User text for Paragraph markup: control characters dropped, shortened, XML-escaped, so
+    ``<b>`` or ``<script>`` are shown as typed instead of being read as markup."""
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", str(value)))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return escape(text)
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}".removesuffix(".0") + "%"
+
+
+def minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f}".removesuffix(".0") + " min"
+
+
+def count(value: int | float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _change(current, previous, kind: str) -> str:
+    if current is None or previous is None:
+        return ""
+    delta = current - previous
+    if kind == "percent":
+        delta *= 100
+        text = f"{abs(delta):.1f}".removesuffix(".0") + " pts"
+    elif kind == "minutes":
+        text = f"{abs(delta):,.1f}".removesuffix(".0") + " min"
+    else:
+        text = f"{abs(delta):,.0f}"
+    if text.startswith("0 ") or text == "0":
+        return "no change"
+    return ("+" if delta > 0 else MINUS) + text
+
+
+def headline_rows(report: dict) -> list[tuple[str, str, str, str]]:
+    """(figure, this period, previous period, change) for the report's headline figures: shared
+    by the PDF and the monthly e-mail's body."""
+    previous = report["previous_period"]
+    figures: list[tuple[str, Callable[[dict], object], Callable, str]] = [
+        ("Mentions", lambda r: r["mention_count"], count, "count"),
+        ("Needing acknowledgement", lambda r: r["needing_acknowledgement"], count, "count"),
+        ("Acknowledged", lambda r: r["acknowledged"], count, "count"),
+        ("Acknowledgement rate", lambda r: r["acknowledgement_rate"], percent, "percent"),
+        (
+            "Median time to acknowledge (business)",
+            lambda r: r["median_time_to_acknowledge_minutes"],
+            minutes,
+            "minutes",
+        ),
+        (
+            "90th percentile time to acknowledge (business)",
+            lambda r: r["p90_time_to_acknowledge_minutes"],
+            minutes,
+            "minutes",
+        ),
+        ("SLA attainment", lambda r: r["sla_attainment"], percent, "percent"),
+        ("Positive mentions", lambda r: r["sentiment"]["positive"], count, "count"),
+        ("Neutral mentions", lambda r: r["sentiment"]["neutral"], count, "count"),
+        ("Negative mentions", lambda r: r["sentiment"]["negative"], count, "count"),
+        ("Advocates gained", lambda r: r["advocates_gained"], count, "count"),
+        (
+            "Share of voice",
+            lambda r: r["share_of_voice"]["share"] if "share_of_voice" in r else None,
+            percent,
+            "percent",
+        ),
+    ]
+    rows = []
+    for label, read, show, kind in figures:
+        now, before = read(report), read(previous)
+        rows.append((label, show(now), show(before), _change(now, before, kind)))
+    return rows
+
+
+def _day(value: str | date) -> str:
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
+
+
+def period_text(since: str | date, until: str | date) -> str:
+    return f"{_day(since)} {EN_DASH} {_day(until)}"
+
+
+def agency_name() -> str:
+    """The current agency's name; ``schema_context`` (beat tasks) leaves no name on the
+    connection's tenant, so it is then read from the agency's row."""
+    name = getattr(connection.tenant, "name", None)
+    if name:
+        return name
+    from apps.tenants.models import Agency
+
+    return (
+        Agency.objects.filter(schema_name=connection.schema_name)
+        .values_list("name", flat=True)
+        .first()
+        or ""
+    )
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+
+def _nice_step(top: float, ticks: int = 5) -> int:
+    raw = max(top / ticks, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * magnitude:
+            return int(factor * magnitude)
+    return int(10 * magnitude)
+
+
+def _bars(width: float, height: float, data: list[list[int]], names: list[str]) -> tuple:
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 12 * mm, 10 * mm
+    chart.width, chart.height = width - 16 * mm, height - 18 * mm
+    chart.data = data
+    chart.categoryAxis.categoryNames = names
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fillColor = MUTED
+    chart.categoryAxis.strokeColor = RULE
+    top = max([sum(column) for column in zip(*data, strict=True)] or [0])
+    step = _nice_step(top)
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = step * max(1, math.ceil(top * 1.1 / step))  # room for labels
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fillColor = MUTED
+    chart.valueAxis.labelTextFormat = lambda value: f"{value:,.0f}"
+    chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#eef2f6")
+    drawing.add(chart)
+    return drawing, chart
+
+
+def volume_chart(by_day: list[dict]) -> Drawing:
+    """Mentions per local day, with about ten dates along the axis."""
+    every = max(1, math.ceil(len(by_day) / MAX_DAY_LABELS))
+    names = [
+        f"{date.fromisoformat(d['date']):%d %b}" if n % every == 0 else ""
+        for n, d in enumerate(by_day)
+    ]
+    drawing, chart = _bars(WIDTH, 62 * mm, [[d["count"] for d in by_day] or [0]], names or [""])
+    chart.bars[0].fillColor = ACCENT
+    chart.bars.strokeColor = None
+    chart.barSpacing = 0.5
+    chart.groupSpacing = 1 if len(by_day) > 60 else 3
+    return drawing
+
+
+def sentiment_chart(current: dict, previous: dict) -> Drawing:
+    """The period's sentiment beside the previous period's, stacked."""
+    keys = list(SENTIMENT_COLOURS)
+    data = [[previous[key], current[key]] for key in keys]
+    drawing, chart = _bars(WIDTH / 2 - 4 * mm, 62 * mm, data, ["Previous period", "This period"])
+    chart.width -= 22 * mm
+    chart.categoryAxis.style = "stacked"
+    chart.bars.strokeColor = None
+    for n, key in enumerate(keys):
+        chart.bars[n].fillColor = SENTIMENT_COLOURS[key]
+    legend = Legend()
+    legend.x, legend.y = chart.x + chart.width + 4 * mm, chart.y + chart.height
+    legend.fontName, legend.fontSize = "Helvetica", 7
+    legend.alignment = "right"
+    legend.colorNamePairs = [(SENTIMENT_COLOURS[key], key.title()) for key in keys]
+    drawing.add(legend)
+    return drawing
+
+
+def funnel_chart(funnel: dict) -> Drawing:
+    """People acknowledged → came back → came back positive → advocates."""
+    steps = [("acknowledged", "Acknowledged"), ("returned", "Came back"),
+             ("positive", "Positive"), ("advocate", "Advocate")]  # fmt: skip
+    drawing, chart = _bars(
+        WIDTH / 2 - 4 * mm, 62 * mm, [[funnel[key] for key, _ in steps]], [n for _, n in steps]
+    )
+    chart.bars[0].fillColor = colors.HexColor("#7c3aed")
+    chart.bars.strokeColor = None
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName, chart.barLabels.fontSize = "Helvetica", 7
+    chart.barLabels.nudge = 6
+    return drawing
+
+
+def _titled(title: str, drawing: Drawing) -> Drawing:
+    drawing.add(String(0, drawing.height - 4 * mm, title, fontName="Helvetica-Bold", fontSize=9))
+    return drawing
+
+
+# --- the document --------------------------------------------------------------------------------
+
+
+class _Styles:
+    def __init__(self) -> None:
+        base = getSampleStyleSheet()
+        self.title = ParagraphStyle("title", parent=base["Title"], alignment=0, textColor=INK,
+                                    fontSize=22, leading=26, spaceAfter=2 * mm)  # fmt: skip
+        self.kicker = ParagraphStyle("kicker", parent=base["Normal"], textColor=MUTED, fontSize=9)
+        self.h2 = ParagraphStyle("h2", parent=base["Heading2"], textColor=INK, fontSize=12,
+                                 spaceBefore=5 * mm, spaceAfter=2 * mm)  # fmt: skip
+        self.body = ParagraphStyle("body", parent=base["Normal"], textColor=INK, fontSize=9,
+                                   leading=11)  # fmt: skip
+        self.cell = ParagraphStyle("cell", parent=self.body, fontSize=8, leading=10)
+        self.number = ParagraphStyle("number", parent=self.cell, alignment=TA_RIGHT)
+        self.head = ParagraphStyle("head", parent=self.cell, fontName="Helvetica-Bold")
+        self.head_number = ParagraphStyle("head_number", parent=self.head, alignment=TA_RIGHT)
+
+
+def _table(
+    styles: _Styles, header: list[str], rows: Iterable[list[str]], widths: list[float]
+) -> Table:
+    """A table whose first column is text and the others numbers; every cell is already markup
+    (user text must have gone through ``safe_text``)."""
+    data = [[Paragraph(h, styles.head if i == 0 else styles.head_number)
+             for i, h in enumerate(header)]]  # fmt: skip
+    data += [[Paragraph(c, styles.cell if i == 0 else styles.number) for i, c in enumerate(row)]
+             for row in rows]  # fmt: skip
+    if len(data) == 1:
+        data.append([Paragraph("Nothing in this period.", styles.cell)] + [""] * (len(header) - 1))
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle([
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ])
+    )  # fmt: skip
+    return table
+
+
+def _side_by_side(left, right) -> Table:
+    table = Table([[left, right]], colWidths=[WIDTH / 2, WIDTH / 2], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+    return table
+
+
+def report_pdf_render(*, client: Client, report: dict) -> bytes:
+    """The PDF of a report already computed by ``client_report``."""
+    styles = _Styles()
+    agency = agency_name()
+    period = period_text(report["since"], report["until"])
+    previous = report["previous_period"]
+    story: list = [
+        Paragraph(f"{safe_text(agency)} · client report", styles.kicker),
+        Paragraph(safe_text(client.name, 200), styles.title),
+        Paragraph(
+            f"<b>{period}</b> (days in {safe_text(report['timezone'])}), compared with "
+            f"{period_text(previous['since'], previous['until'])}",
+            styles.body,
+        ),
+        Spacer(1, 3 * mm),
+    ]
+
+    story.append(
+        _table(
+            styles,
+            ["Figure", "This period", "Previous period", "Change"],
+            ([label, now, before, change] for label, now, before, change in headline_rows(report)),
+            [WIDTH * 0.46, WIDTH * 0.18, WIDTH * 0.18, WIDTH * 0.18],
+        )
+    )
+    crm = report.get("crm_value_of_acknowledged_customers")
+    if crm:
+        story.append(Spacer(1, 2 * mm))
+        story.append(
+            Paragraph(f"CRM value of the customers acknowledged: <b>{crm:,.2f}</b>", styles.body)
+        )
+
+    story.append(Spacer(1, 4 * mm))
+    story.append(_titled("Mention volume by day", volume_chart(report["mention_volume"]["by_day"])))
+    story.append(
+        _side_by_side(
+            _titled("Sentiment", sentiment_chart(report["sentiment"], previous["sentiment"])),
+            _titled("Acknowledgement → advocacy", funnel_chart(report["advocacy_funnel"])),
+        )
+    )
+
+    share = report["share_of_voice"]
+    voice_rows = [["Our brand", count(share["brand"])]]
+    voice_rows += [[safe_text(name), count(n)] for name, n in share["competitors"].items()]
+    channel_rows = [
+        [safe_text(row["name"]), count(row["count"])]
+        for row in report["mention_volume"]["by_channel"]
+    ]
+    half = [WIDTH * 0.34, WIDTH * 0.14]
+    story.append(CondPageBreak(50 * mm))
+    story.append(
+        _side_by_side(
+            [Paragraph(f"Share of voice: {percent(share['share'])}", styles.h2),
+             _table(styles, ["Who", "Mentions"], voice_rows, half)],
+            [Paragraph("Mentions by channel", styles.h2),
+             _table(styles, ["Channel", "Mentions"], channel_rows, half)],
+        )
+    )  # fmt: skip
+
+    authors = [
+        [safe_text(a["handle"]), f"{a['influence']:,.1f}" if a["influence"] is not None else "—",
+         count(a["mentions"])]
+        for a in report["top_authors"]
+    ]  # fmt: skip
+    story.append(
+        KeepTogether([
+            Paragraph("Top authors by influence", styles.h2),
+            _table(styles, ["Author", "Influence", "Mentions"], authors,
+                   [WIDTH * 0.6, WIDTH * 0.2, WIDTH * 0.2]),
+        ])
+    )  # fmt: skip
+
+    terms = [[safe_text(t["term"]), count(t["count"])] for t in report["top_terms"]]
+    hashtags = [[safe_text(h["hashtag"]), count(h["count"])] for h in report["top_hashtags"]]
+    story.append(CondPageBreak(50 * mm))
+    story.append(Spacer(1, 2 * mm))
+    story.append(
+        _side_by_side(
+            [Paragraph("Top terms", styles.h2), _table(styles, ["Term", "Uses"], terms, half)],
+            [Paragraph("Top hashtags", styles.h2),
+             _table(styles, ["Hashtag", "Uses"], hashtags, half)],
+        )
+    )  # fmt: skip
+
+    members = [
+        [safe_text(m["email"]), count(m["replies"]), count(m["in_hours"]),
+         count(m["off_hours"]), minutes(m["median_minutes"]), minutes(m["p90_minutes"])]
+        for m in report["members"]
+    ]  # fmt: skip
+    story.append(
+        KeepTogether([
+            Paragraph("Acknowledgements by member", styles.h2),
+            _table(styles,
+                   ["Member", "Acknowledged", "In hours", "Off hours", "Median", "90th pct"],
+                   members, [WIDTH * 0.31, WIDTH * 0.15] + [WIDTH * 0.135] * 4),
+        ])
+    )  # fmt: skip
+
+    footer = f"{agency} · {client.name} · {period}"
+
+    def decorate(canvas, document) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(18 * mm, 10 * mm, footer[:140])  # drawn as text, never parsed
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {document.page}")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=f"{client.name} — {period}",
+        author=agency,
+        creator="Rapport",
+    )
+    document.build(story, onFirstPage=decorate, onLaterPages=decorate)
+    return buffer.getvalue()
+
+
+def report_pdf(*, client: Client, since: date, until: date) -> bytes:
+    """The client's report for local days ``since``..``until`` (both included) as a PDF."""
+    return report_pdf_render(client=client, report=client_report(client=client, since=since,
+                                                                   until=until))  # fmt: skip

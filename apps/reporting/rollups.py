@@ -1,0 +1,146 @@
+"""What people said, rolled up per client and local day: the top terms and hashtags of each
+day, so that a 90-day report sums a few thousand rows instead of re-reading every mention.
+
+A day is rolled up the first time a report needs it once it has ended in the client's time
+zone (``TermDay`` marks it); the current day is always read live. Ingest forgets the roll-up of
+any ended day it adds mentions to (a back-fill), and the next report rolls it up again. Each day
+keeps its ``KEEP_PER_DAY`` most used terms and hashtags: a period's top ten is exact unless a
+term never reaches a single day's top 200 yet adds up over many — for a top ten, not a worry.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.clients.models import Client
+from apps.listening.models import Mention
+
+from .models import TermCount, TermDay
+
+KEEP_PER_DAY = 200
+# Words too common to say anything about a brand (the search index keeps every word).
+_STOP = """
+a an and are as at be but by for from has have i if in is it its just me my no not of on or our so
+that the their them they this to too was we were what when with you your im can do does did get
+got will would there here all about out up one very really been had how any more some than then
+who why which also after again
+"""
+STOP_WORDS = sorted(_STOP.split())
+_M = Mention._meta.db_table
+# (day, is_hashtag, term, uses) of a client's mentions posted in [start, end), at most
+# ``keep`` of each kind per day.
+_DAILY_TERMS = f"""
+    WITH said AS (
+        SELECT (posted_at AT TIME ZONE %(zone)s)::date AS day, search_vector, text
+        FROM {_M}
+        WHERE client_id = %(client)s AND posted_at >= %(start)s AND posted_at < %(end)s
+    ), counted AS (
+        SELECT day, false AS is_hashtag, word AS term, count(*) AS uses
+        FROM said, unnest(tsvector_to_array(said.search_vector)) AS word
+        WHERE length(word) >= 3 AND word !~ '^[0-9]+$' AND word <> ALL(%(stop)s)
+        GROUP BY day, word
+        UNION ALL
+        SELECT day, true, lower(tag[1]), count(*)
+        FROM said, regexp_matches(said.text, '#(\\w+)', 'g') AS tag
+        GROUP BY day, lower(tag[1])
+    ), ranked AS (
+        SELECT *, row_number() OVER (
+            PARTITION BY day, is_hashtag ORDER BY uses DESC, term
+        ) AS place
+        FROM counted
+    )
+    SELECT day, is_hashtag, term, uses FROM ranked WHERE place <= %(keep)s
+"""  # noqa: S608 - table name from model metadata
+
+
+def _bounds(client: Client, first: date, last: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(client.timezone)
+    return (
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _params(client: Client, first: date, last: date) -> dict:
+    start, end = _bounds(client, first, last)
+    return {
+        "zone": client.timezone, "client": client.pk, "start": start, "end": end,
+        "stop": STOP_WORDS, "keep": KEEP_PER_DAY,
+    }  # fmt: skip
+
+
+def term_days_roll_up(*, client: Client, days: Iterable[date]) -> int:
+    """Roll up the given ended days (concurrent roll-ups of the same day are harmless)."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {TermCount._meta.db_table} (client_id, day, is_hashtag, term, uses)
+            SELECT %(client)s, day, is_hashtag, term, uses FROM ({_DAILY_TERMS}) daily
+            WHERE day = ANY(%(days)s)
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608
+            {**_params(client, days[0], days[-1]), "days": days},
+        )
+        cursor.execute(
+            f"INSERT INTO {TermDay._meta.db_table} (client_id, day) "
+            "SELECT %s, unnest(%s::date[]) ON CONFLICT DO NOTHING",
+            [client.pk, days],
+        )
+    return len(days)
+
+
+def term_days_forget(*, client_id: int, days: Iterable[date]) -> None:
+    """Drop the roll-ups of days that gained (or lost) mentions after they were made."""
+    days = list(set(days))
+    if days:
+        TermDay.objects.filter(client_id=client_id, day__in=days).delete()
+        TermCount.objects.filter(client_id=client_id, day__in=days).delete()
+
+
+def top_terms(*, client: Client, since: date, until: date, top: int) -> tuple[list, list]:
+    """The period's ``top`` terms and hashtags: ended days from their roll-ups (made now if
+    missing), today live."""
+    today = timezone.now().astimezone(ZoneInfo(client.timezone)).date()
+    last_ended = min(until, today - timedelta(days=1))
+    counts = {False: Counter(), True: Counter()}
+    if since <= last_ended:
+        ended = [since + timedelta(days=n) for n in range((last_ended - since).days + 1)]
+        rolled = set(
+            TermDay.objects.filter(client=client, day__gte=since, day__lte=last_ended).values_list(
+                "day", flat=True
+            )
+        )
+        term_days_roll_up(client=client, days=[day for day in ended if day not in rolled])
+        for is_hashtag, term, uses in (
+            TermCount.objects.filter(client=client, day__gte=since, day__lte=last_ended)
+            .values("is_hashtag", "term")
+            .annotate(total=Sum("uses"))
+            .values_list("is_hashtag", "term", "total")
+        ):
+            counts[is_hashtag][term] += uses
+    if until > last_ended:  # today (and any later day asked for) is still being written
+        with connection.cursor() as cursor:
+            cursor.execute(_DAILY_TERMS, _params(client, max(since, today), until))
+            for _, is_hashtag, term, uses in cursor.fetchall():
+                counts[is_hashtag][term] += uses
+
+    def ranked(counter: Counter) -> list[tuple[str, int]]:
+        return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:top]
+
+    return ranked(counts[False]), ranked(counts[True])
+
+
+def term_rollups_drop(*, client_id: int) -> None:
+    """Forget every roll-up of a client (its mentions were deleted wholesale)."""
+    TermDay.objects.filter(client_id=client_id).delete()
+    TermCount.objects.filter(client_id=client_id).delete()

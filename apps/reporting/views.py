@@ -1,0 +1,73 @@
+"""Report pages: the agency overview (which clients are slipping) and a client's dashboard.
+
+Client users reach the same pages as their portal: the selectors show them their own clients
+only, and any other client's dashboard is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from apps.clients.models import Client
+from apps.clients.selectors import client_get
+
+from . import charts
+from .pdf_views import report_period
+from .selectors import agency_overview, client_report
+
+
+@require_GET
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    rows = agency_overview(user=request.user)
+    return render(request, "reporting/overview.html", {"rows": rows})
+
+
+@require_GET
+@login_required
+def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
+    try:
+        client = client_get(user=request.user, client_id=client_id)
+    except Client.DoesNotExist:
+        raise Http404("No such client.") from None
+    try:
+        since, until = report_period(request, client)
+    except ValueError as error:
+        return render(
+            request, "reporting/dashboard.html", {"client": client, "error": str(error)},
+            status=400,
+        )  # fmt: skip
+    report = client_report(client=client, since=since, until=until)
+    days = report["mention_volume"]["by_day"]
+    funnel = report["advocacy_funnel"]
+    context = {
+        "client": client,
+        "report": report,
+        "period": f"since={since.isoformat()}&until={until.isoformat()}",
+        "volume_chart": charts.bars(
+            [d["count"] for d in days], [d["date"] for d in days], "Mentions per day"
+        ),
+        "sentiment_chart": charts.stacked(
+            report["mention_volume"]["sentiment_by_day"],
+            [d["date"] for d in days],
+            "Sentiment per day",
+        ),
+        "time_chart": charts.bars(
+            [b["count"] for b in report["time_to_acknowledge_distribution"]],
+            [b["bucket"] for b in report["time_to_acknowledge_distribution"]],
+            "Time to acknowledge (business time)",
+        ),
+        "funnel_chart": charts.funnel(
+            [
+                ("Acknowledged", funnel["acknowledged"]),
+                ("Returned", funnel["returned"]),
+                ("Positive", funnel["positive"]),
+                ("Advocates", funnel["advocate"]),
+            ],
+            "From acknowledgement to advocacy",
+        ),
+    }
+    return render(request, "reporting/dashboard.html", context)

@@ -1,0 +1,42 @@
+"""Top terms come from daily roll-ups, and stay right when mentions arrive late."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from apps.channels.connectors.base import AuthorData, MentionData
+from apps.reporting.models import TermDay
+from apps.reporting.selectors import client_report
+from tests.channels.factories import make_channel, store_mentions
+from tests.clients.factories import ClientFactory
+
+
+def said(external_id, text, at):
+    return MentionData(external_id=external_id, text=text, posted_at=at,
+                       author=AuthorData(handle=f"p{external_id}"))  # fmt: skip
+
+
+def test_ended_days_are_rolled_up_once_and_today_is_counted_live(in_agency_a):
+    client = ClientFactory(timezone="UTC")
+    channel = make_channel(client=client)
+    now = datetime.now(UTC)
+    store_mentions(channel, [
+        said("1", "latte latte #oat", now - timedelta(days=3)),
+        said("2", "latte and croissant #oat", now - timedelta(days=2)),
+        said("3", "latte and croissant today #fresh", now),
+    ])  # fmt: skip
+    period = {"since": (now - timedelta(days=6)).date(), "until": now.date()}
+
+    report = client_report(client=client, **period)
+    # Counted in mentions: "latte latte" is one mention using it.
+    assert report["top_terms"][:2] == [{"term": "latte", "count": 3},
+                                       {"term": "croissant", "count": 2}]  # fmt: skip
+    assert report["top_hashtags"] == [{"hashtag": "#oat", "count": 2},
+                                      {"hashtag": "#fresh", "count": 1}]  # fmt: skip
+    assert TermDay.objects.filter(client=client).count() == 6  # every ended day, today not
+    assert client_report(client=client, **period)["top_terms"] == report["top_terms"]
+
+    # A back-fill onto an ended day: that day is rolled up again, with the new mention.
+    store_mentions(channel, [said("4", "croissant croissant", now - timedelta(days=2))])
+    again = client_report(client=client, **period)
+    assert {"term": "croissant", "count": 3} in again["top_terms"]
