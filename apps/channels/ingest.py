@@ -26,6 +26,7 @@ from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page
 from apps.listening.models import Author, Mention, normalise_handle
 from apps.reporting.rollups import term_days_forget
 from apps.webhooks import events as webhook_events
+from apps.webhooks.models import Event
 
 from .connectors.base import MENTION_KINDS, FetchPage, MentionData
 from .models import Channel
@@ -125,24 +126,11 @@ _INSERT_MENTIONS = f"""
         (client_id, channel_id, platform, external_id, url, author_id, text, language, kind,
          parent_external_id, rating, engagement, posted_at, fetched_at, sentiment_score,
          sentiment, matched_queries, is_spam, is_duplicate, needs_acknowledgement, customer_id,
-         is_follow_up, status, priority, tags)
+         status, priority, tags)
     SELECT %(client)s, %(channel)s, %(platform)s, s.external_id, s.url, s.author_id, s.text,
            s.language, s.kind, s.parent_external_id, s.rating, s.engagement, s.posted_at,
            %(now)s, s.sentiment_score, s.sentiment, s.matched_queries, s.is_spam, s.repeat,
            NOT (s.from_brand OR s.is_spam OR s.repeat), s.customer_id,
-           -- a follow-up: the same person answering their acknowledged mention or our reply
-           s.parent_external_id <> '' AND (
-               EXISTS (
-                   SELECT 1 FROM {_M} parent
-                   WHERE parent.channel_id = %(channel)s
-                     AND parent.external_id = s.parent_external_id
-                     AND parent.author_id = s.author_id AND parent.acknowledged_at IS NOT NULL
-               ) OR EXISTS (
-                   SELECT 1 FROM {_ACK} reply JOIN {_M} answered ON answered.id = reply.mention_id
-                   WHERE reply.external_id = s.parent_external_id AND reply.external_id <> ''
-                     AND answered.channel_id = %(channel)s AND answered.author_id = s.author_id
-               )
-           ),
            'new', 'normal', '{{}}'
     FROM (
         -- Correlated subqueries are index probes per row. Joins would be planned as hash joins
@@ -173,6 +161,24 @@ _INSERT_MENTIONS = f"""
     ON CONFLICT (channel_id, external_id) DO NOTHING
     RETURNING id, author_id, sentiment, posted_at
 """  # noqa: S608
+# After a page: follow-ups — the same person again in a thread already acknowledged (answering
+# their acknowledged mention, or our reply to them) runs on the next-response clock. Probes from
+# the page's new rows (a condition inside the INSERT would be planned as a scan of every mention).
+_MARK_FOLLOW_UPS = f"""
+    UPDATE {_M} child SET is_follow_up = true
+    WHERE child.id = ANY(%(created)s) AND child.parent_external_id <> '' AND (
+        EXISTS (
+            SELECT 1 FROM {_M} parent
+            WHERE parent.channel_id = child.channel_id
+              AND parent.external_id = child.parent_external_id
+              AND parent.author_id = child.author_id AND parent.acknowledged_at IS NOT NULL
+        ) OR EXISTS (
+            SELECT 1 FROM {_ACK} reply JOIN {_M} answered ON answered.id = reply.mention_id
+            WHERE reply.external_id = child.parent_external_id AND reply.external_id <> ''
+              AND answered.channel_id = child.channel_id AND answered.author_id = child.author_id
+        )
+    )
+"""  # noqa: S608
 # After a page: advocates — people who were acknowledged by the client and have since spoken
 # positively of it (SPEC §5). Influence is refreshed by a periodic task (listening.services).
 _MARK_ADVOCATES = f"""
@@ -199,6 +205,7 @@ def ingest_page(
     durable: bool = True,
     enrichments: list[Enrichment] | None = None,
     rules: list[RoutingRule] | None = None,
+    announce: bool | None = None,
 ) -> IngestResult:
     """Store ``items`` for ``channel`` inside the caller's transaction.
 
@@ -209,7 +216,8 @@ def ingest_page(
     ``rejection_reason``) are left out and listed, so one bad item never blocks its page.
     ``durable=False`` lets the commit skip waiting for the WAL flush: right for fetched pages,
     whose cursor commits with them (a crash loses both and the page is fetched again), wrong for
-    pushes and imports that nobody will send again.
+    pushes and imports that nobody will send again. ``announce`` says whether anyone subscribes
+    to ``mention.created`` (asked here when not given).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("ingest_page must run inside a transaction (transaction.atomic)")
@@ -263,27 +271,26 @@ def ingest_page(
         cursor.execute(_INSERT_MENTIONS, params)
         created = cursor.fetchall()
         result.created_ids = [pk for pk, _, _, _ in created]
+        if created and any(item.parent_external_id for item in items):
+            cursor.execute(_MARK_FOLLOW_UPS, {"created": result.created_ids})
         routing_apply(
             rules=routing_rules_for(channel.client_id) if rules is None else rules,
             mention_ids=result.created_ids,
         )
-        if created:
-            praise = [
-                (author, at) for _, author, sentiment, at in created if sentiment == "positive"
-            ]
-            if praise:
-                cursor.execute(
-                    _MARK_ADVOCATES,
-                    {
-                        "client": channel.client_id,
-                        "authors": [author for author, _ in praise],
-                        "times": [at for _, at in praise],
-                    },
-                )
+        praise = [(author, at) for _, author, sentiment, at in created if sentiment == "positive"]
+        if praise:
+            cursor.execute(
+                _MARK_ADVOCATES,
+                {
+                    "client": channel.client_id,
+                    "authors": [author for author, _ in praise],
+                    "times": [at for _, at in praise],
+                },
+            )
         # Leave it empty for another page in this transaction; commit truncates it anyway.
         cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
     _forget_rolled_up_days(channel, [at for _, _, _, at in created])
-    webhook_events.mentions_created(result.created_ids)
+    webhook_events.mentions_created(result.created_ids, listened=announce)
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created
     return result
@@ -317,7 +324,7 @@ def ingest_pages(
         with transaction.atomic():
             result = ingest_page(
                 channel=channel, items=page.items, durable=durable,
-                enrichments=enrichments.result(), rules=rules,
+                enrichments=enrichments.result(), rules=rules, announce=announce,
             )  # fmt: skip
             on_stored(page, result)
 
@@ -327,6 +334,7 @@ def ingest_pages(
     ahead = max(1, settings.RAPPORT_ENRICH_PROCESSES)
     queries = active_queries(channel.client_id)  # once per run: an edit re-matches anyway
     rules = routing_rules_for(channel.client_id)
+    announce = webhook_events.listened_to(Event.MENTION_CREATED)  # once per run, not per page
     while True:
         try:
             page = next(pages)

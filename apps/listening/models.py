@@ -155,6 +155,7 @@ class Mention(models.Model):
                 fields=["client", "posted_at"],
                 name="mention_client_posted_idx",
                 include=[
+                    "id",
                     "channel",
                     "needs_acknowledgement",
                     "acknowledged_at",

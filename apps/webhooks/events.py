@@ -12,6 +12,11 @@ from .models import Event, WebhookSubscription
 from .services import events_publish
 
 
+def listened_to(event: str) -> bool:
+    """Whether any active subscription of the agency wants ``event``."""
+    return _listened_to(event)
+
+
 def _listened_to(event: str) -> bool:
     return WebhookSubscription.objects.filter(is_active=True, events__contains=[event]).exists()
 
@@ -20,9 +25,13 @@ def _mentions(ids) -> QuerySet[Mention]:
     return Mention.objects.filter(pk__in=list(ids)).select_related("author").order_by("pk")
 
 
-def mentions_created(mention_ids: list[int]) -> int:
-    """``mention.created``: one event per new mention, its representation as ``data``."""
-    if not mention_ids or not _listened_to(Event.MENTION_CREATED):
+def mentions_created(mention_ids: list[int], *, listened: bool | None = None) -> int:
+    """``mention.created``: one event per new mention, its representation as ``data``.
+    ``listened`` says, when known (a fetch asks once for all its pages), whether anyone
+    subscribes."""
+    if listened is None:
+        listened = bool(mention_ids) and _listened_to(Event.MENTION_CREATED)
+    if not mention_ids or not listened:
         return 0
     payloads = [mention_representation(m) for m in _mentions(mention_ids)]
     return events_publish(event=Event.MENTION_CREATED, payloads=payloads)
