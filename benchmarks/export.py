@@ -114,7 +114,7 @@ def main() -> None:
 
     from apps.accounts.models import User
     from apps.clients.models import Client
-    from apps.reporting.exports import export_period
+    from apps.reporting.periods import period_of
     from apps.tenants.services import agency_provision
 
     call_command("migrate", verbosity=0)
@@ -132,8 +132,8 @@ def main() -> None:
 
         owner = User.objects.get(email="o@bench.test")
         client = Client.objects.get(pk=clients[0])
-        until = export_period(client=client, since=None, until=None).until
-        period = export_period(
+        until = period_of(client=client, since=None, until=None).until
+        period = period_of(
             client=client,
             since=until - timedelta(days=args.mentions * 30 // 86400 + 2),
             until=until,

@@ -4,39 +4,21 @@ read (``?since=YYYY-MM-DD&until=YYYY-MM-DD``, local days of the client; default 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from apps.clients.models import Client
-from apps.clients.selectors import client_get
-
 from . import exports
-
-
-def _day(request, name: str) -> date | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{name}: expected a date as YYYY-MM-DD, got {value!r}.") from None
+from .periods import client_or_404, requested_period
 
 
 def _export(request, client_id: int, what: str, rows: Callable[..., Iterator[bytes]]):
+    client = client_or_404(request, client_id)
     try:
-        client = client_get(user=request.user, client_id=client_id)
-    except Client.DoesNotExist:
-        raise Http404("No such client.") from None
-    try:
-        period = exports.export_period(
-            client=client, since=_day(request, "since"), until=_day(request, "until")
-        )
+        period = requested_period(request, client)
     except ValueError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     response = StreamingHttpResponse(

@@ -7,12 +7,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.acknowledgements.selectors import acknowledgement_list
@@ -20,11 +19,11 @@ from apps.clients.models import Client
 from apps.clients.selectors import client_get
 from apps.listening.selectors import mention_list
 
+from .periods import period_of
 from .selectors import Period
 
 CHUNK_SIZE = 2000  # rows fetched from the server-side cursor at a time
 FLUSH_CHARS = 64 * 1024  # CSV text buffered before a chunk of bytes is handed to the response
-DEFAULT_DAYS = 30
 # What a spreadsheet would read as the start of a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,17 +47,6 @@ ACKNOWLEDGEMENT_FIELDS = (
     "pk", "created_at", "mention_id", "mention__url", "mention__author__handle", "user__email",
     "kind", "text", "delivery_status", "is_personal", "mention__time_to_acknowledge_minutes",
 )  # fmt: skip
-
-
-def export_period(*, client: Client, since: date | None, until: date | None) -> Period:
-    """Local days ``since``..``until`` (both included) in the client's time zone; by default the
-    last 30 days up to today there, as the report does."""
-    today = timezone.now().astimezone(ZoneInfo(client.timezone)).date()
-    until = until or today
-    since = since or until - timedelta(days=DEFAULT_DAYS - 1)
-    if since > until:
-        raise ValueError("since must be on or before until")
-    return Period(since, until, client.timezone)
 
 
 def export_filename(*, client: Client, what: str, period: Period) -> str:
@@ -120,7 +108,7 @@ def mentions_csv_rows(
     are read as the returned iterator is consumed.
     """
     client = client_get(user=user, client_id=client_id)
-    period = export_period(client=client, since=since, until=until)
+    period = period_of(client=client, since=since, until=until)
     mentions = mentions_for_export(user=user, client=client, period=period)
     return _csv_chunks(MENTION_HEADER, _mention_rows(mentions, ZoneInfo(client.timezone)))
 
@@ -172,7 +160,7 @@ def acknowledgements_csv_rows(
     """The acknowledgements given in the period to mentions of a client the user may see,
     oldest first, as CSV (``Client.DoesNotExist`` at once if the user may not see the client)."""
     client = client_get(user=user, client_id=client_id)
-    period = export_period(client=client, since=since, until=until)
+    period = period_of(client=client, since=since, until=until)
     acknowledgements = acknowledgements_for_export(user=user, client=client, period=period)
     return _csv_chunks(
         ACKNOWLEDGEMENT_HEADER,

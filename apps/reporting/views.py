@@ -7,15 +7,12 @@ only, and any other client's dashboard is a 404.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from apps.clients.models import Client
-from apps.clients.selectors import client_get
-
 from . import charts
-from .pdf_views import report_period
+from .periods import client_or_404, requested_period
 from .selectors import agency_overview, client_report
 
 
@@ -29,17 +26,15 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = client_or_404(request, client_id)
     try:
-        client = client_get(user=request.user, client_id=client_id)
-    except Client.DoesNotExist:
-        raise Http404("No such client.") from None
-    try:
-        since, until = report_period(request, client)
+        period = requested_period(request, client)
     except ValueError as error:
         return render(
             request, "reporting/dashboard.html", {"client": client, "error": str(error)},
             status=400,
         )  # fmt: skip
+    since, until = period.since, period.until
     report = client_report(client=client, since=since, until=until)
     days = report["mention_volume"]["by_day"]
     funnel = report["advocacy_funnel"]

@@ -72,7 +72,7 @@ def test_a_dashboard_shows_figures_and_charts(two_clients, agency_a):
     bad = signed_in(agency_a, UserFactory(role="manager")).get(
         f"/reports/clients/{steady.pk}/?since=2026-13-01"
     )
-    assert bad.status_code == 400 and "not a real date" in bad.content.decode()
+    assert bad.status_code == 400 and "expected a date" in bad.content.decode()
 
 
 def test_a_client_user_sees_their_own_client_only(two_clients, agency_a):
