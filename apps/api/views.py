@@ -47,9 +47,15 @@ class ScopedViewSet(viewsets.GenericViewSet):
     may see, so anything else is a 404."""
 
     lookup_value_regex = r"\d+"
+    update_serializer_class = None  # when updates take other fields than creation
 
     def scoped(self, user):
         raise NotImplementedError
+
+    def get_serializer_class(self):
+        if self.update_serializer_class and self.action in ("update", "partial_update"):
+            return self.update_serializer_class
+        return super().get_serializer_class()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drafting the OpenAPI schema
@@ -180,16 +186,13 @@ class ChannelViewSet(ScopedViewSet, viewsets.ModelViewSet):
     """Where mentions come from; credentials are write-only."""
 
     queryset = Channel.objects.none()
+    serializer_class = s.ChannelSerializer
+    update_serializer_class = s.ChannelUpdateSerializer
     permission_classes = [IsAuthenticated, ManagesWorkspace]
     filterset_class = filters.ChannelFilter
 
     def scoped(self, user):
         return channel_list(user=user).order_by("pk")
-
-    def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return s.ChannelUpdateSerializer
-        return s.ChannelSerializer
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -226,16 +229,13 @@ class QueryViewSet(ScopedViewSet, viewsets.ModelViewSet):
     """Boolean listening queries; a syntax error answers 400 with its position."""
 
     queryset = ListeningQuery.objects.none()
+    serializer_class = s.QuerySerializer
+    update_serializer_class = s.QueryUpdateSerializer
     permission_classes = [IsAuthenticated, ManagesWorkspace]
     filterset_class = filters.QueryFilter
 
     def scoped(self, user):
         return query_list(user=user).order_by("pk")
-
-    def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return s.QueryUpdateSerializer
-        return s.QuerySerializer
 
     def perform_create(self, serializer):
         data = serializer.validated_data
