@@ -34,3 +34,13 @@ def read_or_error(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
+
+
+def client_or_error(slug: str, *, agency: str):
+    """The client ``slug`` of the agency whose schema is active, or the command-line error."""
+    from apps.clients.models import Client
+
+    client = Client.objects.filter(slug=slug).first()
+    if client is None:
+        raise CommandError(f"Agency '{agency}' has no client '{slug}'.")
+    return client

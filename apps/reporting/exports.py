@@ -14,9 +14,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from apps.accounts.models import User
+from apps.acknowledgements.models import Acknowledgement
 from apps.acknowledgements.selectors import acknowledgement_list
 from apps.clients.models import Client
 from apps.clients.selectors import client_get
+from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
 
 from .periods import period_of
@@ -198,3 +200,25 @@ def _acknowledgement_rows(acknowledgements, zone: ZoneInfo) -> Iterator[tuple]:
             _flag(personal),
             _number(minutes),
         )
+
+
+def client_everything_csv(*, client: Client) -> dict[str, Iterator[bytes]]:
+    """Every mention and acknowledgement of a client, whoever may see them, in the exports'
+    columns: the CSV part of a data-rights export."""
+    zone = ZoneInfo(client.timezone)
+    mentions = (
+        Mention.objects.filter(client=client)
+        .order_by("posted_at", "pk")
+        .values_list(*MENTION_FIELDS)
+    )
+    acknowledgements = (
+        Acknowledgement.objects.filter(client=client)
+        .order_by("created_at", "pk")
+        .values_list(*ACKNOWLEDGEMENT_FIELDS)
+    )
+    return {
+        "mentions.csv": _csv_chunks(MENTION_HEADER, _mention_rows(mentions, zone)),
+        "acknowledgements.csv": _csv_chunks(
+            ACKNOWLEDGEMENT_HEADER, _acknowledgement_rows(acknowledgements, zone)
+        ),
+    }

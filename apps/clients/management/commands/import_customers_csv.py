@@ -2,12 +2,16 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
-from apps.clients.models import Client
 from apps.clients.services import CustomerImportError, customer_import_csv
-from apps.core.commands import agency_or_error, invalid_rows_error, read_or_error
+from apps.core.commands import (
+    agency_or_error,
+    client_or_error,
+    invalid_rows_error,
+    read_or_error,
+)
 
 
 class Command(BaseCommand):
@@ -25,9 +29,7 @@ class Command(BaseCommand):
         tenant = agency_or_error(agency)
         content = read_or_error(file)
         with schema_context(tenant.schema_name):
-            target = Client.objects.filter(slug=client).first()
-            if target is None:
-                raise CommandError(f"Agency '{agency}' has no client '{client}'.")
+            target = client_or_error(client, agency=agency)
             try:
                 result = customer_import_csv(client=target, file_bytes=content)
             except CustomerImportError as error:
