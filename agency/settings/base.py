@@ -50,6 +50,7 @@ TENANT_APPS = [
     "apps.acknowledgements",
     "apps.webhooks",
     "apps.reporting",
+    "apps.inbox",
     "knox",  # API tokens, stored hashed, per agency
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

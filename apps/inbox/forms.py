@@ -1,0 +1,189 @@
+"""Forms of the inbox pages: they shape the input; the acknowledgement services validate it
+(their ``ValidationError``s are put next to the field they name, see ``add_service_errors``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from apps.accounts.models import Team, User
+from apps.acknowledgements.models import Acknowledgement, SavedReply
+from apps.channels.connectors import REPLY_PLATFORMS
+from apps.listening.models import Mention
+
+from .selectors import INFLUENCER_MIN
+
+Kind = Acknowledgement.Kind
+BULK_KINDS = (Kind.REPLIED_ELSEWHERE, Kind.RESOLVED_INTERNALLY)
+MAX_BULK = 1000
+
+
+class InboxForm(forms.Form):
+    """Every field points its ``aria-describedby`` at the element holding its errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            auto_id = self[name].auto_id
+            described = f"{auto_id}_error" + (f" {auto_id}_help" if field.help_text else "")
+            field.widget.attrs.setdefault("aria-describedby", described)
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show a service's error next to the field it names (else above the form)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class InboxFilterForm(InboxForm):
+    """The list's filters (a GET form): each empty field means "any"; status defaults to open."""
+
+    STATUS_CHOICES = [
+        ("open", "Open (new, assigned, escalated)"),
+        ("all", "All"),
+        *Mention.Status.choices,
+    ]
+
+    q = forms.CharField(required=False, label="Search", max_length=500)
+    client = forms.ModelChoiceField(queryset=None, required=False, empty_label="All clients")
+    channel = forms.ModelChoiceField(queryset=None, required=False, empty_label="All channels")
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    sentiment = forms.ChoiceField(
+        choices=[("", "Any sentiment"), *Mention.Sentiment.choices], required=False
+    )
+    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any team")
+    priority = forms.ChoiceField(
+        choices=[("", "Any priority"), *Mention.Priority.choices], required=False
+    )
+    customer = forms.BooleanField(required=False, label="Customers only")
+    influencer = forms.BooleanField(
+        required=False, label=f"Influencers only (influence ≥ {INFLUENCER_MIN})"
+    )
+
+    def __init__(self, *args: Any, clients, channels, teams, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+        self.fields["channel"].queryset = channels
+        self.fields["team"].queryset = teams
+        self.fields["channel"].label_from_instance = lambda c: f"{c.client.name} · {c.name}"
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": 'e.g. "cold brew" -decaf', "aria-keyshortcuts": "/"}
+        )
+
+    def selector_filters(self) -> dict[str, Any]:
+        """The filters for ``inbox_mention_list`` (call after ``is_valid``; fields that did not
+        validate are left out)."""
+        data = getattr(self, "cleaned_data", {})
+        filters: dict[str, Any] = {
+            "q": data.get("q") or "",
+            "status": data.get("status") or "open",
+            "customer": bool(data.get("customer")),
+            "influencer": bool(data.get("influencer")),
+        }
+        for name in ("client", "channel", "team"):
+            if data.get(name) is not None:
+                filters[name] = data[name].pk
+        for name in ("sentiment", "priority"):
+            if data.get(name):
+                filters[name] = data[name]
+        return filters
+
+
+class AcknowledgeForm(InboxForm):
+    """How the person was acknowledged, with a written text or a saved reply's template
+    (``{first_name}`` and ``{handle}`` are filled for each person by the service)."""
+
+    kind = forms.ChoiceField(choices=Kind.choices, label="How")
+    saved_reply = forms.ModelChoiceField(
+        queryset=SavedReply.objects.none(), required=False, label="Saved reply",
+        empty_label="Insert a saved reply…",
+    )  # fmt: skip
+    text = forms.CharField(
+        required=False, max_length=5000, strip=False, label="Text",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="{first_name} and {handle} are filled in for each person.",
+    )  # fmt: skip
+
+    def __init__(
+        self, *args: Any, saved_replies, mention: Mention | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["saved_reply"].queryset = saved_replies
+        if mention is None:  # many mentions at once: only what needs no posting
+            self.fields["kind"].choices = [(k.value, k.label) for k in BULK_KINDS]
+        else:
+            # Every kind validates (the service explains why a channel takes no replies);
+            # only the possible ones are offered.
+            self.fields["kind"].widget.choices = [
+                (kind.value, kind.label)
+                for kind in Kind
+                if kind != Kind.REPLY or can_reply(mention)
+            ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        reply = data.get("saved_reply")
+        if reply is not None and not (data.get("text") or "").strip():
+            data["text"] = reply.text  # no script inserted it: use the template as it is
+        data["text"] = data.get("text") or ""
+        return data
+
+
+def can_reply(mention: Mention) -> bool:
+    """Whether Rapport may post a reply to the mention through its channel."""
+    return mention.platform in REPLY_PLATFORMS and not mention.channel.listen_only
+
+
+class AssignForm(InboxForm):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Person", empty_label="—"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label="or team", empty_label="—"
+    )
+
+    def __init__(self, *args: Any, assignees, teams, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = assignees
+        self.fields["user"].label_from_instance = _person
+        self.fields["team"].queryset = teams
+
+
+def _person(user: User) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.email})" if name else user.email
+
+
+class DismissForm(InboxForm):
+    # Required by the service, which words the error; the browser is told too.
+    reason = forms.CharField(
+        required=False, max_length=500, label="Reason",
+        widget=forms.TextInput(attrs={"required": True, "placeholder": "e.g. spam, not about us"}),
+    )  # fmt: skip
+
+
+class EscalateForm(InboxForm):
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), label="Team")
+    note = forms.CharField(
+        required=False, max_length=2000, label="Note for the team",
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, teams, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+def selected_ids(values: list[str]) -> list[int]:
+    """The ids ticked in the list; ``ValidationError`` when none (or too many) are."""
+    ids = sorted({int(value) for value in values if value.isdigit()})
+    if not ids:
+        raise ValidationError("Tick the mentions to act on first.")
+    if len(ids) > MAX_BULK:
+        raise ValidationError(f"At most {MAX_BULK} mentions at once.")
+    return ids

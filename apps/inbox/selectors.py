@@ -1,0 +1,130 @@
+"""Reads of the inbox pages, each built on ``mention_list`` so the user's scope always applies:
+the filtered list, its counts per status, a conversation's thread and its author's history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+
+from apps.accounts.models import User
+from apps.listening.models import Mention
+from apps.listening.selectors import mention_list
+
+OPEN_STATUSES = (Mention.Status.NEW, Mention.Status.ASSIGNED, Mention.Status.ESCALATED)
+INFLUENCER_MIN = 50  # author influence (0-100) from which a person counts as an influencer
+HISTORY_SIZE = 20
+THREAD_DEPTH = 50  # parent links followed at most, either way (a malformed cycle ends here)
+THREAD_SIZE = 200
+
+
+def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Mention]:
+    """The mentions of ``mention_list`` narrowed by the inbox filters: ``status`` (``open`` —
+    new, assigned or escalated —, ``all`` or one status), ``priority``, ``customer`` (only
+    authors linked to a CRM customer), ``influencer`` (author influence ≥ ``INFLUENCER_MIN``)
+    and those ``mention_list`` takes (``client``, ``channel``, ``sentiment``, ``team``, ``q``).
+    Newest first, or best match first with ``q``."""
+    own = {"status", "priority", "customer", "influencer"}
+    mentions = mention_list(
+        user=user, filters={key: value for key, value in filters.items() if key not in own}
+    ).select_related("team", "assigned_to")
+    status = filters.get("status") or "open"
+    if status == "open":
+        mentions = mentions.filter(status__in=OPEN_STATUSES)
+    elif status != "all":
+        mentions = mentions.filter(status=status)
+    if filters.get("priority"):
+        mentions = mentions.filter(priority=filters["priority"])
+    if filters.get("customer"):
+        mentions = mentions.filter(customer__isnull=False)
+    if filters.get("influencer"):
+        mentions = mentions.filter(author__influence__gte=INFLUENCER_MIN)
+    return mentions
+
+
+def inbox_status_counts(*, user: User, filters: dict[str, Any]) -> dict[str, int]:
+    """How many of the filtered mentions are in each status (the status filter aside), from one
+    aggregate: ``{"new": …, "assigned": …, …, "open": …, "all": …}``."""
+    mentions = inbox_mention_list(user=user, filters={**filters, "status": "all"}).order_by()
+    counts = mentions.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in Mention.Status.values}
+    )
+    counts["open"] = sum(counts[status] for status in OPEN_STATUSES)
+    counts["all"] = sum(counts[status] for status in Mention.Status.values)
+    return counts
+
+
+def inbox_mention_get(*, user: User, mention_id: int) -> Mention:
+    """A mention the user may see, with what its conversation page shows about it;
+    ``Mention.DoesNotExist`` otherwise (→ 404)."""
+    return (
+        mention_list(user=user).select_related("customer", "team", "assigned_to").get(pk=mention_id)
+    )
+
+
+_THREAD = f"""
+    WITH RECURSIVE up(id, external_id, parent_external_id, depth) AS (
+        SELECT id, external_id, parent_external_id, 0 FROM {Mention._meta.db_table}
+        WHERE id = %(mention)s
+      UNION
+        SELECT parent.id, parent.external_id, parent.parent_external_id, up.depth + 1
+        FROM up JOIN {Mention._meta.db_table} parent
+          ON parent.channel_id = %(channel)s AND parent.external_id = up.parent_external_id
+        WHERE up.parent_external_id <> '' AND up.depth < %(depth)s
+    ), root AS (
+        SELECT external_id, parent_external_id FROM up ORDER BY depth DESC LIMIT 1
+    ), down(id, external_id, depth) AS (
+        -- the first post, and its siblings when the post it answered was never fetched
+        SELECT m.id, m.external_id, 0 FROM {Mention._meta.db_table} m, root
+        WHERE m.channel_id = %(channel)s AND (m.external_id = root.external_id OR (
+            root.parent_external_id <> '' AND m.parent_external_id = root.parent_external_id))
+      UNION
+        SELECT child.id, child.external_id, down.depth + 1
+        FROM down JOIN {Mention._meta.db_table} child
+          ON child.channel_id = %(channel)s AND child.parent_external_id = down.external_id
+        WHERE down.depth < %(depth)s
+    )
+    SELECT id FROM up UNION SELECT id FROM down LIMIT %(size)s
+"""  # noqa: S608 - names from model metadata
+
+
+def mention_thread(*, user: User, mention: Mention) -> list[Mention]:
+    """The conversation ``mention`` belongs to on its channel: up the ``parent_external_id``
+    links to the first post, then down to every reply of it, oldest first — only what the user
+    may see (a team member sees the routed parts). Just the mention itself when it stands alone."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _THREAD,
+            {
+                "mention": mention.pk,
+                "channel": mention.channel_id,
+                "depth": THREAD_DEPTH,
+                "size": THREAD_SIZE,
+            },
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    return list(mention_list(user=user).filter(pk__in=ids).order_by("posted_at", "pk"))
+
+
+def author_history(*, user: User, mention: Mention, limit: int = HISTORY_SIZE) -> list[Mention]:
+    """What the same person said to the client before and since, on every channel (and on other
+    platforms too when the author is linked to a CRM customer), newest first."""
+    person = Q(author_id=mention.author_id)
+    if mention.customer_id is not None:
+        person |= Q(customer_id=mention.customer_id)
+    return list(
+        mention_list(user=user)
+        .filter(person, client_id=mention.client_id)
+        .exclude(pk=mention.pk)
+        .order_by("-posted_at", "-pk")[:limit]
+    )
+
+
+def assignee_list(*, client_id: int | None = None) -> QuerySet[User]:
+    """Whom mentions can be assigned to: active agency staff and team members, and the client's
+    own responders (of ``client_id``)."""
+    people = Q(role__in=[*User.STAFF_ROLES, User.Role.TEAM_MEMBER])
+    if client_id is not None:
+        people |= Q(role=User.Role.CLIENT_RESPONDER, client_memberships__client_id=client_id)
+    return User.objects.filter(people, is_active=True).distinct().order_by("email")

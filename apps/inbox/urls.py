@@ -1,0 +1,16 @@
+"""Inbox pages: the list, its counts (polled), bulk actions, a conversation and its actions."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.inbox_list, name="list"),
+    path("counts/", views.inbox_counts, name="counts"),
+    path("bulk/", views.inbox_bulk, name="bulk"),
+    path("<int:mention_id>/", views.conversation, name="conversation"),
+    path("<int:mention_id>/retry/", views.acknowledgement_retry, name="retry"),
+    path("<int:mention_id>/<slug:action>/", views.mention_act, name="act"),
+]

@@ -1,0 +1,470 @@
+"""The responders' inbox: the filtered list with live counts and bulk actions, and a mention's
+conversation with its actions.
+
+Reads go through selectors (scoped to the user: anything else is a 404); writes through the
+acknowledgement services. One code path (``_run``) runs an action on one mention or on many, in
+one transaction, as the API's bulk endpoint does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.accounts.models import Team, User
+from apps.acknowledgements import services
+from apps.acknowledgements.models import Acknowledgement, AuditEntry
+from apps.acknowledgements.selectors import audit_list, saved_reply_list
+from apps.api.permissions import RESPONDING_ROLES
+from apps.channels.selectors import channel_list
+from apps.clients.selectors import client_list
+from apps.listening.models import Mention
+from apps.listening.selectors import mention_list
+
+from . import forms as f
+from .selectors import (
+    INFLUENCER_MIN,
+    assignee_list,
+    author_history,
+    inbox_mention_get,
+    inbox_mention_list,
+    inbox_status_counts,
+    mention_thread,
+)
+
+PAGE_SIZE = 50
+AUDIT_SHOWN = 100
+STATUS_TABS = (
+    ("open", "Open"),
+    ("new", "New"),
+    ("assigned", "Assigned"),
+    ("escalated", "Escalated"),
+    ("acknowledged", "Acknowledged"),
+    ("dismissed", "Dismissed"),
+    ("all", "All"),
+)
+HTMX_STOP_POLLING = 286  # htmx stops an ``every`` trigger on this status
+
+
+# --- actions: one code path for one mention or many ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Done:
+    message: str
+    warning: str = ""
+
+
+def _people(mentions: list[Mention]) -> str:
+    return "1 mention" if len(mentions) == 1 else f"{len(mentions)} mentions"
+
+
+def _acknowledge(*, mentions: list[Mention], user: User, data: dict[str, Any]) -> Done:
+    warning = services.reply_warning(mentions=mentions, text=data["text"])
+    services.mentions_acknowledge(
+        mentions=mentions, user=user, kind=data["kind"], text=data["text"]
+    )
+    how = Acknowledgement.Kind(data["kind"]).label.lower()
+    return Done(f"Acknowledged {_people(mentions)} ({how}).", warning)
+
+
+def _assign(*, mentions: list[Mention], user: User, data: dict[str, Any]) -> Done:
+    services.mentions_assign(
+        mentions=mentions, actor=user, user=data.get("user"), team=data.get("team")
+    )
+    to = data.get("user") or data.get("team")
+    return Done(f"Assigned {_people(mentions)} to {getattr(to, 'email', to)}.")
+
+
+def _dismiss(*, mentions: list[Mention], user: User, data: dict[str, Any]) -> Done:
+    services.mentions_dismiss(mentions=mentions, user=user, reason=data["reason"])
+    return Done(f"Dismissed {_people(mentions)}.")
+
+
+def _escalate(*, mentions: list[Mention], user: User, data: dict[str, Any]) -> Done:
+    services.mentions_escalate(mentions=mentions, user=user, team=data["team"], note=data["note"])
+    return Done(f"Escalated {_people(mentions)} to {data['team']}.")
+
+
+ACTIONS: dict[str, Callable[..., Done]] = {
+    "acknowledge": _acknowledge,
+    "assign": _assign,
+    "dismiss": _dismiss,
+    "escalate": _escalate,
+}
+
+
+def _run(*, user: User, ids: list[int], action: str, data: dict[str, Any]) -> Done:
+    """``action`` on the mentions ``ids``, in one transaction: all of them or none. Raises
+    ``Mention.DoesNotExist`` if the user may not see one of them, and the services'
+    ``ValidationError``s."""
+    with transaction.atomic():
+        mentions = list(mention_list(user=user).filter(pk__in=ids).select_for_update(of=("self",)))
+        if len(mentions) != len(set(ids)):
+            raise Mention.DoesNotExist
+        return ACTIONS[action](mentions=mentions, user=user, data=data)
+
+
+def _announce(request: HttpRequest, done: Done) -> None:
+    messages.success(request, done.message)
+    if done.warning:
+        messages.warning(request, done.warning)
+
+
+def _action_form(
+    action: str, user: User, data: QueryDict | None = None, mention: Mention | None = None
+) -> f.InboxForm:
+    """The form of ``action``, for one mention or (``mention=None``) for many."""
+    client_id = mention.client_id if mention else None
+    teams = Team.objects.all()
+    if action == "acknowledge":
+        replies = saved_reply_list(user=user, client_id=client_id).select_related("client")
+        return f.AcknowledgeForm(data, prefix=action, saved_replies=replies, mention=mention)
+    if action == "assign":
+        people = assignee_list(client_id=client_id)
+        return f.AssignForm(data, prefix=action, assignees=people, teams=teams)
+    if action == "dismiss":
+        return f.DismissForm(data, prefix=action)
+    return f.EscalateForm(data, prefix=action, teams=teams)
+
+
+def _can_act(user: User) -> bool:
+    """Client viewers read; everyone else who can see a mention may act on it."""
+    return user.role in RESPONDING_ROLES
+
+
+def _require_acting(request: HttpRequest) -> None:
+    if not _can_act(request.user):
+        raise PermissionDenied("Your role can read the inbox but not act on it.")
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+class _CountedPaginator(Paginator):
+    """Pages whose total is already known (from the status counts): no second COUNT query."""
+
+    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
+    form = f.InboxFilterForm(
+        params,
+        clients=client_list(user=user).order_by("name"),
+        channels=channel_list(user=user).order_by("client__name", "name"),
+        teams=user.teams.all() if user.role == User.Role.TEAM_MEMBER else Team.objects.all(),
+    )
+    form.is_valid()  # invalid values are dropped: the list still shows
+    return form
+
+
+def _with(params: QueryDict, **changes: str) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+def _counts_context(user: User, params: QueryDict) -> dict[str, Any]:
+    form = _filter_form(user, params)
+    filters = form.selector_filters()
+    counts = inbox_status_counts(user=user, filters=filters)
+    return {
+        "filters": filters,
+        "counts": counts,
+        "querystring": _with(params),
+        "status_tabs": [
+            {
+                "status": status,
+                "label": label,
+                "count": counts[status],
+                "query": _with(params, status=status),
+                "current": filters["status"] == status,
+            }
+            for status, label in STATUS_TABS
+        ],
+        "form": form,
+    }
+
+
+def _list_context(
+    request: HttpRequest,
+    params: QueryDict,
+    *,
+    bulk_forms: dict[str, f.InboxForm] | None = None,
+    bulk_error: str = "",
+    checked: frozenset[int] = frozenset(),
+) -> dict[str, Any]:
+    user = request.user
+    context = _counts_context(user, params)
+    filters = context["filters"]
+    mentions = inbox_mention_list(user=user, filters=filters)
+    paginator = _CountedPaginator(mentions, PAGE_SIZE, count=context["counts"][filters["status"]])
+    page = paginator.get_page(params.get("page"))
+    can_act = _can_act(user)
+    forms = {}
+    if can_act:
+        forms = {action: _action_form(action, user) for action in ACTIONS} | (bulk_forms or {})
+    narrowed = any(
+        value for key, value in params.items() if key not in ("page", "status") and value
+    ) or filters["status"] not in ("open", "all")
+    return {
+        **context,
+        "page": page,
+        "mentions": page.object_list,
+        "page_query": _with(params),
+        "can_act": can_act,
+        "bulk": forms,
+        "bulk_error": bulk_error,
+        "checked": checked,
+        "narrowed": narrowed,
+        "influencer_min": INFLUENCER_MIN,
+        "next": f"{reverse('inbox:list')}?{params.urlencode()}",
+    }
+
+
+@login_required
+@require_GET
+def inbox_list(request: HttpRequest) -> HttpResponse:
+    """The mentions the user may see, filtered, newest (or best matching) first."""
+    return render(request, "inbox/inbox.html", _list_context(request, request.GET))
+
+
+@require_GET
+def inbox_counts(request: HttpRequest) -> HttpResponse:
+    """The counts per status for the list's filters: the partial htmx polls every 30 s."""
+    if not request.user.is_authenticated:  # signed out meanwhile: stop polling
+        return HttpResponse(status=HTMX_STOP_POLLING)
+    return render(request, "inbox/_counts.html", _counts_context(request.user, request.GET))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go back to after a bulk action: the list as it was filtered."""
+    target = request.POST.get("next", "")
+    if (
+        url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+        and urlsplit(target).path == reverse("inbox:list")
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return reverse("inbox:list")
+
+
+@login_required
+@require_POST
+def inbox_bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the ticked mentions, all of them or none; back to the list (PRG), or the
+    list again with the errors (400)."""
+    _require_acting(request)
+    back = _safe_next(request)
+    params = QueryDict(urlsplit(back).query)
+    action = request.POST.get("action", "")
+    ticked = frozenset(int(v) for v in request.POST.getlist("ids") if v.isdigit())
+    if action not in ACTIONS:
+        context = _list_context(request, params, bulk_error="Choose an action.", checked=ticked)
+        return render(request, "inbox/inbox.html", context, status=400)
+    form = _action_form(action, request.user, request.POST)
+    bulk_error = ""
+    try:
+        ids = f.selected_ids(request.POST.getlist("ids"))
+    except ValidationError as error:
+        bulk_error = error.messages[0]
+    else:
+        if form.is_valid():
+            try:
+                done = _run(user=request.user, ids=ids, action=action, data=form.cleaned_data)
+            except Mention.DoesNotExist:
+                bulk_error = "Some ticked mentions are no longer yours to see; nothing was changed."
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                _announce(request, done)
+                return redirect(back)
+    context = _list_context(
+        request, params, bulk_forms={action: form}, bulk_error=bulk_error, checked=ticked
+    )
+    return render(request, "inbox/inbox.html", context, status=400)
+
+
+# --- the conversation ------------------------------------------------------------------------
+
+
+def _mention_or_404(request: HttpRequest, mention_id: int) -> Mention:
+    try:
+        return inbox_mention_get(user=request.user, mention_id=mention_id)
+    except Mention.DoesNotExist:
+        raise Http404("No such mention.") from None
+
+
+def sla_state(mention: Mention, now) -> dict[str, str]:
+    """The mention's first-acknowledgement SLA in words: ``{"state", "label"}``."""
+    due = mention.sla_due_at
+    if not mention.needs_acknowledgement:
+        return {"state": "none", "label": "Needs no acknowledgement"}
+    if mention.acknowledged_at is not None:
+        if due is None:
+            return {"state": "met", "label": "Acknowledged (no SLA target)"}
+        met = mention.acknowledged_at <= due
+        return {"state": "met" if met else "missed", "label": "Met" if met else "Missed"}
+    if mention.status == Mention.Status.DISMISSED:
+        return {"state": "none", "label": "Dismissed: not counted"}
+    if due is None:
+        return {"state": "none", "label": "No SLA target for this client yet"}
+    if due < now:
+        return {"state": "breached", "label": "Breached: not acknowledged in time"}
+    return {"state": "running", "label": "Running"}
+
+
+_AUDIT_LABELS = {
+    "status": "Status",
+    "assigned_to_id": "Assignee",
+    "team_id": "Team",
+    "acknowledged_at": "Acknowledged at",
+}
+
+
+def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    """Each entry with what changed (before → after, people and teams by name) and its notes."""
+    user_ids, team_ids = set(), set()
+    for entry in entries:
+        for side in (entry.before, entry.after):
+            user_ids.add(side.get("assigned_to_id"))
+            team_ids.add(side.get("team_id"))
+    users = User.objects.in_bulk(user_ids - {None})
+    teams = Team.objects.in_bulk(team_ids - {None})
+
+    def shown(field: str, value: Any) -> str:
+        if value in (None, ""):
+            return "—"
+        if field == "assigned_to_id":
+            return users[value].email if value in users else f"user #{value}"
+        if field == "team_id":
+            return str(teams.get(value, f"team #{value}"))
+        return str(value)
+
+    rows = []
+    for entry in entries:
+        before, after = entry.before or {}, entry.after or {}
+        changes = [
+            (label, shown(field, before.get(field)), shown(field, after.get(field)))
+            for field, label in _AUDIT_LABELS.items()
+            if field in after and before.get(field) != after.get(field)
+        ]
+        notes = [(key, value) for key, value in after.items() if key not in _AUDIT_LABELS]
+        rows.append({"entry": entry, "changes": changes, "notes": notes})
+    return rows
+
+
+def _web_link(url: str) -> str:
+    """``url`` if it is a web address (fetched data could hold ``javascript:``), else ""."""
+    return url if urlsplit(url or "").scheme in ("http", "https") else ""
+
+
+def _conversation_context(
+    request: HttpRequest,
+    mention: Mention,
+    *,
+    bound: dict[str, f.InboxForm] | None = None,
+    retry_errors: dict[int, list[str]] | None = None,
+) -> dict[str, Any]:
+    user = request.user
+    can_act = _can_act(user)
+    forms = {}
+    if can_act:
+        forms = {a: _action_form(a, user, mention=mention) for a in ACTIONS} | (bound or {})
+    acknowledgements = list(
+        mention.acknowledgements.select_related("user").order_by("created_at", "pk")
+    )
+    for ack in acknowledgements:
+        ack.retry_errors = (retry_errors or {}).get(ack.pk, [])
+        ack.link = _web_link(ack.external_url)
+    audit = list(audit_list(object_type="mention", object_id=mention.pk)[:AUDIT_SHOWN])
+    return {
+        "mention": mention,
+        "mention_link": _web_link(mention.url),
+        "profile_link": _web_link(mention.author.profile_url),
+        "thread": mention_thread(user=user, mention=mention),
+        "history": author_history(user=user, mention=mention),
+        "customer": mention.customer,
+        "sla": sla_state(mention, timezone.now()),
+        "acknowledgements": acknowledgements,
+        "audit": _audit_rows(audit),
+        "can_act": can_act,
+        "can_reply": f.can_reply(mention),
+        "forms": forms,
+        "influencer_min": INFLUENCER_MIN,
+    }
+
+
+@login_required
+@require_GET
+def conversation(request: HttpRequest, mention_id: int) -> HttpResponse:
+    """A mention with its thread, its author's history, the customer record, the SLA, the
+    acknowledgements and the audit log, and (for those who may act) the action forms."""
+    mention = _mention_or_404(request, mention_id)
+    return render(request, "inbox/conversation.html", _conversation_context(request, mention))
+
+
+@login_required
+@require_POST
+def mention_act(request: HttpRequest, mention_id: int, action: str) -> HttpResponse:
+    """Acknowledge, assign, dismiss or escalate one mention; back to it (PRG), or the page again
+    with the errors next to their fields (400)."""
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    mention = _mention_or_404(request, mention_id)
+    _require_acting(request)
+    form = _action_form(action, request.user, request.POST, mention=mention)
+    if form.is_valid():
+        try:
+            done = _run(user=request.user, ids=[mention.pk], action=action, data=form.cleaned_data)
+        except Mention.DoesNotExist:
+            raise Http404("No such mention.") from None
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            _announce(request, done)
+            return redirect("inbox:conversation", mention_id=mention.pk)
+    context = _conversation_context(request, mention, bound={action: form})
+    return render(request, "inbox/conversation.html", context, status=400)
+
+
+@login_required
+@require_POST
+def acknowledgement_retry(request: HttpRequest, mention_id: int) -> HttpResponse:
+    """Send a failed reply again."""
+    mention = _mention_or_404(request, mention_id)
+    _require_acting(request)
+    ack_id = request.POST.get("acknowledgement", "")
+    ack = mention.acknowledgements.filter(pk=int(ack_id) if ack_id.isdigit() else None).first()
+    if ack is None:
+        raise Http404("No such acknowledgement.")
+    try:
+        services.acknowledgement_retry(acknowledgement=ack, user=request.user)
+    except ValidationError as error:
+        context = _conversation_context(request, mention, retry_errors={ack.pk: error.messages})
+        return render(request, "inbox/conversation.html", context, status=400)
+    messages.success(request, "The reply will be sent again.")
+    return redirect("inbox:conversation", mention_id=mention.pk)

@@ -1,0 +1,130 @@
+// The inbox's keyboard and form helpers (progressive: every page works without them).
+// List: j/k move the selection, o or Enter opens, x ticks, a goes to the acknowledge form,
+// / searches. Conversation: a goes to the acknowledge form, / searches the inbox. Keys typed
+// into a field are left alone. Saved-reply pickers insert their template into the text.
+(function () {
+  "use strict";
+
+  var rows = Array.prototype.slice.call(document.querySelectorAll("[data-inbox-row]"));
+  var current = -1;
+
+  function isTyping(target) {
+    if (!target || !target.tagName) { return false; }
+    var tag = target.tagName.toLowerCase();
+    if (target.isContentEditable || tag === "textarea" || tag === "select") { return true; }
+    if (tag !== "input") { return false; }
+    var type = (target.getAttribute("type") || "text").toLowerCase();
+    return ["checkbox", "radio", "button", "submit", "reset"].indexOf(type) === -1;
+  }
+
+  function openLink(row) { return row && row.querySelector("a.inbox-open"); }
+
+  function select(index) {
+    if (!rows.length) { return false; }
+    index = Math.max(0, Math.min(rows.length - 1, index));
+    if (current >= 0 && rows[current]) { rows[current].classList.remove("is-current"); }
+    current = index;
+    var row = rows[current];
+    row.classList.add("is-current");
+    var link = openLink(row);
+    if (link) { link.focus({ preventScroll: true }); }
+    row.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  function focusField(selector) {
+    var field = document.querySelector(selector);
+    if (!field) { return false; }
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+    return true;
+  }
+
+  // Clicking or tabbing into a row makes it the current one.
+  rows.forEach(function (row, index) {
+    row.addEventListener("focusin", function () {
+      if (current === index) { return; }
+      if (current >= 0 && rows[current]) { rows[current].classList.remove("is-current"); }
+      current = index;
+      row.classList.add("is-current");
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (isTyping(event.target)) { return; }
+    var key = event.key;
+    var row = rows[current];
+    if (key === "j") {
+      if (!select(current + 1)) { return; }
+    } else if (key === "k") {
+      if (!select(current < 0 ? 0 : current - 1)) { return; }
+    } else if (key === "o" || (key === "Enter" && row && !event.target.closest("a, button, summary"))) {
+      // Enter on a link follows it natively; elsewhere, like "o", it opens the current row.
+      var link = openLink(row);
+      if (!link) { return; }
+      window.location.assign(link.href);
+    } else if (key === "x") {
+      var box = row && row.querySelector("input.pick");
+      if (!box) { return; }
+      box.checked = !box.checked;
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    } else if (key === "a") {
+      if (!focusField("#id_acknowledge-kind")) { return; }
+    } else if (key === "/") {
+      if (!focusField("#id_q")) {
+        if (!document.querySelector("[data-inbox-page]")) { return; }
+        window.location.assign("/inbox/#id_q");
+      }
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  if (window.location.hash === "#id_q") { focusField("#id_q"); }
+
+  // Ticking: "tick all on this page", and how many are ticked (announced politely).
+  var form = document.getElementById("bulk-form");
+  if (form) {
+    var all = form.querySelector("[data-select-all]");
+    var counter = document.getElementById("selected-count");
+    var boxes = function () { return Array.prototype.slice.call(form.querySelectorAll("input.pick")); };
+    var refresh = function () {
+      var ticked = boxes().filter(function (box) { return box.checked; }).length;
+      if (counter) { counter.textContent = ticked ? ticked + " ticked" : ""; }
+      if (all) {
+        all.checked = ticked > 0 && ticked === boxes().length;
+        all.indeterminate = ticked > 0 && ticked < boxes().length;
+      }
+    };
+    if (all) {
+      all.addEventListener("change", function () {
+        boxes().forEach(function (box) { box.checked = all.checked; });
+        refresh();
+      });
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target.classList.contains("pick")) { refresh(); }
+    });
+    refresh();
+  }
+
+  // Saved-reply pickers: insert the template at the cursor (the server fills {first_name} and
+  // {handle} for each person), then reset so the same reply can be inserted again.
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-saved-reply-for]"), function (picker) {
+    picker.addEventListener("change", function () {
+      var option = picker.options[picker.selectedIndex];
+      var text = option && option.getAttribute("data-text");
+      var target = document.getElementById(picker.getAttribute("data-saved-reply-for"));
+      if (!text || !target) { return; }
+      var start = target.selectionStart || 0;
+      var end = target.selectionEnd || 0;
+      if (target.value.trim() === "") { start = 0; end = target.value.length; }
+      target.value = target.value.slice(0, start) + text + target.value.slice(end);
+      target.focus();
+      target.setSelectionRange(start + text.length, start + text.length);
+      picker.selectedIndex = 0;
+    });
+  });
+}());
