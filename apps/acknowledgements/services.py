@@ -329,6 +329,40 @@ def mention_escalate(*, mention: Mention, user: User, team: Team, note: str) -> 
     return mention
 
 
+ACTIONS = ("acknowledge", "assign", "dismiss", "escalate")
+
+
+def mentions_act(
+    *,
+    mentions: list[Mention],
+    user: User,
+    action: str,
+    kind: str = "",
+    text: str = "",
+    assignee: User | None = None,
+    team: Team | None = None,
+    reason: str = "",
+    note: str = "",
+) -> str:
+    """One inbox action on many mentions (the bulk of the inbox and of the API), in the caller's
+    transaction. Returns the canned-reply warning of an acknowledgement, or ""."""
+    if action == "acknowledge":
+        warning = reply_warning(mentions=mentions, text=text)
+        mentions_acknowledge(mentions=mentions, user=user, kind=kind, text=text)
+        return warning
+    if action == "assign":
+        mentions_assign(mentions=mentions, actor=user, user=assignee, team=team)
+    elif action == "dismiss":
+        mentions_dismiss(mentions=mentions, user=user, reason=reason)
+    elif action == "escalate":
+        if team is None:
+            raise ValidationError({"team": "Escalate to which team?"})
+        mentions_escalate(mentions=mentions, user=user, team=team, note=note)
+    else:
+        raise ValidationError({"action": f"Unknown action; expected one of {ACTIONS}."})
+    return ""
+
+
 def _queue_delivery(ids: list[int]) -> None:
     from .tasks import deliver_acknowledgement
 

@@ -383,23 +383,11 @@ class MentionViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
                 raise ValidationError({"ids": [f"Not found: {sorted(missing)[:20]}"]})
             for mention in mentions:
                 self.check_object_permissions(request, mention)
-            warning = ""
-            if data["action"] == "acknowledge":
-                warning = inbox.reply_warning(mentions=mentions, text=data["text"])
-                inbox.mentions_acknowledge(
-                    mentions=mentions, user=request.user, kind=data["kind"], text=data["text"]
-                )
-            elif data["action"] == "assign":
-                inbox.mentions_assign(
-                    mentions=mentions, actor=request.user,
-                    user=data.get("user"), team=data.get("team"),
-                )  # fmt: skip
-            elif data["action"] == "dismiss":
-                inbox.mentions_dismiss(mentions=mentions, user=request.user, reason=data["reason"])
-            else:
-                inbox.mentions_escalate(
-                    mentions=mentions, user=request.user, team=data["team"], note=data["note"]
-                )
+            warning = inbox.mentions_act(
+                mentions=mentions, user=request.user, action=data["action"],
+                kind=data.get("kind", ""), text=data["text"], assignee=data.get("user"),
+                team=data.get("team"), reason=data["reason"], note=data["note"],
+            )  # fmt: skip
         return Response({"action": data["action"], "count": len(mentions), "warning": warning})
 
 

@@ -8,7 +8,6 @@ one transaction, as the API's bulk endpoint does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +46,7 @@ from .selectors import (
     mention_thread,
 )
 
+ACTIONS = services.ACTIONS
 PAGE_SIZE = 50
 AUDIT_SHOWN = 100
 STATUS_TABS = (
@@ -74,39 +74,17 @@ def _people(mentions: list[Mention]) -> str:
     return "1 mention" if len(mentions) == 1 else f"{len(mentions)} mentions"
 
 
-def _acknowledge(*, mentions: list[Mention], user: User, data: dict[str, Any]) -> Done:
-    warning = services.reply_warning(mentions=mentions, text=data["text"])
-    services.mentions_acknowledge(
-        mentions=mentions, user=user, kind=data["kind"], text=data["text"]
-    )
-    how = Acknowledgement.Kind(data["kind"]).label.lower()
-    return Done(f"Acknowledged {_people(mentions)} ({how}).", warning)
-
-
-def _assign(*, mentions: list[Mention], user: User, data: dict[str, Any]) -> Done:
-    services.mentions_assign(
-        mentions=mentions, actor=user, user=data.get("user"), team=data.get("team")
-    )
-    to = data.get("user") or data.get("team")
-    return Done(f"Assigned {_people(mentions)} to {getattr(to, 'email', to)}.")
-
-
-def _dismiss(*, mentions: list[Mention], user: User, data: dict[str, Any]) -> Done:
-    services.mentions_dismiss(mentions=mentions, user=user, reason=data["reason"])
-    return Done(f"Dismissed {_people(mentions)}.")
-
-
-def _escalate(*, mentions: list[Mention], user: User, data: dict[str, Any]) -> Done:
-    services.mentions_escalate(mentions=mentions, user=user, team=data["team"], note=data["note"])
-    return Done(f"Escalated {_people(mentions)} to {data['team']}.")
-
-
-ACTIONS: dict[str, Callable[..., Done]] = {
-    "acknowledge": _acknowledge,
-    "assign": _assign,
-    "dismiss": _dismiss,
-    "escalate": _escalate,
-}
+def _done(action: str, mentions: list[Mention], data: dict[str, Any]) -> str:
+    """What the user is told once ``action`` is done."""
+    if action == "acknowledge":
+        how = Acknowledgement.Kind(data["kind"]).label.lower()
+        return f"Acknowledged {_people(mentions)} ({how})."
+    if action == "assign":
+        to = data.get("user") or data.get("team")
+        return f"Assigned {_people(mentions)} to {getattr(to, 'email', to)}."
+    if action == "dismiss":
+        return f"Dismissed {_people(mentions)}."
+    return f"Escalated {_people(mentions)} to {data['team']}."
 
 
 def _run(*, user: User, ids: list[int], action: str, data: dict[str, Any]) -> Done:
@@ -117,7 +95,12 @@ def _run(*, user: User, ids: list[int], action: str, data: dict[str, Any]) -> Do
         mentions = list(mention_list(user=user).filter(pk__in=ids).select_for_update(of=("self",)))
         if len(mentions) != len(set(ids)):
             raise Mention.DoesNotExist
-        return ACTIONS[action](mentions=mentions, user=user, data=data)
+        warning = services.mentions_act(
+            mentions=mentions, user=user, action=action, kind=data.get("kind", ""),
+            text=data.get("text", ""), assignee=data.get("user"), team=data.get("team"),
+            reason=data.get("reason", ""), note=data.get("note", ""),
+        )  # fmt: skip
+        return Done(_done(action, mentions, data), warning)
 
 
 def _announce(request: HttpRequest, done: Done) -> None:

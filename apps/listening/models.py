@@ -199,6 +199,12 @@ class Mention(models.Model):
                     | models.Q(status="escalated")
                 ),
             ),
+            # A conversation: the replies to a mention, in its channel.
+            models.Index(
+                fields=["channel", "parent_external_id"],
+                name="mention_thread_idx",
+                condition=~models.Q(parent_external_id=""),
+            ),
             # Reports: what was acknowledged in a period.
             models.Index(
                 fields=["client", "acknowledged_at"],
