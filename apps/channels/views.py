@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -37,7 +38,17 @@ def channel_fetch_now(request, channel_id: int):
     channel = _channel_or_404(request, channel_id)
     if not request.user.is_agency_staff:
         raise Http404("No such channel.")
-    services.channel_fetch_now(channel=channel)
+    run = services.channel_fetch_now(channel=channel)
+    if "application/json" in request.headers.get("Accept", ""):  # the page's script: no reload
+        return JsonResponse(
+            {
+                "id": run.pk,
+                "created_at": run.created_at.isoformat(),
+                "trigger": run.get_trigger_display(),
+                "status_url": reverse("channels:run-status", args=[run.pk]),
+            },
+            status=202,
+        )
     return redirect("channels:detail", channel_id=channel.pk)
 
 
