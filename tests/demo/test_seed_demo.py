@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from io import StringIO
 
 import pytest
@@ -88,6 +89,37 @@ def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fak
     )
     assert response.status_code == 302
     assert "Mastodon @northwind" in client.get("/channels/").content.decode()
+    assert_every_page_answers_fast(client)
+
+
+PAGE_BUDGET_SECONDS = 0.2
+
+
+def assert_every_page_answers_fast(client) -> None:
+    """Every page of the workspace, on the demo's data, in under 200 ms of server time (the
+    second of two requests: the first may roll up a report's days once). Prints the figures."""
+    with schema_context("demo"):
+        northwind = Client.objects.get(slug="northwind-coffee")
+        mention = Mention.objects.filter(client=northwind, needs_acknowledgement=True).first()
+        channel = Channel.objects.filter(client=northwind).first()
+        query = ListeningQuery.objects.filter(client=northwind).first()
+    pages = [
+        "/", "/inbox/", "/inbox/?status=all&sentiment=negative", f"/inbox/{mention.pk}/",
+        "/inbox/counts/", "/reports/", f"/reports/clients/{northwind.pk}/",
+        "/listening/mentions/", "/listening/mentions/?q=latte", "/listening/queries/",
+        f"/listening/queries/{query.pk}/", "/channels/", f"/channels/{channel.pk}/",
+    ]  # fmt: skip
+    timings = {}
+    for path in pages:
+        assert client.get(path).status_code == 200, path
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200, path
+        timings[path] = time.perf_counter() - started
+    print("\nserver time per page with the demo's data (ms):")
+    for path, seconds in timings.items():
+        print(f"  {seconds * 1000:7.1f}  {path}")
+    slow = {path: round(s * 1000) for path, s in timings.items() if s > PAGE_BUDGET_SECONDS}
+    assert not slow, slow
 
 
 def test_seed_demo_twice_keeps_one_of_everything(db, fake_platforms):
