@@ -11,6 +11,7 @@ urlpatterns = [
     path("listening/", include("apps.listening.urls")),
     path("reports/", include("apps.reporting.urls")),
     path("inbox/", include("apps.inbox.urls")),
+    path("settings/", include("apps.workspace.urls")),
     path("hooks/<str:token>/", webhook_receive, name="webhook-receive"),
     path("api/v1/", include("apps.api.urls")),
 ]

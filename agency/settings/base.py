@@ -52,6 +52,7 @@ TENANT_APPS = [
     "apps.webhooks",
     "apps.reporting",
     "apps.inbox",
+    "apps.workspace",
     "axes",  # failed sign-ins and lock-outs, per agency
     "knox",  # API tokens, stored hashed, per agency
 ]

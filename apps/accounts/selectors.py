@@ -1,6 +1,15 @@
-"""Reads on the people of the current agency."""
+"""Reads on the people of the current agency, each scoped to who is asking."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 
 from .models import User
+
+PEOPLE_MANAGER_ROLES = (User.Role.OWNER, User.Role.MANAGER)
 
 
 def alert_recipients() -> list[str]:
@@ -10,3 +19,29 @@ def alert_recipients() -> list[str]:
             role__in=[User.Role.OWNER, User.Role.MANAGER], is_active=True
         ).values_list("email", flat=True)
     )
+
+
+def can_manage_people(user: User) -> bool:
+    """Owners and managers see the agency's people and invite new ones."""
+    return bool(user.is_authenticated and user.is_active and user.role in PEOPLE_MANAGER_ROLES)
+
+
+def user_list(*, user: User) -> QuerySet[User]:
+    """The agency's people with their clients, for owners and managers; nobody for anyone else."""
+    if not can_manage_people(user):
+        return User.objects.none()
+    return User.objects.order_by("email").prefetch_related("client_memberships__client")
+
+
+def user_is_invited(user: User) -> bool:
+    """Invited and not yet accepted: inactive, and never given a password."""
+    return not user.is_active and not user.has_usable_password()
+
+
+def invitation_user_get(*, uidb64: str) -> User | None:
+    """The person a pending invitation link names, or ``None`` (used, withdrawn or made up)."""
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError, ValidationError, User.DoesNotExist):
+        return None
+    return user if user_is_invited(user) else None

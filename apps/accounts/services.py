@@ -1,14 +1,30 @@
-"""Writes on people: creating users and teams in the current agency's schema."""
+"""Writes on people: creating users and teams, inviting people by e-mail and accepting
+invitations, all in the current agency's schema."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from .models import Team, User
+from .selectors import can_manage_people, user_is_invited
+
+# The portal role a client user holds on the client they were invited to.
+CLIENT_MEMBERSHIP_ROLES = {
+    User.Role.CLIENT_VIEWER: "viewer",
+    User.Role.CLIENT_RESPONDER: "responder",
+}
 
 
 @transaction.atomic
@@ -42,4 +58,187 @@ def team_create(*, name: str, members: list[User] | None = None) -> Team:
     team = Team.objects.create(name=name, slug=slugify(name))
     if members:
         team.members.set(members)
+    return team
+
+
+def _agency_base_url() -> str:
+    """``scheme://host`` of the current agency, for links made outside a request."""
+    from apps.tenants.services import agency_host
+
+    tenant = connection.tenant
+    domain = tenant.get_primary_domain()
+    scheme = "http" if settings.DEBUG else "https"
+    return f"{scheme}://{domain.domain if domain else agency_host(tenant.slug)}"
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    email: str,
+    role: str,
+    invited_by: User,
+    client=None,
+    base_url: str | None = None,
+) -> User:
+    """Invite a person to the current agency: an inactive user without a password, bound to
+    ``client`` for client roles, and an e-mail with a one-time link to choose a password.
+
+    ``base_url`` (``scheme://host`` of the agency, as the request saw it) defaults to the
+    agency's primary domain. Raises ``PermissionDenied`` unless ``invited_by`` is an owner or
+    manager, and ``ValidationError`` (by field) for a taken e-mail, a role the inviter may not
+    give, or a client role without a client.
+    """
+    from apps.clients.models import ClientMembership
+    from apps.clients.selectors import client_list
+
+    if not can_manage_people(invited_by):
+        raise PermissionDenied("Only owners and managers invite people.")
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages}) from error
+    if role not in User.Role.values:
+        raise ValidationError({"role": f"Unknown role '{role}'."})
+    if role == User.Role.OWNER and invited_by.role != User.Role.OWNER:
+        raise ValidationError({"role": "Only an owner can invite another owner."})
+    existing = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).first()
+    if existing is not None:
+        state = "was already invited" if user_is_invited(existing) else "already has an account"
+        raise ValidationError({"email": f"{email} {state} at this agency."})
+    if role in User.CLIENT_ROLES:
+        if client is None:
+            raise ValidationError({"client": "Choose the client this person will see."})
+        if not client_list(user=invited_by).filter(pk=client.pk).exists():
+            raise ValidationError({"client": "Choose one of your clients."})
+    elif client is not None:
+        raise ValidationError({"client": "Only client users are bound to a client here."})
+
+    user = User(username=email, email=email, role=role, is_active=False)
+    user.set_unusable_password()
+    user.save()
+    if client is not None:
+        ClientMembership.objects.create(
+            user=user, client=client, role=CLIENT_MEMBERSHIP_ROLES[role]
+        )
+    _send_invitation(user=user, invited_by=invited_by, client=client, base_url=base_url)
+    return user
+
+
+def _send_invitation(*, user: User, invited_by: User, client, base_url: str | None) -> None:
+    path = reverse(
+        "accounts:invitation",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "agency": connection.tenant,
+        "invited_by": invited_by,
+        "user": user,
+        "client": client,
+        "link": (base_url or _agency_base_url()).rstrip("/") + path,
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = render_to_string("accounts/invitation_subject.txt", context)
+    body = render_to_string("accounts/invitation_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
+
+
+@transaction.atomic
+def user_invitation_accept(*, user: User, password: str) -> User:
+    """The invited person chooses a password: they become active. Works once."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user_is_invited(user):
+        raise ValidationError("This invitation has already been used.")
+    validate_password(password, user)
+    user.set_password(password)
+    user.is_active = True
+    user.save(update_fields=["password", "is_active"])
+    return user
+
+
+# --- teams, as people edit them (validated and written to the audit log) ------------------------
+
+
+def _team_snapshot(team: Team) -> dict:
+    return {
+        "name": team.name,
+        "slug": team.slug,
+        "members": sorted(team.members.values_list("pk", flat=True)) if team.pk else [],
+    }
+
+
+def _team_audit(user: User | None, action: str, team_id: int, before: dict, after: dict) -> None:
+    from apps.acknowledgements.models import AuditEntry  # acknowledgements builds on accounts
+
+    AuditEntry.objects.create(
+        actor=user, action=action, object_type="team", object_id=team_id,
+        before=before, after=after,
+    )  # fmt: skip
+
+
+def _clean_team_name(name: str, *, team: Team | None = None) -> tuple[str, str]:
+    name = name.strip()
+    slug = slugify(name)
+    others = Team.objects.exclude(pk=team.pk) if team else Team.objects.all()
+    if not name:
+        raise ValidationError({"name": "Give the team a name."})
+    if len(name) > 100:
+        raise ValidationError({"name": "Keep the name under 100 characters."})
+    if not slug:
+        raise ValidationError({"name": "Use at least one letter or digit in the name."})
+    if others.filter(name__iexact=name).exists() or others.filter(slug=slug).exists():
+        raise ValidationError({"name": f"A team named '{name}' already exists."})
+    return name, slug
+
+
+def _clean_members(members: list[User]) -> list[User]:
+    outsiders = [user.email for user in members if user.is_client_user or not user.is_active]
+    if outsiders:
+        raise ValidationError(
+            {"members": f"Only active agency members can join a team, not {outsiders[0]}."}
+        )
+    return members
+
+
+@transaction.atomic
+def team_add(*, name: str, user: User | None, members: list[User] | None = None) -> Team:
+    """``team_create`` for a person's request: the name is checked and the creation audited."""
+    name, _ = _clean_team_name(name)
+    team = team_create(name=name, members=_clean_members(list(members or [])))
+    _team_audit(user, "create", team.pk, {}, _team_snapshot(team))
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, user: User | None, name: str) -> Team:
+    """Rename a team (its slug follows the name)."""
+    name, slug = _clean_team_name(name, team=team)
+    before = _team_snapshot(team)
+    team.name, team.slug = name, slug
+    team.save(update_fields=["name", "slug"])
+    after = _team_snapshot(team)
+    if after != before:
+        _team_audit(user, "update", team.pk, before, after)
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team, user: User | None) -> None:
+    """Delete a team: its mentions and routing rules keep going, without a team."""
+    before, pk = _team_snapshot(team), team.pk
+    team.delete()
+    _team_audit(user, "delete", pk, before, {})
+
+
+@transaction.atomic
+def team_members_set(*, team: Team, user: User | None, members: list[User]) -> Team:
+    """Make ``members`` the team's members, exactly."""
+    before = _team_snapshot(team)
+    team.members.set(_clean_members(list(members)))
+    after = _team_snapshot(team)
+    if after != before:
+        _team_audit(user, "members", team.pk, before, after)
     return team

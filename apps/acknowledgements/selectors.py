@@ -14,8 +14,8 @@ from apps.clients.selectors import client_list
 from apps.core.db import Percentile
 from apps.listening.models import Author, Mention
 
-from .business_time import ALWAYS_OPEN
-from .models import Acknowledgement, AuditEntry, SavedReply, SlaPolicy
+from .business_time import ALWAYS_OPEN, add_business_minutes
+from .models import Acknowledgement, AuditEntry, RoutingRule, SavedReply, SlaPolicy
 
 
 def saved_reply_list(*, user: User, client_id: int | None = None) -> QuerySet[SavedReply]:
@@ -155,3 +155,34 @@ def acknowledgement_list(*, user: User) -> QuerySet[Acknowledgement]:
         .select_related("mention")
         .order_by("-created_at", "-pk")
     )
+
+
+def sla_policy_for(*, client: Client) -> SlaPolicy:
+    """The client's SLA policy, or (unsaved) the defaults a new one starts from."""
+    try:
+        return client.sla_policy
+    except SlaPolicy.DoesNotExist:
+        return SlaPolicy(client=client)
+
+
+def sla_due_examples(*, policy: SlaPolicy, now: datetime) -> dict[str, datetime]:
+    """When a mention posted at ``now`` would be due, by priority."""
+    hours = policy.business_hours()
+    return {
+        priority: add_business_minutes(now, policy.target_minutes(priority), hours)
+        for priority in ("urgent", "high", "normal", "low")
+    }
+
+
+def routing_rule_list(*, client: Client) -> QuerySet[RoutingRule]:
+    """A client's routing rules in the order they apply."""
+    return (
+        RoutingRule.objects.filter(client=client)
+        .select_related("query", "set_team", "set_assignee")
+        .order_by("position", "id")
+    )
+
+
+def routing_rule_get(*, client: Client, rule_id: int) -> RoutingRule:
+    """One of the client's rules; ``RoutingRule.DoesNotExist`` otherwise (→ 404)."""
+    return routing_rule_list(client=client).get(pk=rule_id)

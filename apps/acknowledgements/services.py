@@ -12,8 +12,10 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import available_timezones
 
+import holidays as public_holidays
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
@@ -21,7 +23,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.accounts.selectors import alert_recipients
-from apps.channels.connectors import REPLY_PLATFORMS, get_connector
+from apps.channels.connectors import PLATFORMS, REPLY_PLATFORMS, get_connector
 from apps.channels.connectors.base import ConnectorError
 from apps.clients.models import Client
 from apps.core.db import bulk_update_columns
@@ -29,7 +31,15 @@ from apps.listening.models import Author, Mention
 from apps.webhooks import events as webhook_events
 
 from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
-from .models import Acknowledgement, AuditEntry, SavedReply, SlaBreach, SlaPolicy
+from .models import (
+    Acknowledgement,
+    AuditEntry,
+    RoutingRule,
+    SavedReply,
+    SlaBreach,
+    SlaPolicy,
+    default_targets,
+)
 
 CANNED_AFTER = 2  # the same text sent to this many other people makes a reply canned
 CANNED_WINDOW = timedelta(days=30)
@@ -579,3 +589,246 @@ def advocates_refresh() -> int:
             """  # noqa: S608 - names from model metadata
         )
         return cursor.rowcount
+
+
+# --- SLA policies --------------------------------------------------------------------------------
+
+MAX_TARGET_MINUTES = 60 * 24 * 90  # a target beyond 90 days of business time is a typo
+MIDNIGHT = time(0, 0)
+
+
+def _sla_snapshot(policy: SlaPolicy) -> dict:
+    return {
+        "targets": dict(policy.targets or {}),
+        "business_hours_only": policy.business_hours_only,
+        "timezone": policy.timezone,
+        "opens_at": str(policy.opens_at),
+        "closes_at": str(policy.closes_at),
+        "open_weekdays": list(policy.open_weekdays),
+        "holiday_country": policy.holiday_country,
+        "holiday_subdivision": policy.holiday_subdivision,
+        "holidays": [str(day) for day in policy.holidays],
+    }
+
+
+def _validate_holiday_region(country: str, subdivision: str, errors: dict) -> None:
+    if not country:
+        if subdivision:
+            errors["holiday_subdivision"] = "Choose the country of this subdivision."
+        return
+    supported = public_holidays.list_supported_countries()
+    if country not in supported:
+        errors["holiday_country"] = (
+            f"No public holidays are known for country '{country}': use an ISO code such as "
+            "US, GB or DE."
+        )
+    elif subdivision and subdivision not in supported[country]:
+        errors["holiday_subdivision"] = (
+            f"'{subdivision}' is not a subdivision of {country}: one of "
+            f"{', '.join(supported[country][:12])}{'…' if len(supported[country]) > 12 else ''}."
+        )
+
+
+def sla_policy_update(
+    *,
+    client: Client,
+    user: User | None,
+    targets: dict[str, int],
+    business_hours_only: bool,
+    timezone: str,
+    opens_at: time,
+    closes_at: time,
+    open_weekdays: Iterable[int],
+    holiday_country: str = "",
+    holiday_subdivision: str = "",
+    holidays: Iterable[date] = (),
+) -> SlaPolicy:
+    """Set a client's SLA policy (creating it the first time). Field errors name the field:
+    ``target_<priority>``, ``timezone``, ``closes_at``, ``open_weekdays``, ``holiday_country``,
+    ``holiday_subdivision``. Mentions given a due date from then on follow the new policy."""
+    errors: dict[str, str] = {}
+    clean_targets = {}
+    for priority in default_targets():
+        value = targets.get(priority)
+        if value is None or int(value) < 1 or int(value) > MAX_TARGET_MINUTES:
+            errors[f"target_{priority}"] = (
+                f"Give a target between 1 and {MAX_TARGET_MINUTES} minutes."
+            )
+        else:
+            clean_targets[priority] = int(value)
+    timezone = timezone.strip()
+    if timezone not in available_timezones():
+        errors["timezone"] = f"Unknown time zone '{timezone}': use an IANA name (Europe/Paris)."
+    weekdays = sorted(set(open_weekdays))
+    if any(day not in range(7) for day in weekdays):
+        errors["open_weekdays"] = "Weekdays run from 0 (Monday) to 6 (Sunday)."
+    if business_hours_only:
+        if not weekdays:
+            errors["open_weekdays"] = "Choose at least one open weekday."
+        if closes_at != MIDNIGHT and closes_at <= opens_at:
+            errors["closes_at"] = "Closing time must be after opening time (00:00 is midnight)."
+    country, subdivision = holiday_country.strip().upper(), holiday_subdivision.strip().upper()
+    _validate_holiday_region(country, subdivision, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        policy = SlaPolicy.objects.select_for_update().filter(client=client).first()
+        created = policy is None
+        policy = policy or SlaPolicy(client=client)
+        before = {} if created else _sla_snapshot(policy)
+        policy.targets = clean_targets
+        policy.business_hours_only = business_hours_only
+        policy.timezone = timezone
+        policy.opens_at, policy.closes_at = opens_at, closes_at
+        policy.open_weekdays = weekdays
+        policy.holiday_country, policy.holiday_subdivision = country, subdivision
+        policy.holidays = sorted(set(holidays))
+        try:
+            policy.business_hours()
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        policy.save()
+        after = _sla_snapshot(policy)
+        if created or after != before:
+            AuditEntry.objects.create(
+                actor=user, action="create" if created else "update", object_type="sla_policy",
+                object_id=policy.pk, before=before, after=after,
+            )  # fmt: skip
+    return policy
+
+
+# --- routing rules -------------------------------------------------------------------------------
+
+ROUTING_FIELDS = (
+    "name", "is_active", "query", "keywords", "sentiment_below", "author_is_customer",
+    "min_influence", "platform", "set_priority", "set_team", "set_assignee", "add_tag",
+    "auto_dismiss",
+)  # fmt: skip
+MAX_KEYWORDS = 50
+
+
+def _rule_snapshot(rule: RoutingRule) -> dict:
+    value = {}
+    for field in ROUTING_FIELDS:
+        if field in ("query", "set_team", "set_assignee"):
+            value[f"{field}_id"] = getattr(rule, f"{field}_id")
+        else:
+            value[field] = getattr(rule, field)
+    value["keywords"] = list(value["keywords"])
+    value["position"] = rule.position
+    return value
+
+
+def _audit_rule(user: User | None, action: str, rule: RoutingRule, before: dict) -> None:
+    AuditEntry.objects.create(
+        actor=user, action=action, object_type="routing_rule", object_id=rule.pk,
+        before=before, after={} if action == "delete" else _rule_snapshot(rule),
+    )  # fmt: skip
+
+
+def _clean_rule_fields(*, client: Client, fields: dict) -> dict:
+    """Check a rule's conditions and actions; raise field errors named after the fields."""
+    unknown = set(fields) - set(ROUTING_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown routing rule fields: {sorted(unknown)}")
+    values = {
+        "name": "", "is_active": True, "query": None, "keywords": [], "sentiment_below": None,
+        "author_is_customer": False, "min_influence": None, "platform": "", "set_priority": "",
+        "set_team": None, "set_assignee": None, "add_tag": "", "auto_dismiss": False,
+    } | fields  # fmt: skip
+    errors: dict[str, str] = {}
+    values["name"] = (values["name"] or "").strip()
+    if not values["name"]:
+        errors["name"] = "Give the rule a name."
+    elif len(values["name"]) > 200:
+        errors["name"] = "Keep the name under 200 characters."
+    query = values["query"]
+    if query is not None and query.client_id != client.pk:
+        errors["query"] = "Choose one of this client's queries."
+    keywords = list(dict.fromkeys(k.strip() for k in values["keywords"] or [] if k.strip()))
+    if len(keywords) > MAX_KEYWORDS:
+        errors["keywords"] = f"At most {MAX_KEYWORDS} keywords."
+    elif any(len(k) > 100 for k in keywords):
+        errors["keywords"] = "Keep each keyword under 100 characters."
+    values["keywords"] = keywords
+    sentiment = values["sentiment_below"]
+    if sentiment is not None and not -1 <= sentiment <= 1:
+        errors["sentiment_below"] = "Sentiment runs from -1 (negative) to 1 (positive)."
+    influence = values["min_influence"]
+    if influence is not None and not 0 <= influence <= 100:
+        errors["min_influence"] = "Influence runs from 0 to 100."
+    if values["platform"] and values["platform"] not in PLATFORMS:
+        errors["platform"] = f"Unknown platform '{values['platform']}'."
+    if values["set_priority"] and values["set_priority"] not in Mention.Priority.values:
+        errors["set_priority"] = f"Unknown priority '{values['set_priority']}'."
+    assignee = values["set_assignee"]
+    if assignee is not None and (assignee.is_client_user or not assignee.is_active):
+        errors["set_assignee"] = "Assign to an active member of the agency."
+    values["add_tag"] = (values["add_tag"] or "").strip()
+    if len(values["add_tag"]) > 100:
+        errors["add_tag"] = "Keep the tag under 100 characters."
+    has_action = any(
+        values[f] for f in ("set_priority", "set_team", "set_assignee", "add_tag", "auto_dismiss")
+    )
+    if not has_action and not errors:
+        errors["__all__"] = "Choose at least one action: a rule without one does nothing."
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def routing_rule_create(*, client: Client, user: User | None, **fields) -> RoutingRule:
+    """Add a rule after the client's others (it runs last)."""
+    values = _clean_rule_fields(client=client, fields=fields)
+    with transaction.atomic():
+        rules = list(RoutingRule.objects.select_for_update().filter(client=client))
+        position = max((rule.position for rule in rules), default=-1) + 1
+        rule = RoutingRule.objects.create(client=client, position=position, **values)
+        _audit_rule(user, "create", rule, {})
+    return rule
+
+
+def routing_rule_update(*, rule: RoutingRule, user: User | None, **fields) -> RoutingRule:
+    values = _clean_rule_fields(client=rule.client, fields=fields)
+    with transaction.atomic():
+        before = _rule_snapshot(rule)
+        for field, value in values.items():
+            setattr(rule, field, value)
+        rule.save()
+        if _rule_snapshot(rule) != before:
+            _audit_rule(user, "update", rule, before)
+    return rule
+
+
+def routing_rule_delete(*, rule: RoutingRule, user: User | None) -> None:
+    with transaction.atomic():
+        before, pk = _rule_snapshot(rule), rule.pk
+        rule.delete()
+        rule.pk = pk
+        _audit_rule(user, "delete", rule, before)
+
+
+def routing_rule_move(*, rule: RoutingRule, user: User | None, direction: str) -> RoutingRule:
+    """Move a rule one place ``"up"`` (earlier) or ``"down"`` (later) among its client's rules;
+    the client's positions are renumbered 0, 1, 2… in the same transaction."""
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": "Move a rule up or down."})
+    with transaction.atomic():
+        rules = list(
+            RoutingRule.objects.select_for_update()
+            .filter(client_id=rule.client_id)
+            .order_by("position", "id")
+        )
+        index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(rules):
+            return rule
+        before = _rule_snapshot(rules[index])
+        rules[index], rules[other] = rules[other], rules[index]
+        for position, each in enumerate(rules):
+            each.position = position
+        RoutingRule.objects.bulk_update(rules, ["position"])
+        moved = rules[other]
+        _audit_rule(user, f"move_{direction}", moved, before)
+    rule.position = moved.position
+    return rule

@@ -32,5 +32,6 @@ def test_a_client_viewer_sees_only_their_client_and_a_404_for_another(page, repo
 
     response = page.goto(f"/reports/clients/{reports.other.pk}/")
     assert response is not None and response.status == 404
-    expect(page.get_by_role("heading", name="Not Found")).to_be_visible()
+    expect(page.get_by_role("heading", name="We can't find that page")).to_be_visible()
+    expect(page.get_by_role("link", name="Go to your inbox")).to_be_visible()
     assert reports.other.name not in page.content()

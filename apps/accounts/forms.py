@@ -1,0 +1,48 @@
+"""Forms of the people pages: inviting a person by e-mail."""
+
+from __future__ import annotations
+
+from django import forms
+
+from apps.clients.models import Client
+from apps.clients.selectors import client_list
+
+from .models import User
+
+
+class InvitationForm(forms.Form):
+    """Who to invite and as what; the client only for client roles (the service checks it)."""
+
+    email = forms.EmailField(label="E-mail", max_length=254)
+    role = forms.ChoiceField(label="Role")
+    client = forms.ModelChoiceField(
+        label="Client",
+        queryset=Client.objects.none(),
+        required=False,
+        empty_label="Choose a client…",
+        help_text="Client viewers and responders see this client only.",
+    )
+
+    def __init__(self, *args, inviter: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = User.Role.choices
+        if inviter.role != User.Role.OWNER:
+            roles = [(value, label) for value, label in roles if value != User.Role.OWNER]
+        self.fields["role"].choices = roles
+        self.fields["role"].initial = User.Role.RESPONDER
+        self.fields["client"].queryset = client_list(user=inviter).filter(is_active=True)
+        self.fields["email"].widget.attrs.update(autocomplete="off")
+
+    @property
+    def wants_client(self) -> bool:
+        """Whether the chosen role (submitted, or asked for in the URL) is a client role."""
+        role = self.data.get("role") if self.is_bound else self.initial.get("role")
+        return role in User.CLIENT_ROLES
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") not in User.CLIENT_ROLES:
+            cleaned["client"] = None  # left over from a client role chosen first
+        elif not cleaned.get("client") and "client" not in self.errors:
+            self.add_error("client", "Choose the client this person will see.")
+        return cleaned

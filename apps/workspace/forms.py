@@ -1,0 +1,188 @@
+"""Forms of the settings pages: they shape the input (text into numbers, dates, lists); the
+services validate it, and their ``ValidationError``s are shown next to the field they name."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from apps.accounts.models import Team, User
+from apps.channels.connectors import PLATFORMS
+from apps.listening.models import Mention
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+class SettingsForm(forms.Form):
+    """Every field points its ``aria-describedby`` at the element holding its errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            auto_id = self[name].auto_id
+            described = f"{auto_id}_error" + (f" {auto_id}_help" if field.help_text else "")
+            field.widget.attrs.setdefault("aria-describedby", described)
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show a service's error next to the field it names (else above the form)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class SlaPolicyForm(SettingsForm):
+    target_urgent = forms.IntegerField(label="Urgent (minutes)")
+    target_high = forms.IntegerField(label="High (minutes)")
+    target_normal = forms.IntegerField(label="Normal (minutes)")
+    target_low = forms.IntegerField(label="Low (minutes)")
+    business_hours_only = forms.BooleanField(
+        required=False, label="Count business hours only (otherwise the clock always runs)"
+    )
+    timezone = forms.CharField(
+        max_length=64, help_text="An IANA time zone, such as Europe/London or America/New_York."
+    )
+    opens_at = forms.TimeField(label="Opens at", widget=forms.TimeInput(attrs={"type": "time"}))
+    closes_at = forms.TimeField(
+        label="Closes at",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="00:00 means midnight at the end of the day.",
+    )
+    open_weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, required=False, label="Open weekdays",
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    holiday_country = forms.CharField(
+        max_length=8, required=False, label="Public holidays of country",
+        help_text="ISO code (US, GB, DE…); leave empty for none.",
+    )  # fmt: skip
+    holiday_subdivision = forms.CharField(
+        max_length=8, required=False, label="…and subdivision",
+        help_text="State or region code (CA, ENG…), optional.",
+    )  # fmt: skip
+    holidays = forms.CharField(
+        required=False, label="Other closed days",
+        widget=forms.Textarea(attrs={"rows": 4}), help_text="One date a line, as YYYY-MM-DD.",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].widget.attrs["list"] = "timezones"
+        self.timezones = sorted(available_timezones())
+
+    @classmethod
+    def initial_for(cls, policy) -> dict[str, Any]:
+        return {
+            **{f"target_{p}": policy.target_minutes(p) for p in PRIORITIES},
+            "business_hours_only": policy.business_hours_only,
+            "timezone": policy.timezone,
+            "opens_at": policy.opens_at,
+            "closes_at": policy.closes_at,
+            "open_weekdays": list(policy.open_weekdays),
+            "holiday_country": policy.holiday_country,
+            "holiday_subdivision": policy.holiday_subdivision,
+            "holidays": "\n".join(str(day) for day in policy.holidays),
+        }
+
+    def clean_holidays(self) -> list[date]:
+        days = []
+        for number, line in enumerate(self.cleaned_data["holidays"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                days.append(date.fromisoformat(line.strip()))
+            except ValueError:
+                raise ValidationError(
+                    f"Line {number}: '{line.strip()}' is not a date (YYYY-MM-DD)."
+                ) from None
+        return days
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["targets"] = {p: data.pop(f"target_{p}") for p in PRIORITIES}
+        return data
+
+
+class RoutingRuleForm(SettingsForm):
+    name = forms.CharField(max_length=200)
+    is_active = forms.BooleanField(required=False, label="Active", initial=True)
+    query = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any query", label="Matched query"
+    )
+    keywords = forms.CharField(
+        required=False, max_length=5000, help_text="Comma-separated; any one of them matches."
+    )
+    sentiment_below = forms.FloatField(
+        required=False, label="Sentiment below", help_text="From -1 (negative) to 1 (positive)."
+    )
+    author_is_customer = forms.BooleanField(required=False, label="Author is a customer")
+    min_influence = forms.FloatField(
+        required=False, label="Author influence at least", help_text="0 to 100."
+    )
+    platform = forms.ChoiceField(
+        choices=[("", "Any platform"), *((p, p) for p in PLATFORMS)], required=False
+    )
+    set_priority = forms.ChoiceField(
+        choices=[("", "Leave as it is"), *Mention.Priority.choices], required=False,
+        label="Set priority",
+    )  # fmt: skip
+    set_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="No team", label="Route to team"
+    )
+    set_assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody", label="Assign to"
+    )
+    add_tag = forms.CharField(max_length=100, required=False, label="Add tag")
+    auto_dismiss = forms.BooleanField(
+        required=False, label="Dismiss automatically (never counts as acknowledged)"
+    )
+
+    CONDITIONS = ("query", "keywords", "sentiment_below", "author_is_customer", "min_influence",
+                  "platform")  # fmt: skip
+    ACTIONS = ("set_priority", "set_team", "set_assignee", "add_tag", "auto_dismiss")
+
+    def __init__(self, *args: Any, queries, teams, people, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["query"].queryset = queries
+        self.fields["set_team"].queryset = teams
+        self.fields["set_assignee"].queryset = people
+
+    @classmethod
+    def initial_for(cls, rule) -> dict[str, Any]:
+        initial = {
+            field: getattr(rule, field)
+            for field in ("name", "is_active", *cls.CONDITIONS, *cls.ACTIONS)
+        }
+        initial["keywords"] = ", ".join(rule.keywords)
+        return initial
+
+    def clean_keywords(self) -> list[str]:
+        return [k.strip() for k in self.cleaned_data["keywords"].split(",") if k.strip()]
+
+    def conditions(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.CONDITIONS]
+
+    def actions(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.ACTIONS]
+
+
+class TeamNameForm(SettingsForm):
+    name = forms.CharField(max_length=100)
+
+
+class TeamMembersForm(SettingsForm):
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, people, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = people

@@ -1,0 +1,14 @@
+"""Settings pages, under ``/settings/``: owners and managers only (everyone else gets 404)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("", views.settings_index, name="index"),
+    path("teams/", views.teams, name="teams"),
+    path("clients/<int:client_id>/sla/", views.sla_policy, name="sla"),
+    path("clients/<int:client_id>/routing/", views.routing_rules, name="routing"),
+]

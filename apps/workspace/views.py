@@ -1,0 +1,231 @@
+"""Settings pages of an agency: each client's SLA policy and routing rules, and the teams.
+
+Owners and managers only; everyone else is told nothing (404). Every write goes through a
+service, whose field errors are shown next to their fields with status 400.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts import services as account_services
+from apps.accounts.models import Team, User
+from apps.accounts.selectors import can_manage_people, user_list
+from apps.acknowledgements import selectors, services
+from apps.acknowledgements.models import RoutingRule
+from apps.clients.models import Client
+from apps.clients.selectors import client_get, client_list
+from apps.listening.selectors import query_list
+
+from .forms import RoutingRuleForm, SettingsForm, SlaPolicyForm, TeamMembersForm, TeamNameForm
+
+
+def _require_manager(request) -> None:
+    if not can_manage_people(request.user):
+        raise Http404("No such page.")
+
+
+def _client_or_404(request, client_id: int) -> Client:
+    _require_manager(request)
+    try:
+        return client_get(user=request.user, client_id=client_id)
+    except Client.DoesNotExist:
+        raise Http404("No such client.") from None
+
+
+def _agency_people(request):
+    """People who can take routed mentions or join a team: the agency's active staff."""
+    return user_list(user=request.user).filter(is_active=True).exclude(role__in=User.CLIENT_ROLES)
+
+
+def _id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@login_required
+@require_http_methods(["GET"])
+def settings_index(request):
+    _require_manager(request)
+    context = {"clients": client_list(user=request.user).order_by("name")}
+    return render(request, "workspace/index.html", context)
+
+
+# --- SLA policy ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sla_policy(request, client_id: int):
+    client = _client_or_404(request, client_id)
+    policy = selectors.sla_policy_for(client=client)
+    form = SlaPolicyForm(
+        request.POST if request.method == "POST" else None,
+        initial=SlaPolicyForm.initial_for(policy),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sla_policy_update(client=client, user=request.user, **form.service_arguments())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "SLA policy saved.")
+            return redirect("workspace:sla", client_id=client.pk)
+    now = timezone.now()
+    context = {
+        "client": client,
+        "policy": policy,
+        "form": form,
+        "now": now,
+        "examples": selectors.sla_due_examples(policy=policy, now=now),
+    }
+    return render(request, "workspace/sla.html", context, status=400 if form.errors else 200)
+
+
+# --- routing rules -------------------------------------------------------------------------------
+
+
+def _rule_form(request, client: Client, data=None, initial=None) -> RoutingRuleForm:
+    return RoutingRuleForm(
+        data,
+        initial=initial or {"is_active": True},
+        queries=query_list(user=request.user, client_id=client.pk),
+        teams=Team.objects.all(),
+        people=_agency_people(request),
+    )
+
+
+def _rule_or_404(client: Client, rule_id: int | None) -> RoutingRule:
+    try:
+        return selectors.routing_rule_get(client=client, rule_id=rule_id or 0)
+    except RoutingRule.DoesNotExist:
+        raise Http404("No such rule.") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def routing_rules(request, client_id: int):
+    """The client's rules in order. POST ``action``: create, update, delete, up or down (the
+    last four with ``rule``, the rule's id)."""
+    client = _client_or_404(request, client_id)
+    editing = None
+    form = _rule_form(request, client)
+    if request.method == "GET" and _id(request.GET.get("edit")):
+        editing = _rule_or_404(client, _id(request.GET.get("edit")))
+        form = _rule_form(request, client, initial=RoutingRuleForm.initial_for(editing))
+    if request.method == "POST":
+        action = request.POST.get("action", "create")
+        if action not in ("create", "update", "delete", "up", "down"):
+            raise Http404("No such action.")
+        if action != "create":
+            editing = _rule_or_404(client, _id(request.POST.get("rule")))
+        if action == "delete":
+            services.routing_rule_delete(rule=editing, user=request.user)
+            messages.success(request, f"Rule “{editing.name}” deleted.")
+            return redirect("workspace:routing", client_id=client.pk)
+        if action in ("up", "down"):
+            services.routing_rule_move(rule=editing, user=request.user, direction=action)
+            return redirect("workspace:routing", client_id=client.pk)
+        form = _rule_form(request, client, data=request.POST)
+        if form.is_valid():
+            try:
+                if editing:
+                    services.routing_rule_update(
+                        rule=editing, user=request.user, **form.cleaned_data
+                    )
+                else:
+                    services.routing_rule_create(
+                        client=client, user=request.user, **form.cleaned_data
+                    )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "Rule saved.")
+                return redirect("workspace:routing", client_id=client.pk)
+    context = {
+        "client": client,
+        "rules": selectors.routing_rule_list(client=client),
+        "form": form,
+        "editing": editing,
+    }
+    return render(request, "workspace/routing.html", context, status=400 if form.errors else 200)
+
+
+# --- teams ---------------------------------------------------------------------------------------
+
+
+def _team_or_404(team_id: int | None) -> Team:
+    try:
+        return Team.objects.get(pk=team_id or 0)
+    except Team.DoesNotExist:
+        raise Http404("No such team.") from None
+
+
+def _team_change(request, people) -> SettingsForm | None:
+    """Carry out a POSTed team change; the form that failed, if one did."""
+    action = request.POST.get("action", "")
+    if action not in ("create", "rename", "delete", "members"):
+        raise Http404("No such action.")
+    if action == "create":
+        form = TeamNameForm(request.POST, prefix="new")
+        write = lambda data: account_services.team_add(name=data["name"], user=request.user)  # noqa: E731
+    else:
+        team = _team_or_404(_id(request.POST.get("team")))
+        if action == "delete":
+            account_services.team_delete(team=team, user=request.user)
+            return None
+        if action == "rename":
+            form = TeamNameForm(request.POST, prefix=f"t{team.pk}")
+            write = lambda data: account_services.team_update(  # noqa: E731
+                team=team, user=request.user, name=data["name"]
+            )
+        else:
+            form = TeamMembersForm(request.POST, prefix=f"t{team.pk}", people=people)
+            write = lambda data: account_services.team_members_set(  # noqa: E731
+                team=team, user=request.user, members=list(data["members"])
+            )
+        form.team_id = team.pk
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+    return form if form.errors else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def teams(request):
+    """Teams with their members. POST ``action``: create, rename, delete or members (the last
+    three with ``team``, the team's id)."""
+    _require_manager(request)
+    people = _agency_people(request)
+    failed = _team_change(request, people) if request.method == "POST" else None
+    if request.method == "POST" and failed is None:
+        messages.success(request, "Teams saved.")
+        return redirect("workspace:teams")
+    rows = []
+    members_of = Prefetch("members", queryset=User.objects.order_by("email"))
+    for team in Team.objects.prefetch_related(members_of):
+        members = list(team.members.all())
+        name_form = TeamNameForm(prefix=f"t{team.pk}", initial={"name": team.name})
+        members_form = TeamMembersForm(
+            prefix=f"t{team.pk}", people=people, initial={"members": members}
+        )
+        if failed is not None and getattr(failed, "team_id", None) == team.pk:
+            if isinstance(failed, TeamMembersForm):
+                members_form = failed
+            else:
+                name_form = failed
+        rows.append(
+            {"team": team, "members": members, "name_form": name_form, "members_form": members_form}
+        )
+    create_form = failed if failed is not None and not hasattr(failed, "team_id") else None
+    context = {"rows": rows, "create_form": create_form or TeamNameForm(prefix="new")}
+    return render(request, "workspace/teams.html", context, status=400 if failed else 200)
