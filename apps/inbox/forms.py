@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from apps.accounts.models import Team, User
 from apps.acknowledgements.models import Acknowledgement, SavedReply
 from apps.channels.connectors import REPLY_PLATFORMS
+from apps.core.forms import AccessibleForm
 from apps.listening.models import Mention
 
 from .selectors import INFLUENCER_MIN
@@ -20,23 +21,8 @@ BULK_KINDS = (Kind.REPLIED_ELSEWHERE, Kind.RESOLVED_INTERNALLY)
 MAX_BULK = 1000
 
 
-class InboxForm(forms.Form):
-    """Every field points its ``aria-describedby`` at the element holding its errors."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            auto_id = self[name].auto_id
-            described = f"{auto_id}_error" + (f" {auto_id}_help" if field.help_text else "")
-            field.widget.attrs.setdefault("aria-describedby", described)
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show a service's error next to the field it names (else above the form)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
+class InboxForm(AccessibleForm):
+    """The forms of this area."""
 
 
 class InboxFilterForm(InboxForm):

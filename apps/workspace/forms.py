@@ -12,29 +12,15 @@ from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Team, User
 from apps.channels.connectors import PLATFORMS
+from apps.core.forms import AccessibleForm
 from apps.listening.models import Mention
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 
-class SettingsForm(forms.Form):
-    """Every field points its ``aria-describedby`` at the element holding its errors."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            auto_id = self[name].auto_id
-            described = f"{auto_id}_error" + (f" {auto_id}_help" if field.help_text else "")
-            field.widget.attrs.setdefault("aria-describedby", described)
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show a service's error next to the field it names (else above the form)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
+class SettingsForm(AccessibleForm):
+    """The forms of this area."""
 
 
 class SlaPolicyForm(SettingsForm):
