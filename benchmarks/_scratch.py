@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -43,22 +42,7 @@ def use_scratch_database(name: str) -> None:
 
 
 def copy_rows(cursor, model, rows) -> None:
-    """``COPY`` rows (dicts by attname) into a model's table; left-out columns get defaults."""
-    now = datetime.now(UTC)
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key and not getattr(field, "generated", False)
-    ]
-    defaults = {}
-    for field in fields:
-        if field.has_default():
-            defaults[field.attname] = field.get_default()
-        elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            defaults[field.attname] = now
-        else:
-            defaults[field.attname] = None
-    columns = ", ".join(f'"{field.column}"' for field in fields)
-    with cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row.get(field.attname, defaults[field.attname]) for field in fields])
+    """``COPY`` rows into a model's table (``apps.core.db.copy_rows``, once Django is set up)."""
+    from apps.core.db import copy_rows as copy
+
+    copy(cursor, model, rows)
