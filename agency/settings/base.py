@@ -273,6 +273,22 @@ else:
         VAR_DIR
     )
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_DEFAULT_QUEUE", default="celery")
+# Separate worker pools (RAPPORT_TASK_QUEUES=1, as in production): fetching, outbound replies
+# and webhooks, and reports each get a queue of their own, so a slow platform never delays a
+# reply; everything else stays on the default queue. Off, every task uses the default queue
+# (one worker does it all: development, tests).
+TASK_QUEUES = {
+    "apps.channels.tasks.fetch_channel": "fetch",
+    "apps.acknowledgements.tasks.deliver_acknowledgement": "outbound",
+    "apps.webhooks.tasks.deliver_webhook": "outbound",
+    "apps.reporting.tasks.send_monthly_reports": "reports",
+    "apps.listening.tasks.rematch_query": "reports",
+}
+CELERY_TASK_ROUTES = (
+    {task: {"queue": queue} for task, queue in TASK_QUEUES.items()}
+    if env.bool("RAPPORT_TASK_QUEUES", default=False)
+    else {}
+)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -302,7 +318,17 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        # One JSON object a line (RAPPORT_LOG_FORMAT=json, as in production) for log shippers.
+        "json": {"()": "apps.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("RAPPORT_LOG_FORMAT", default="text"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
