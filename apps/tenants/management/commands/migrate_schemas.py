@@ -14,6 +14,8 @@ from django_tenants.management.commands.migrate_schemas import (
 )
 from django_tenants.utils import quote_schema_name
 
+from apps.tenants import migration  # noqa: F401 - registers --executor=parallel
+
 
 class Command(MigrateSchemasCommand):
     def handle(self, *args, **options):
