@@ -54,6 +54,8 @@ TENANT_APPS = [
     "apps.inbox",
     "apps.workspace",
     "axes",  # failed sign-ins and lock-outs, per agency
+    "django_otp",  # optional two-factor sign-in (TOTP), per agency
+    "django_otp.plugins.otp_totp",
     "knox",  # API tokens, stored hashed, per agency
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -311,6 +314,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "refresh-influence": {
         "task": "apps.listening.tasks.refresh_influence",
+        "schedule": 24 * 3600.0,
+    },
+    # Daily: mentions older than their agency's retention_days go (apps.listening.services).
+    "purge-expired-mentions": {
+        "task": "apps.listening.tasks.purge_expired_mentions",
         "schedule": 24 * 3600.0,
     },
 }

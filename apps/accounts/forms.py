@@ -1,6 +1,9 @@
-"""Forms of the people pages: inviting a person by e-mail."""
+"""Forms of the people pages: inviting a person by e-mail; the 6-digit code of two-factor
+sign-in."""
 
 from __future__ import annotations
+
+import re
 
 from django import forms
 
@@ -46,3 +49,21 @@ class InvitationForm(forms.Form):
         elif not cleaned.get("client") and "client" not in self.errors:
             self.add_error("client", "Choose the client this person will see.")
         return cleaned
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The 6 digits an authenticator app shows (spaces allowed: "123 456")."""
+
+    code = forms.CharField(label="6-digit code", max_length=20)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            autocomplete="one-time-code", inputmode="numeric", autofocus=True
+        )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not re.fullmatch(r"\d{6}", code):
+            raise forms.ValidationError("Enter the 6 digits your authenticator app shows.")
+        return code

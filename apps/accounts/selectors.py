@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from base64 import b32encode
+from urllib.parse import quote, urlencode
+
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.encoding import force_str
@@ -45,3 +48,47 @@ def invitation_user_get(*, uidb64: str) -> User | None:
     except (TypeError, ValueError, OverflowError, ValidationError, User.DoesNotExist):
         return None
     return user if user_is_invited(user) else None
+
+
+# --- two-factor sign-in (TOTP, django-otp) ------------------------------------------------------
+
+
+def can_use_two_factor(user: User) -> bool:
+    """Agency staff (owners, managers, responders) may turn on two-factor sign-in."""
+    return bool(user.is_authenticated and user.is_active and user.is_agency_staff)
+
+
+def two_factor_device(*, user: User):
+    """The user's confirmed authenticator (a ``TOTPDevice``), or ``None``: two-factor is off."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+
+
+def two_factor_pending_device(*, user: User):
+    """The authenticator being set up (not yet confirmed with a code), or ``None``."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("-pk").first()
+
+
+def two_factor_secret(*, device) -> str:
+    """The device's secret in base32, as authenticator apps take it typed in."""
+    return b32encode(device.bin_key).decode().rstrip("=")
+
+
+def two_factor_uri(*, device, issuer: str) -> str:
+    """The ``otpauth://`` URI an authenticator app reads from the QR code (Key URI Format)."""
+    issuer = issuer.replace(":", "")
+    label = quote(f"{issuer}:{device.user.get_username()}")
+    params = urlencode(
+        {
+            "secret": two_factor_secret(device=device),
+            "issuer": issuer,
+            "algorithm": "SHA1",
+            "digits": device.digits,
+            "period": device.step,
+        },
+        quote_via=quote,
+    )
+    return f"otpauth://totp/{label}?{params}"

@@ -1,5 +1,5 @@
 """Writes on people: creating users and teams, inviting people by e-mail and accepting
-invitations, all in the current agency's schema."""
+invitations, turning two-factor sign-in on and off, all in the current agency's schema."""
 
 from __future__ import annotations
 
@@ -13,12 +13,19 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from .models import Team, User
-from .selectors import can_manage_people, user_is_invited
+from .selectors import (
+    can_manage_people,
+    can_use_two_factor,
+    two_factor_device,
+    two_factor_pending_device,
+    user_is_invited,
+)
 
 # The portal role a client user holds on the client they were invited to.
 CLIENT_MEMBERSHIP_ROLES = {
@@ -242,3 +249,106 @@ def team_members_set(*, team: Team, user: User | None, members: list[User]) -> T
     if after != before:
         _team_audit(user, "members", team.pk, before, after)
     return team
+
+
+# --- two-factor sign-in (TOTP, django-otp) ------------------------------------------------------
+
+WRONG_CODE = "That code is not right: enter the 6 digits your authenticator app shows now."
+
+
+def _user_audit(user: User, action: str, before: dict, after: dict) -> None:
+    from apps.acknowledgements.models import AuditEntry  # acknowledgements builds on accounts
+
+    AuditEntry.objects.create(
+        actor=user, action=action, object_type="user", object_id=user.pk, before=before,
+        after=after,
+    )  # fmt: skip
+
+
+def _code_error(device, code: str) -> str | None:
+    """Why ``code`` is refused by ``device`` (locked for update), or ``None``: it is accepted.
+
+    django-otp refuses a code already used (each time step counts once) and, after wrong
+    codes, any code for a growing pause (1 s, 2 s, 4 s …); a wrong code is counted on the
+    device, so callers raise only after their transaction has committed.
+    """
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        locked_until = (details or {}).get("locked_until")
+        wait = ""
+        if locked_until is not None:
+            seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
+            wait = f" in {seconds} second{'s' if seconds != 1 else ''}"
+        return f"Too many wrong codes in a row: try again{wait}."
+    if not device.verify_token("".join((code or "").split())):
+        return WRONG_CODE
+    return None
+
+
+def _locked(device):
+    return type(device).objects.select_for_update().get(pk=device.pk)
+
+
+@transaction.atomic
+def two_factor_start(*, user: User):
+    """Begin setting up an authenticator app: a new, unconfirmed TOTP device with a fresh
+    secret (any earlier unconfirmed one is dropped). Two-factor is on only once confirmed."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not can_use_two_factor(user):
+        raise PermissionDenied("Two-factor sign-in is for agency staff.")
+    if two_factor_device(user=user) is not None:
+        raise ValidationError("Two-factor sign-in is already on.")
+    TOTPDevice.objects.devices_for_user(user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def two_factor_confirm(*, user: User, code: str):
+    """Turn two-factor sign-in on: ``code`` proves the app holds the new device's secret."""
+    if not can_use_two_factor(user):
+        raise PermissionDenied("Two-factor sign-in is for agency staff.")
+    with transaction.atomic():
+        if two_factor_device(user=user) is not None:
+            raise ValidationError("Two-factor sign-in is already on.")
+        device = two_factor_pending_device(user=user)
+        if device is None:
+            raise ValidationError("Start the set-up first: there is no code to check yet.")
+        device = _locked(device)
+        error = _code_error(device, code)
+        if error is None:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            _user_audit(user, "two_factor_on", {"two_factor": False}, {"two_factor": True})
+    if error is not None:
+        raise ValidationError({"code": error})
+    return device
+
+
+def two_factor_verify(*, user: User, code: str):
+    """The second step of signing in: the user's confirmed device if ``code`` is its current
+    code; ``ValidationError`` (on ``code``) otherwise, the wrong code counted on the device."""
+    with transaction.atomic():
+        device = two_factor_device(user=user)
+        if device is None:
+            raise ValidationError({"code": "Two-factor sign-in is off for this account."})
+        device = _locked(device)
+        error = _code_error(device, code)
+    if error is not None:
+        raise ValidationError({"code": error})
+    return device
+
+
+def two_factor_disable(*, user: User, code: str) -> None:
+    """Turn two-factor sign-in off, with a current code (a stolen session alone cannot)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        device = two_factor_device(user=user)
+        if device is None:
+            raise ValidationError("Two-factor sign-in is already off.")
+        error = _code_error(_locked(device), code)
+        if error is None:
+            TOTPDevice.objects.devices_for_user(user, confirmed=None).delete()
+            _user_audit(user, "two_factor_off", {"two_factor": True}, {"two_factor": False})
+    if error is not None:
+        raise ValidationError({"code": error})

@@ -6,11 +6,8 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -26,4 +23,5 @@ urlpatterns = [
     ),
     path("invitation/<uidb64>/<token>/", views.InvitationAcceptView.as_view(), name="invitation"),
     path("people/", views.people, name="people"),
+    path("two-factor/", views.two_factor, name="two_factor"),
 ]

@@ -249,6 +249,10 @@ class BulkResultSerializer(serializers.Serializer):
 class AuthTokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Your e-mail address.")
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    code = serializers.CharField(
+        required=False, allow_blank=True, max_length=12,
+        help_text="The 6-digit code of your authenticator app, if two-factor sign-in is on.",
+    )  # fmt: skip
 
 
 class AuthTokenSerializer(serializers.Serializer):

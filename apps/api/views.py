@@ -20,6 +20,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.selectors import two_factor_device
+from apps.accounts.services import two_factor_verify
 from apps.acknowledgements import services as inbox
 from apps.acknowledgements.models import Acknowledgement
 from apps.acknowledgements.selectors import acknowledgement_list
@@ -119,6 +121,11 @@ class AuthTokenView(APIView):
         )
         if user is None or not user.is_active:
             raise AuthenticationFailed("Unknown e-mail or wrong password.")
+        if two_factor_device(user=user) is not None:  # the password alone is not enough
+            code = given.validated_data.get("code", "")
+            if not code:
+                raise ValidationError({"code": ["Two-factor sign-in is on: send your code."]})
+            two_factor_verify(user=user, code=code)  # a wrong code: 400 on "code"
         _, token = AuthToken.objects.create(user=user)
         return Response(
             {"token": token, "user": user.pk, "role": user.role}, status=status.HTTP_201_CREATED

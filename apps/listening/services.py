@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -330,3 +331,64 @@ def authors_refresh_influence(*, since_days: int = 90) -> int:
             [since_days],
         )
         return cursor.rowcount
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+PURGE_BATCH_SIZE = 2_000
+
+
+def mentions_purge_expired(
+    *, days: int, now: datetime | None = None, batch_size: int = PURGE_BATCH_SIZE
+) -> int:
+    """Delete the current agency's mentions posted more than ``days`` ago; returns how many.
+
+    Works in batches of ``batch_size`` mentions, one transaction each, so a large purge never
+    holds long locks and an interruption keeps what was done. With each batch go what hangs off
+    those mentions: acknowledgements and SLA breaches (foreign keys, cascaded), the audit
+    entries of the mentions and of their acknowledgements, and the authors left with no mention.
+    Daily roll-ups (term counts) are aggregates and stay.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from apps.acknowledgements.models import Acknowledgement, AuditEntry
+
+    from .models import Author
+
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    purged = {"mentions": 0, "acknowledgements": 0, "audit_entries": 0, "authors": 0}
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Mention.objects.filter(posted_at__lt=cutoff)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            batch = Mention.objects.filter(pk__in=ids)
+            authors = set(batch.values_list("author_id", flat=True))
+            acknowledgements = Acknowledgement.objects.filter(mention_id__in=ids)
+            audit, _ = AuditEntry.objects.filter(
+                Q(object_type="mention", object_id__in=ids)
+                | Q(object_type="acknowledgement", object_id__in=acknowledgements.values("pk"))
+            ).delete()
+            purged["acknowledgements"] += acknowledgements.count()
+            batch.delete()
+            orphans, _ = (
+                Author.objects.filter(pk__in=authors)
+                .exclude(Exists(Mention.objects.filter(author=OuterRef("pk"))))
+                .delete()
+            )
+            purged["mentions"] += len(ids)
+            purged["audit_entries"] += audit
+            purged["authors"] += orphans
+    if purged["mentions"]:
+        AuditEntry.objects.create(
+            actor=None, action="purge_expired_mentions", object_type="retention",
+            object_id=days, after={"posted_before": cutoff.isoformat(), **purged},
+        )  # fmt: skip
+        logger.info("retention: purged %s (posted before %s)", purged, cutoff.isoformat())
+    return purged["mentions"]

@@ -26,3 +26,17 @@ def refresh_influence() -> int:
         with schema_context(agency.schema_name):
             updated += authors_refresh_influence()
     return updated
+
+
+@app.task(soft_time_limit=3600, time_limit=3660)
+def purge_expired_mentions() -> int:
+    """Beat, daily: delete mentions older than their agency's retention, agency by agency."""
+    from django_tenants.utils import schema_context
+
+    from apps.tenants.selectors import agency_list
+
+    purged = 0
+    for agency in agency_list().filter(retention_days__isnull=False):
+        with schema_context(agency.schema_name):
+            purged += services.mentions_purge_expired(days=agency.retention_days)
+    return purged

@@ -1,5 +1,6 @@
 """Agencies (tenants) and their host names, stored in the public schema."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -10,6 +11,13 @@ class Agency(TenantMixin):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Mentions posted longer ago than this many days are purged daily; "
+        "empty keeps them forever.",
+    )
 
     auto_create_schema = False  # provisioning clones the template schema in one transaction
     auto_drop_schema = True
@@ -17,6 +25,12 @@ class Agency(TenantMixin):
     class Meta:
         verbose_name_plural = "agencies"
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(retention_days__isnull=True) | models.Q(retention_days__gte=1),
+                name="agency_retention_days_positive",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

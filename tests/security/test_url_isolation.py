@@ -36,6 +36,7 @@ STOP_POLLING = {"inbox/counts/": 286}
 ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "": (None, ("get",)),
     "accounts/login/": ("public", ()),
+    "accounts/login/code/": ("public", ()),
     "accounts/logout/": ("public", ()),
     "accounts/password-reset/": ("public", ()),
     "accounts/password-reset/sent/": ("public", ()),
@@ -43,6 +44,7 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "accounts/password-reset/done/": ("public", ()),
     "accounts/invitation/<uidb64>/<token>/": ("public", ()),
     "accounts/people/": (None, ("get", "post")),
+    "accounts/two-factor/": (None, ("get", "post")),
     "channels/": (None, ("get",)),
     "channels/<int:channel_id>/": ("channel", ("get",)),
     "channels/<int:channel_id>/fetch/": ("channel", ("post",)),
