@@ -307,6 +307,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("RAPPORT_DISPATCH_INTERVAL_SECONDS", default=60.0),
     },
     "check-slas": {"task": "apps.acknowledgements.tasks.check_slas", "schedule": 60.0},
+    "requeue-stuck-deliveries": {
+        "task": "apps.acknowledgements.tasks.requeue_stuck_deliveries",
+        "schedule": 300.0,
+    },
     # Every 15 minutes: time zones with 30- and 45-minute offsets start their month on time.
     "send-monthly-reports": {
         "task": "apps.reporting.tasks.send_monthly_reports",

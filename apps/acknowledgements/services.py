@@ -9,6 +9,7 @@ delivery status, error and retries recorded on the ``Acknowledgement``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -41,6 +42,7 @@ from .models import (
     default_targets,
 )
 
+logger = logging.getLogger(__name__)
 CANNED_AFTER = 2  # the same text sent to this many other people makes a reply canned
 CANNED_WINDOW = timedelta(days=30)
 _AUDITED_FIELDS = ("status", "assigned_to_id", "team_id", "acknowledged_at")
@@ -373,11 +375,34 @@ def mentions_act(
     return ""
 
 
+STUCK_AFTER = timedelta(minutes=5)  # a pending reply not sent by then is queued again
+
+
 def _queue_delivery(ids: list[int]) -> None:
+    """Queue the replies' delivery. With the broker down the acknowledgement stays recorded
+    (and pending): ``acknowledgements_requeue_stuck`` queues it again once the broker is back."""
     from .tasks import deliver_acknowledgement
 
     for pk in ids:
-        deliver_acknowledgement.delay(pk)
+        try:
+            deliver_acknowledgement.delay(pk)
+        except Exception:  # kombu's OperationalError and friends: the broker is unreachable
+            logger.warning("reply %s not queued (broker unreachable); will be re-queued", pk)
+            return
+
+
+def acknowledgements_requeue_stuck(*, older_than: timedelta = STUCK_AFTER) -> int:
+    """Queue again the replies still pending after ``older_than`` (their task was lost, or
+    never sent while the broker was down). Delivery sends a reply at most once, whatever is
+    queued twice."""
+    stuck = list(
+        Acknowledgement.objects.filter(
+            delivery_status=Acknowledgement.Delivery.PENDING,
+            created_at__lt=timezone.now() - older_than,
+        ).values_list("pk", flat=True)
+    )
+    _queue_delivery(stuck)
+    return len(stuck)
 
 
 def acknowledgement_deliver(*, acknowledgement_id: int) -> Acknowledgement:

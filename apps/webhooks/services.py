@@ -11,11 +11,13 @@ Delivery is at least once: receivers deduplicate on ``X-Rapport-Delivery`` (the 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import secrets as secrets_module
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 
 import httpx
 from django.conf import settings
@@ -35,6 +37,7 @@ from apps.core import crypto
 
 from .models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
+logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # tries per delivery before it is marked failed
 DISABLE_AFTER = 10  # failed deliveries in a row that disable a subscription
 # First retry after about this long; the setting RAPPORT_WEBHOOK_RETRY_BASE_SECONDS overrides it.
@@ -179,11 +182,34 @@ def events_publish(*, event: str, payloads: list[dict]) -> int:
     return len(ids)
 
 
+STUCK_AFTER = timedelta(minutes=5)  # a delivery never tried by then is queued again
+
+
 def _queue(delivery_ids: list[int]) -> None:
+    """Queue the deliveries. With the broker down they stay pending in the log:
+    ``deliveries_requeue_stuck`` queues them again once it is back."""
     from .tasks import deliver_webhook
 
     for delivery_id in delivery_ids:
-        deliver_webhook.delay(delivery_id)
+        try:
+            deliver_webhook.delay(delivery_id)
+        except Exception:  # the broker is unreachable
+            logger.warning("delivery %s not queued (broker unreachable)", delivery_id)
+            return
+
+
+def deliveries_requeue_stuck(*, older_than: timedelta = STUCK_AFTER) -> int:
+    """Queue again deliveries never attempted after ``older_than`` (lost or never queued);
+    those already retrying keep their backoff. Each is sent at most once (row lock)."""
+    stuck = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING,
+            attempts=0,
+            created_at__lt=timezone.now() - older_than,
+        ).values_list("pk", flat=True)
+    )
+    _queue(stuck)
+    return len(stuck)
 
 
 # --- delivering ----------------------------------------------------------------------------------
