@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
+from django.utils.text import slugify
 
 from apps.channels.ingest import IngestResult, ingest_page
 from apps.channels.models import Channel
@@ -51,3 +54,31 @@ def store_mentions(channel: Channel, items) -> IngestResult:
     """Store ``items`` through the real ingest path, in one transaction, as a fetched page is."""
     with transaction.atomic():
         return ingest_page(channel=channel, items=list(items))
+
+
+@contextmanager
+def committed_facebook_channel(agency, django_db_blocker, server_url: str, name: str):
+    """A Facebook page channel committed in ``agency`` (for tests with worker processes), and
+    its client, mentions and their authors removed afterwards."""
+    from django_tenants.utils import schema_context
+
+    from apps.listening.models import Author, Mention
+
+    from .test_pipeline_faults import PAGE_ID
+
+    with django_db_blocker.unblock(), schema_context(agency.schema_name):
+        client = Client.objects.create(name=name, slug=f"{slugify(name)}-{uuid.uuid4().hex[:6]}")
+        channel = channel_create(
+            client=client, platform="facebook_page", name="Page",
+            config={"base_url": server_url + "/v19.0", "page_id": PAGE_ID},
+            credentials={"access_token": "EAAB-page-token"},
+        ).channel  # fmt: skip
+    try:
+        yield channel
+    finally:
+        with django_db_blocker.unblock(), schema_context(agency.schema_name):
+            authors = list(
+                Mention.objects.filter(client=client).values_list("author_id", flat=True)
+            )
+            client.delete()
+            Author.objects.filter(pk__in=authors).delete()

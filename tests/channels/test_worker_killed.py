@@ -11,14 +11,14 @@ import pytest
 from django_tenants.utils import schema_context
 
 from apps.channels.models import FetchRun
-from apps.channels.services import channel_create, fetch_run_queue
+from apps.channels.services import fetch_run_queue
 from apps.channels.tasks import fetch_channel
-from apps.clients.models import Client
-from apps.listening.models import Author, Mention
+from apps.listening.models import Mention
 from tests.support import CeleryWorker, subprocess_env
 
+from .factories import committed_facebook_channel
 from .fakeplatform import Canned, fixture, json_response
-from .test_pipeline_faults import FACEBOOK_IDS, FEED, JSON_TYPE, PAGE_ID
+from .test_pipeline_faults import FACEBOOK_IDS, FEED, JSON_TYPE
 
 pytestmark = pytest.mark.e2e
 
@@ -41,18 +41,10 @@ def paged_channel(agency_a, django_db_blocker, platform_server):
         "GET", FEED, json_response("facebook_page/feed_page1.json"),
         Canned(200, page2, JSON_TYPE, delay=30), Canned(200, page2, JSON_TYPE),
     )  # fmt: skip
-    with django_db_blocker.unblock(), schema_context(agency_a.schema_name):
-        client = Client.objects.create(name="Killed", slug=f"killed-{uuid.uuid4().hex[:6]}")
-        channel = channel_create(
-            client=client, platform="facebook_page", name="Page",
-            config={"base_url": platform_server.url + "/v19.0", "page_id": PAGE_ID},
-            credentials={"access_token": "EAAB-page-token"},
-        ).channel  # fmt: skip
-    yield channel
-    with django_db_blocker.unblock(), schema_context(agency_a.schema_name):
-        authors = list(Mention.objects.filter(client=client).values_list("author_id", flat=True))
-        client.delete()
-        Author.objects.filter(pk__in=authors).delete()
+    with committed_facebook_channel(
+        agency_a, django_db_blocker, platform_server.url, "Killed"
+    ) as channel:
+        yield channel
 
 
 def test_a_worker_killed_mid_fetch_loses_and_repeats_nothing(
