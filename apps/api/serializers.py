@@ -261,22 +261,11 @@ class AuthTokenSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
-MAX_REPORT_DAYS = 366
-
-
 class ReportPeriodSerializer(serializers.Serializer):
+    """The period's days; their rules (order, length, defaults) are ``apps.reporting.periods``."""
+
     since = serializers.DateField(required=False, help_text="First day (YYYY-MM-DD), included.")
     until = serializers.DateField(required=False, help_text="Last day (YYYY-MM-DD), included.")
-
-    def validate(self, attrs):
-        since, until = attrs.get("since"), attrs.get("until")
-        if since and until and since > until:
-            raise serializers.ValidationError({"until": ["On or after `since`."]})
-        if since and until and (until - since).days >= MAX_REPORT_DAYS:
-            raise serializers.ValidationError(
-                {"until": [f"A report covers at most {MAX_REPORT_DAYS} days."]}
-            )
-        return attrs
 
 
 # --- outbound webhooks ---------------------------------------------------------------------------

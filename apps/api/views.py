@@ -4,12 +4,9 @@ services (what changes). Objects outside the caller's scope are not found (404).
 from __future__ import annotations
 
 import inspect
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from knox.models import AuthToken
@@ -34,6 +31,7 @@ from apps.clients.selectors import client_list
 from apps.listening import services as listening_services
 from apps.listening.models import ListeningQuery, Mention
 from apps.listening.selectors import mention_list, query_list
+from apps.reporting.periods import period_of
 from apps.reporting.selectors import client_report
 from apps.webhooks import selectors as webhook_selectors
 from apps.webhooks import services as webhook_services
@@ -175,14 +173,15 @@ class ClientViewSet(ScopedViewSet, viewsets.ModelViewSet):
         client = self.get_object()
         given = s.ReportPeriodSerializer(data=request.query_params)
         given.is_valid(raise_exception=True)
-        today = timezone.now().astimezone(ZoneInfo(client.timezone)).date()
-        until = given.validated_data.get("until") or today
-        since = given.validated_data.get("since") or until - timedelta(days=29)
-        if since > until:
-            raise ValidationError({"since": ["On or before `until`."]})
-        if (until - since).days >= s.MAX_REPORT_DAYS:
-            raise ValidationError({"since": [f"At most {s.MAX_REPORT_DAYS} days."]})
-        return Response(client_report(client=client, since=since, until=until))
+        try:
+            period = period_of(
+                client=client,
+                since=given.validated_data.get("since"),
+                until=given.validated_data.get("until"),
+            )
+        except ValueError as error:  # backwards, or longer than a report covers
+            raise ValidationError({"until": [str(error)]}) from None
+        return Response(client_report(client=client, since=period.since, until=period.until))
 
 
 # --- channels ------------------------------------------------------------------------------------

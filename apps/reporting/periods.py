@@ -19,7 +19,7 @@ from apps.clients.selectors import client_get
 from .selectors import Period
 
 DEFAULT_DAYS = 30
-MAX_DAYS = 366  # as the API's report endpoint
+MAX_DAYS = 366
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
