@@ -73,7 +73,7 @@ class Acknowledgement(models.Model):
             models.Index(fields=["mention", "created_at"], name="ack_mention_idx"),
             models.Index(fields=["user", "-created_at"], name="ack_user_idx"),
             models.Index(fields=["client", "created_at"], name="ack_client_created_idx"),
-            # Canned copies: the same words sent to others (services.is_personal).
+            # Canned copies: the same words sent to others (services.mentions_acknowledge).
             models.Index(
                 fields=["wording_key", "created_at"],
                 name="ack_wording_idx",

@@ -1,4 +1,4 @@
-"""Reads of acknowledgement tracking: saved replies, response times, per-member figures and the
+"""Reads of acknowledgement tracking: saved replies, per-member figures and the
 acknowledgement → advocacy funnel, each for one client and period ``[since, until)``."""
 
 from __future__ import annotations
@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
 from apps.clients.models import Client
 from apps.clients.selectors import client_list
-from apps.core.db import Percentile
 from apps.listening.models import Author, Mention
 
 from .business_time import ALWAYS_OPEN, add_business_minutes
@@ -27,27 +26,6 @@ def saved_reply_list(*, user: User, client_id: int | None = None) -> QuerySet[Sa
     if client_id is not None:
         replies = replies.filter(Q(client__isnull=True) | Q(client_id=client_id))
     return replies
-
-
-def _timing(mentions: QuerySet[Mention]) -> dict:
-    return mentions.aggregate(
-        count=Count("pk"),
-        median_minutes=Percentile("time_to_acknowledge_minutes", 0.5),
-        p90_minutes=Percentile("time_to_acknowledge_minutes", 0.9),
-    )
-
-
-def response_times(*, client: Client, since: datetime, until: datetime) -> dict[str, dict]:
-    """Business minutes to the first response (mentions that opened a conversation) and to the
-    next response (follow-ups in an acknowledged thread), for mentions acknowledged in the
-    period: ``{"first_response": {count, median_minutes, p90_minutes}, "next_response": …}``."""
-    answered = Mention.objects.filter(
-        client=client, acknowledged_at__gte=since, acknowledged_at__lt=until
-    )
-    return {
-        "first_response": _timing(answered.filter(is_follow_up=False)),
-        "next_response": _timing(answered.filter(is_follow_up=True)),
-    }
 
 
 _MEMBERS = f"""

@@ -133,12 +133,6 @@ def _key(mention: Mention, text: str) -> str:
     return wording_key(text, mention.author.handle, mention.author.display_name)
 
 
-def is_personal(*, mention: Mention, text: str) -> bool:
-    """Whether a reply addresses the person by name or handle and is not a canned copy of
-    replies sent to others (the same words, names aside, ``CANNED_AFTER`` times recently)."""
-    return _addresses(mention, text) and _copies_sent(mention, _key(mention, text)) < CANNED_AFTER
-
-
 def reply_warning(*, mentions: list[Mention], text: str) -> str:
     """A warning to show before sending ``text`` (a template or a written reply) to
     ``mentions``, or "" — a canned reply is not a personal acknowledgement."""

@@ -92,8 +92,3 @@ def mention_search(mentions: QuerySet[Mention], text: str) -> QuerySet[Mention]:
         .annotate(rank=SearchRank(F("search_vector"), query))
         .order_by("-rank", "-posted_at", "-pk")
     )
-
-
-def mention_get(*, user: User, mention_id: int) -> Mention:
-    """A mention the user may see; ``Mention.DoesNotExist`` otherwise (→ 404)."""
-    return mention_list(user=user).get(pk=mention_id)

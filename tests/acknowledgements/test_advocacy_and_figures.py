@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.acknowledgements.models import Acknowledgement, SlaPolicy
-from apps.acknowledgements.selectors import advocacy_funnel, member_figures, response_times
+from apps.acknowledgements.selectors import advocacy_funnel, member_figures
 from apps.acknowledgements.services import advocates_refresh, mention_acknowledge
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.listening.models import Author, Mention
+from apps.reporting.selectors import client_report
 from tests.accounts.factories import UserFactory
 from tests.channels.factories import make_channel, store_mentions
 
@@ -57,10 +58,13 @@ def test_a_follow_up_in_an_acknowledged_thread_runs_on_the_next_response_clock(c
     )  # fmt: skip
     Acknowledgement.objects.filter(pk=ack.pk).update(external_id="our-reply-1")
 
-    to_our_reply = say(channel, "2", "joe", MONDAY + timedelta(hours=11), parent="our-reply-1")
-    to_own_post = say(channel, "3", "joe", MONDAY + timedelta(hours=11, minutes=5), parent="1")
+    # (Each in other words: the same words again within a day would be a repeat, not a question.)
+    to_our_reply = say(channel, "2", "joe", MONDAY + timedelta(hours=11), parent="our-reply-1",
+                       text="Still nothing arrived")  # fmt: skip
+    to_own_post = say(channel, "3", "joe", MONDAY + timedelta(hours=11, minutes=5), parent="1",
+                      text="Any news on this?")  # fmt: skip
     someone_else = say(channel, "4", "ana", MONDAY + timedelta(hours=11), parent="our-reply-1")
-    fresh = say(channel, "5", "joe", MONDAY + timedelta(hours=12))
+    fresh = say(channel, "5", "joe", MONDAY + timedelta(hours=12), text="Another thing: refunds")
     assert [m.is_follow_up for m in (to_our_reply, to_own_post, someone_else, fresh)] == [
         True, True, False, False,
     ]  # fmt: skip
@@ -69,9 +73,11 @@ def test_a_follow_up_in_an_acknowledged_thread_runs_on_the_next_response_clock(c
         mention=to_our_reply, user=sam, kind="replied_elsewhere", text="Joe: done",
         at=MONDAY + timedelta(hours=11, minutes=10),
     )  # fmt: skip
-    times = response_times(client=channel.client, since=MONDAY, until=MONDAY + timedelta(days=1))
-    assert times["first_response"] == {"count": 1, "median_minutes": 30.0, "p90_minutes": 30.0}
-    assert times["next_response"] == {"count": 1, "median_minutes": 10.0, "p90_minutes": 10.0}
+    report = client_report(client=channel.client, since=MONDAY.date(), until=MONDAY.date())
+    assert (report["median_time_to_acknowledge_minutes"],
+            report["p90_time_to_acknowledge_minutes"]) == (30.0, 30.0)  # fmt: skip
+    assert (report["median_next_response_minutes"],
+            report["p90_next_response_minutes"]) == (10.0, 10.0)  # fmt: skip
 
 
 def test_per_member_figures_split_business_and_off_hours(channel, sam):
