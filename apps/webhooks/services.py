@@ -293,7 +293,7 @@ def _send(
         # The connectors' transport re-checks every address it connects to (DNS rebinding).
         with (
             httpx.Client(
-                transport=http._transport(), timeout=TIMEOUT_SECONDS, trust_env=False,
+                transport=http.guarded_transport(), timeout=TIMEOUT_SECONDS, trust_env=False,
                 follow_redirects=False,
             ) as client,
             client.stream("POST", subscription.url, content=body, headers=headers) as response,

@@ -127,7 +127,7 @@ def request(
         target = target.copy_merge_params({k: v for k, v in params.items() if v is not None})
 
     with httpx.Client(
-        transport=_transport(), timeout=timeout or TIMEOUT, trust_env=False
+        transport=guarded_transport(), timeout=timeout or TIMEOUT, trust_env=False
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             response, location = _send(
@@ -269,7 +269,9 @@ class _GuardedBackend(httpcore.SyncBackend):
         raise error
 
 
-def _transport() -> httpx.HTTPTransport:
+def guarded_transport() -> httpx.HTTPTransport:
+    """An httpx transport that re-checks every address it connects to (SSRF, DNS rebinding):
+    the connectors' and the outbound webhooks'."""
     transport = httpx.HTTPTransport(verify=_ssl_context(), trust_env=False)
     # httpx has no public hook for the network backend; swap the pool it built for a guarded one.
     transport._pool = httpcore.ConnectionPool(
