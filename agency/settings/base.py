@@ -51,6 +51,7 @@ TENANT_APPS = [
     "apps.acknowledgements",
     "apps.webhooks",
     "apps.reporting",
+    "apps.alerts",
     "apps.inbox",
     "apps.workspace",
     "axes",  # failed sign-ins and lock-outs, per agency
@@ -285,6 +286,7 @@ TASK_QUEUES = {
     "apps.acknowledgements.tasks.deliver_acknowledgement": "outbound",
     "apps.webhooks.tasks.deliver_webhook": "outbound",
     "apps.reporting.tasks.send_monthly_reports": "reports",
+    "apps.alerts.tasks.detect_spikes": "reports",
     "apps.listening.tasks.rematch_query": "reports",
 }
 CELERY_TASK_ROUTES = (
@@ -316,6 +318,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.reporting.tasks.send_monthly_reports",
         "schedule": 15 * 60.0,
     },
+    "detect-spikes": {"task": "apps.alerts.tasks.detect_spikes", "schedule": 15 * 60.0},
     "refresh-influence": {
         "task": "apps.listening.tasks.refresh_influence",
         "schedule": 24 * 3600.0,

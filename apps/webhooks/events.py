@@ -73,3 +73,11 @@ def slas_breached(breaches) -> int:
         for breach in breaches
     ]
     return events_publish(event=Event.SLA_BREACHED, payloads=payloads)
+
+
+def spikes_alerted(alerts: list[dict]) -> int:
+    """``alert.spike``: a client's mention volume or negative share far above its usual level;
+    ``alerts`` are their representations (``apps.alerts`` builds them)."""
+    if not alerts or not _listened_to(Event.ALERT_SPIKE):
+        return 0
+    return events_publish(event=Event.ALERT_SPIKE, payloads=alerts)

@@ -19,6 +19,7 @@ class Event(models.TextChoices):
     MENTION_CREATED = "mention.created", "A mention was stored"
     MENTION_ACKNOWLEDGED = "mention.acknowledged", "A mention was acknowledged"
     SLA_BREACHED = "sla.breached", "A mention missed its SLA"
+    ALERT_SPIKE = "alert.spike", "A client's mentions or negative share spiked"
 
 
 class WebhookSubscription(models.Model):

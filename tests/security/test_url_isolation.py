@@ -15,6 +15,7 @@ from django.db import connection
 from django.urls import URLResolver, get_resolver
 
 from apps.acknowledgements.models import Acknowledgement, AuditEntry
+from apps.alerts.models import SpikeAlert
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
 from apps.listening.models import Author, ListeningQuery, Mention, QueryRematch
@@ -61,6 +62,8 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "reports/clients/<int:client_id>/report.pdf": ("client", ("get",)),
     "reports/clients/<int:client_id>/mentions.csv": ("client", ("get",)),
     "reports/clients/<int:client_id>/acknowledgements.csv": ("client", ("get",)),
+    "alerts/": (None, ("get",)),
+    "alerts/<int:alert_id>/": ("alert", ("get",)),
     "inbox/": (None, ("get",)),
     "inbox/counts/": (None, ("get",)),
     "inbox/bulk/": ("bulk", ("post",)),
@@ -117,7 +120,8 @@ def path_of(route: str, ids: dict[str, int]) -> str:
     object_id = ids.get(kind, 0)
     path = route.replace("^", "").replace("$", "").replace("\\", "")
     for placeholder in ("(?P<pk>d+)", "<int:channel_id>", "<int:run_id>", "<int:query_id>",
-                        "<int:rematch_id>", "<int:client_id>", "<int:mention_id>"):  # fmt: skip
+                        "<int:rematch_id>", "<int:client_id>", "<int:mention_id>",
+                        "<int:alert_id>"):  # fmt: skip
         path = path.replace(placeholder, str(object_id))
     return "/" + path.replace("<slug:action>", "dismiss")
 
@@ -150,7 +154,13 @@ def make_objects(client: Client, base: int = 0) -> dict[str, int]:
     webhook = WebhookSubscription.objects.create(
         url="https://example.com/hook", events=["mention.created"], secret="s" * 32, **pk(7)
     )
+    alert = SpikeAlert.objects.create(
+        client=client, is_volume=True, started_at=mention.posted_at,
+        last_seen_at=mention.posted_at, mentions=40, negative=0, usual_volume=2,
+        usual_negative_share=0.1, peak_volume=40, **pk(8),
+    )  # fmt: skip
     ids = {"client": client.pk, "channel": channel.pk, "query": query.pk, "mention": mention.pk,
+           "alert": alert.pk,
            "acknowledgement": ack.pk, "run": run.pk, "rematch": rematch.pk,
            "webhook": webhook.pk, "bulk": mention.pk}  # fmt: skip
     BODIES["bulk"]["ids"] = [mention.pk]
