@@ -1,15 +1,20 @@
 """How a spike is told from an ordinary busy hour — pure functions, no database.
 
 Volume: the hour just ended is compared with the same hour of the week in each of the previous
-``BASELINE_WEEKS`` weeks (so Monday mornings are compared with Monday mornings, and weekly cycles
-are not spikes). The usual count is the median ``m`` of those hours; its spread is
-``s = max(1.4826 * MAD, sqrt(max(m, 1)))`` (the median absolute deviation scaled to a standard
-deviation, never below the Poisson noise of a count). The hour is a spike when its count ``n`` is
-at least ``min_volume``, at least ``volume_factor * max(m, 1)`` and at least ``m + 4 * s``.
+``BASELINE_WEEKS`` weeks, so Monday mornings are compared with Monday mornings and weekly cycles
+are not spikes. The usual count ``u`` is the median of those hours, or the hourly average of the
+last seven days when that is higher (a brand that is growing is not spiking every hour). Its
+spread ``s`` is the largest of: the median absolute deviation of those same hours scaled to a
+standard deviation (1.4826 * MAD), the standard deviation of the last 168 hourly counts (social
+traffic comes in clumps — a thread, a busy evening — far more than a Poisson count would), and
+``sqrt(max(u, 1))``. The hour is a spike when its count ``n`` is at least ``min_volume``, at
+least ``volume_factor * max(u, 1)`` and at least ``u + 4 * s``.
 
-Negative share: the hour's share of negative mentions is compared with the client's share over
-the previous 28 days. It is a spike when at least ``min_negative`` mentions of the hour are
-negative and the share exceeds the usual one by ``negative_share_rise`` or more.
+Negative share: the hour's negative mentions are compared with the client's negative share
+``p`` over the previous 28 days. It is a spike when at least ``min_negative`` of them are
+negative, the share exceeds ``p`` by ``negative_share_rise`` or more, and the count is at least
+four binomial standard deviations above ``n * p`` (a dozen mentions with half of them negative
+is chance often enough; two dozen with twenty negative is not).
 
 Either makes the hour a spike; consecutive spiking hours of a client are one episode (one
 alert). Spam never counts.
@@ -44,6 +49,8 @@ class HourMeasure:
     mentions: int
     negative: int
     same_hour_before: tuple[int, ...]  # the same hour of the week, 1..BASELINE_WEEKS weeks ago
+    mentions_7d: int  # the seven days before the hour…
+    squares_7d: int  # …and the sum of the squares of its 168 hourly counts
     mentions_28d: int
     negative_28d: int
 
@@ -60,30 +67,35 @@ class Spike:
     usual_negative_share: float
 
 
-def usual_volume(counts: tuple[int, ...]) -> tuple[float, float]:
-    """The usual count of an hour (median of the same hours before) and its robust spread."""
-    if not counts:
-        return 0.0, 1.0
-    median = statistics.median(counts)
-    mad = statistics.median(abs(count - median) for count in counts)
-    return float(median), max(1.4826 * mad, math.sqrt(max(median, 1.0)))
+def usual_volume(measure: HourMeasure) -> tuple[float, float]:
+    """The usual count of the hour and its robust spread (see the module's docstring)."""
+    counts = measure.same_hour_before
+    median = statistics.median(counts) if counts else 0.0
+    mad = statistics.median(abs(count - median) for count in counts) if counts else 0.0
+    hours = 7 * 24
+    mean = measure.mentions_7d / hours
+    variance = max(measure.squares_7d - hours * mean * mean, 0.0) / (hours - 1)
+    usual = max(float(median), mean)
+    return usual, max(1.4826 * mad, math.sqrt(variance), math.sqrt(max(usual, 1.0)))
 
 
 def assess(measure: HourMeasure, thresholds: Thresholds) -> Spike | None:
     """The spike in ``measure`` under ``thresholds``, or ``None`` for an ordinary hour."""
-    median, spread = usual_volume(measure.same_hour_before)
-    n = measure.mentions
+    usual, spread = usual_volume(measure)
+    n, negative = measure.mentions, measure.negative
     is_volume = (
         n >= thresholds.min_volume
-        and n >= thresholds.volume_factor * max(median, 1.0)
-        and n >= median + SPREAD_MULTIPLE * spread
+        and n >= thresholds.volume_factor * max(usual, 1.0)
+        and n >= usual + SPREAD_MULTIPLE * spread
     )
-    usual_share = measure.negative_28d / measure.mentions_28d if measure.mentions_28d else 0.0
+    share = measure.negative_28d / measure.mentions_28d if measure.mentions_28d else 0.0
+    chance = math.sqrt(max(n * share * (1 - share), 1.0))  # binomial spread, at least one
     is_negative = (
         n > 0
-        and measure.negative >= thresholds.min_negative
-        and measure.negative / n >= usual_share + thresholds.negative_share_rise
+        and negative >= thresholds.min_negative
+        and negative / n >= share + thresholds.negative_share_rise
+        and negative >= n * share + SPREAD_MULTIPLE * chance
     )
     if not (is_volume or is_negative):
         return None
-    return Spike(is_volume, is_negative, n, measure.negative, median, usual_share)
+    return Spike(is_volume, is_negative, n, negative, usual, share)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
@@ -21,8 +22,8 @@ WEEK = timedelta(days=7)
 
 def hour_measures(*, end: datetime, client_ids: list[int] | None = None) -> list[HourMeasure]:
     """For every client with mentions in the hour before ``end``: that hour's mentions and
-    negative ones, the same hour of each of the previous weeks, and the previous 28 days — one
-    aggregate over the ``(client, posted_at)`` index. Spam is left out."""
+    negative ones, the same hour of each of the previous weeks, the previous 7 and 28 days —
+    one aggregate over the ``(client, posted_at)`` index. Spam is left out."""
     start = end - HOUR
     windows = {
         f"w{week}": Q(posted_at__gte=start - week * WEEK, posted_at__lt=end - week * WEEK)
@@ -31,14 +32,14 @@ def hour_measures(*, end: datetime, client_ids: list[int] | None = None) -> list
     history = Q(posted_at__gte=start - timedelta(days=SHARE_DAYS), posted_at__lt=start)
     now = Q(posted_at__gte=start, posted_at__lt=end)
     mentions = Mention.objects.filter(
-        is_spam=False,
+        needs_acknowledgement=True,
         posted_at__gte=min(start - BASELINE_WEEKS * WEEK, start - timedelta(days=SHARE_DAYS)),
         posted_at__lt=end,
     )
     if client_ids is not None:
         mentions = mentions.filter(client_id__in=client_ids)
     negative = Q(sentiment=Mention.Sentiment.NEGATIVE)
-    rows = (
+    rows = list(
         mentions.values("client_id")
         .annotate(
             mentions=Count("pk", filter=now),
@@ -50,17 +51,40 @@ def hour_measures(*, end: datetime, client_ids: list[int] | None = None) -> list
         .filter(mentions__gt=0)
         .order_by("client_id")
     )
+    week = _hourly_counts_of_week(end=start, client_ids=[row["client_id"] for row in rows])
     return [
         HourMeasure(
             client_id=row["client_id"],
             mentions=row["mentions"],
             negative=row["negative"],
             same_hour_before=tuple(row[name] for name in windows),
+            mentions_7d=week.get(row["client_id"], (0, 0))[0],
+            squares_7d=week.get(row["client_id"], (0, 0))[1],
             mentions_28d=row["mentions_28d"],
             negative_28d=row["negative_28d"],
         )
         for row in rows
     ]
+
+
+def _hourly_counts_of_week(*, end: datetime, client_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per client, the sum and the sum of squares of its mention counts in each of the 168 hours
+    before ``end`` (hours without mentions count zero)."""
+    if not client_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT client_id, sum(n), sum(n * n) FROM (
+                SELECT client_id, count(*) AS n FROM {Mention._meta.db_table}
+                WHERE client_id = ANY(%(clients)s) AND needs_acknowledgement
+                  AND posted_at >= %(since)s AND posted_at < %(end)s
+                GROUP BY client_id, floor(extract(epoch FROM %(end)s - posted_at) / 3600)
+            ) hourly GROUP BY client_id
+            """,  # noqa: S608
+            {"clients": client_ids, "since": end - WEEK, "end": end},
+        )
+        return {client: (int(total), int(squares)) for client, total, squares in cursor}
 
 
 def thresholds_by_client() -> dict[int, Thresholds | None]:
@@ -105,4 +129,5 @@ def alert_mentions(*, user: User, alert: SpikeAlert) -> QuerySet[Mention]:
     }
     if alert.is_negative and not alert.is_volume:
         filters["sentiment"] = Mention.Sentiment.NEGATIVE
-    return mention_list(user=user, filters=filters).filter(is_spam=False).order_by("-posted_at")
+    filters["needs_acknowledgement"] = True
+    return mention_list(user=user, filters=filters).order_by("-posted_at")

@@ -33,10 +33,16 @@ def post(channel, at: datetime, n: int, *, sentiment="positive", text="Love the 
     )
     Mention.objects.bulk_create(
         Mention(
-            client=channel.client, channel=channel, platform=channel.platform,
-            external_id=f"s{next(_ids)}", author=author, text=text,
-            posted_at=at + timedelta(minutes=i % 59), fetched_at=at, sentiment=sentiment,
-        )  # fmt: skip
+            client=channel.client,
+            channel=channel,
+            platform=channel.platform,
+            external_id=f"s{next(_ids)}",
+            author=author,
+            text=text,
+            posted_at=at + timedelta(minutes=i % 59),
+            fetched_at=at,
+            sentiment=sentiment,
+        )
         for i, author in enumerate(authors)
     )
 
@@ -116,10 +122,17 @@ def test_a_quiet_hour_after_it_ends_the_episode_and_a_new_spike_alerts_again(cha
     assert second.pk != first.pk and len(mail.outbox) == 2
 
 
-def test_spam_waves_are_not_spikes(channel):
+def test_spam_waves_and_the_brands_own_replies_are_not_spikes(channel):
+    """Only people who need an answer count: not spam, not the brand answering a busy hour."""
     usual_month(channel)
     post(channel, NOW - HOUR, 60, text="Get 10,000 followers now")
-    Mention.objects.filter(text__startswith="Get 10,000").update(is_spam=True)
+    Mention.objects.filter(text__startswith="Get 10,000").update(
+        is_spam=True, needs_acknowledgement=False
+    )
+    post(channel, NOW - HOUR, 40, text="Thanks for telling us, we are on it")
+    Mention.objects.filter(text__startswith="Thanks for telling").update(
+        needs_acknowledgement=False
+    )
     assert spikes_detect(now=NOW) == []
 
 
