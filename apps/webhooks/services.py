@@ -107,16 +107,20 @@ def _validated(**fields: object) -> dict[str, object]:
 
 
 def subscription_create(
-    *, url: str, events: Iterable[str], user: User | None, secret: str | None = None
+    *,
+    url: str,
+    events: Iterable[str],
+    user: User | None,
+    secret: str | None = None,
+    is_active: bool = True,
 ) -> tuple[WebhookSubscription, str]:
-    """Validate and create a subscription; returns it with its signing secret (show it once).
-
-    A strong secret is generated unless one is given.
+    """Validate and create a subscription (switched off if ``is_active`` is false); returns it
+    with its signing secret (show it once). A strong secret is generated unless one is given.
     """
     cleaned = _validated(url=url or "", events=events or [], secret=secret)
     secret = cleaned.get("secret") or secrets_module.token_urlsafe(32)
     subscription = WebhookSubscription(
-        url=cleaned["url"], events=cleaned["events"], created_by=user
+        url=cleaned["url"], events=cleaned["events"], created_by=user, is_active=is_active
     )
     subscription.secret = secret
     subscription.save()
