@@ -9,7 +9,6 @@ asks) and, repeated, mark the channel ``failing`` and alert the agency's owners 
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import secrets
@@ -31,6 +30,7 @@ from django.utils import timezone
 from apps.accounts.selectors import alert_recipients
 from apps.clients.models import Client
 from apps.core import crypto
+from apps.core.validation import json_loads
 
 from . import ssrf
 from .connectors import PLATFORMS, get_connector
@@ -457,7 +457,7 @@ def webhook_receive(*, token: str, body: bytes, signature: str | None) -> Ingest
     if not verify(channel.webhook_secret, body, signature):
         raise WebhookRejected(401, {"signature": "Missing or invalid X-Rapport-Signature."})
     try:
-        data = json.loads(body)
+        data = json_loads(body)  # deep nesting is a ValueError too
     except (ValueError, UnicodeDecodeError):
         raise WebhookRejected(400, {"body": "Body is not valid JSON."}) from None
     try:

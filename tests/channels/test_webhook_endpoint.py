@@ -80,3 +80,26 @@ def test_webhook_token_of_agency_a_is_unknown_at_agency_b(webhook, client_b):
 def test_webhook_secret_is_encrypted_at_rest(webhook):
     stored = webhook.channel.webhook_secret_encrypted
     assert webhook.webhook_secret and webhook.webhook_secret not in stored
+
+
+def _push(text: str = '"Thanks!"', posted_at: str = '"2026-11-25T10:00:00Z"') -> bytes:
+    mention = f'"external_id": "bad", "text": {text}, "posted_at": {posted_at}'
+    return ('{"mentions": [{' + mention + ', "author": {"handle": "ana"}}]}').encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (_push(text='"Thanks \\ud800"'), "mentions[0].text"),
+        (_push(text='"Thanks \\u0000"'), "mentions[0].text"),
+        (_push(posted_at='"0001-01-01T00:00:00+14:00"'), "mentions[0].posted_at"),
+        (_push(posted_at='"2026-01-01T00:00:00+23:59"'), "mentions[0].posted_at"),
+        (b"[" * 100_000, "body"),
+    ],
+    ids=["lone-surrogate", "nul", "before-year-1", "offset-out-of-range", "deep-nesting"],
+)
+def test_a_body_the_database_would_refuse_is_400_naming_the_field(webhook, client_a, body, field):
+    response = _post(client_a, webhook.channel, body, sign(webhook.webhook_secret, body))
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    assert not Mention.objects.exists()

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from apps.core.validation import moment_refusal, text_refusal
+
 from .base import (
     MENTION_KINDS,
     AuthorData,
@@ -129,6 +131,8 @@ def build_mention(values: Mapping[str, Any]) -> tuple[MentionData | None, dict[s
             errors[name] = "must be a string"
         elif len(value) > limit:
             errors[name] = f"must be at most {limit} characters"
+        elif refusal := text_refusal(value):
+            errors[name] = refusal
         return value if isinstance(value, str) else ""
 
     def url_value(name: str) -> str:
@@ -191,6 +195,9 @@ def _posted_at(value: Any, errors: dict[str, str]) -> datetime | None:
         errors["posted_at"] = (
             "must be an ISO 8601 timestamp with an offset, e.g. 2024-05-01T09:30:00Z"
         )
+        return None
+    if refusal := moment_refusal(moment):
+        errors["posted_at"] = refusal
         return None
     if moment > datetime.now(UTC) + FUTURE_TOLERANCE:
         errors["posted_at"] = "is in the future"
