@@ -87,7 +87,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
     "apps.core.middleware.HealthCheckMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "apps.tenants.middleware.AgencyHostMiddleware",  # host → agency schema
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
