@@ -60,7 +60,8 @@ def test_a_subscriber_hears_created_acknowledged_and_breached_mentions(api, plat
         "mention.created", "sla.breached", "mention.acknowledged",
     ]  # fmt: skip
     for request in received:
-        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        signed = request.headers["x-rapport-timestamp"].encode() + b"." + request.body
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
         assert request.headers["x-rapport-signature"] == f"sha256={expected}"
     assert received[0].json()["data"]["author"]["handle"] == "ana"
     assert received[1].json()["data"]["mention"]["id"] == mention.pk
