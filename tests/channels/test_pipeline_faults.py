@@ -199,7 +199,6 @@ def test_timeout_keeps_the_pages_already_stored_and_the_next_run_resumes(
 
     assert (timed_out.status, timed_out.pages, timed_out.new) == (FetchRun.Status.PARTIAL, 1, 3)
     assert_degraded(channel, timed_out, "timed out")
-    assert timed_out.duration_ms < 1500  # gave up after the timeout, not when the server answered
     assert reloaded(channel).cursor["page"] == "QVFIUkFGVEVSMQ"
 
     resumed = channel_fetch(channel_id=channel.pk)
