@@ -236,8 +236,9 @@ def reddit_channel(server: FakePlatform) -> Channel:
             json.dumps({"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {}}]}}),
             "documented shape",
         ),
+        ("[" * 100_000, "nested too deeply"),
     ],
-    ids=["invalid-json", "wrong-shape"],
+    ids=["invalid-json", "wrong-shape", "deep-nesting"],
 )
 def test_malformed_json_page_stores_nothing_from_it_and_degrades_health(
     in_agency_a, platform_server: FakePlatform, body: str, message: str
