@@ -87,7 +87,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
     "apps.core.middleware.HealthCheckMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "apps.tenants.middleware.AgencyHostMiddleware",  # host → agency schema
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -199,8 +199,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.TokenRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PagePagination",
+    # A body or a query the database would refuse is a 400 naming the field, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.api.parsers.DatabaseSafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["apps.api.filters.DatabaseSafeFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

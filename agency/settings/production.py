@@ -1,11 +1,18 @@
 """Production: secrets from the environment, HTTPS-only cookies, no embedded services."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
-RAPPORT_ENCRYPTION_KEYS = env.list("RAPPORT_ENCRYPTION_KEYS")
+RAPPORT_ENCRYPTION_KEYS = env.list("RAPPORT_ENCRYPTION_KEYS", default=[])
+if not RAPPORT_ENCRYPTION_KEYS:  # refuse to start, rather than answer 500 on the first secret
+    raise ImproperlyConfigured(
+        "Set RAPPORT_ENCRYPTION_KEYS (comma-separated Fernet keys, newest first) to encrypt "
+        "secrets at rest."
+    )
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -1,5 +1,6 @@
 """Writes on people: creating users and teams, inviting people by e-mail and accepting
-invitations, turning two-factor sign-in on and off, all in the current agency's schema."""
+invitations, turning two-factor sign-in on and off, removing people and signing them out
+everywhere, all in the current agency's schema."""
 
 from __future__ import annotations
 
@@ -253,15 +254,67 @@ def team_members_set(*, team: Team, user: User | None, members: list[User]) -> T
 
 # --- two-factor sign-in (TOTP, django-otp) ------------------------------------------------------
 
+
+def user_sign_out_everywhere(*, user: User, keep_session_key: str | None = None) -> int:
+    """Revoke every API token (knox) and end every session of ``user`` but ``keep_session_key``
+    (the one that asked, when it stays trusted). Returns how many were revoked.
+
+    Called when the credentials that opened them stop being enough: two-factor turned on, the
+    password changed or reset, the person removed.
+    """
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from knox.models import AuthToken
+
+    tokens, _ = AuthToken.objects.filter(user=user).delete()
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    if keep_session_key:
+        live = live.exclude(session_key=keep_session_key)
+    theirs = [
+        session.session_key
+        for session in live.iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)
+    ]
+    sessions, _ = Session.objects.filter(session_key__in=theirs).delete()
+    return tokens + sessions
+
+
+def user_password_changed(*, user: User) -> int:
+    """After ``user``'s password changed (a reset included): sessions and API tokens opened
+    with the old one are revoked (Django already refuses the sessions; the tokens too now)."""
+    _user_audit(user, "password_changed", {}, {})
+    return user_sign_out_everywhere(user=user)
+
+
+@transaction.atomic
+def user_remove(*, user: User, removed_by: User) -> User:
+    """Remove a person from the agency: deactivated (their name stays on past work), signed
+    out everywhere. Nobody removes themselves, and only an owner removes an owner."""
+    if user.pk == removed_by.pk:
+        raise ValidationError("You cannot remove yourself.")
+    if not can_manage_people(removed_by) or (
+        user.role == User.Role.OWNER and removed_by.role != User.Role.OWNER
+    ):
+        raise PermissionDenied("Only owners remove owners; owners and managers remove others.")
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        _user_audit(user, "remove", {"is_active": True}, {"is_active": False}, actor=removed_by)
+    user_sign_out_everywhere(user=user)
+    return user
+
+
 WRONG_CODE = "That code is not right: enter the 6 digits your authenticator app shows now."
 
 
-def _user_audit(user: User, action: str, before: dict, after: dict) -> None:
+def _user_audit(
+    user: User, action: str, before: dict, after: dict, *, actor: User | None = None
+) -> None:
     from apps.acknowledgements.models import AuditEntry  # acknowledgements builds on accounts
 
     AuditEntry.objects.create(
-        actor=user, action=action, object_type="user", object_id=user.pk, before=before,
-        after=after,
+        actor=actor or user, action=action, object_type="user", object_id=user.pk,
+        before=before, after=after,
     )  # fmt: skip
 
 
@@ -303,8 +356,10 @@ def two_factor_start(*, user: User):
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
-def two_factor_confirm(*, user: User, code: str):
-    """Turn two-factor sign-in on: ``code`` proves the app holds the new device's secret."""
+def two_factor_confirm(*, user: User, code: str, keep_session_key: str | None = None):
+    """Turn two-factor sign-in on: ``code`` proves the app holds the new device's secret.
+    Every other session and every API token of the user, opened with the password alone, is
+    revoked (``keep_session_key``: the session that proved the code)."""
     if not can_use_two_factor(user):
         raise PermissionDenied("Two-factor sign-in is for agency staff.")
     with transaction.atomic():
@@ -319,6 +374,7 @@ def two_factor_confirm(*, user: User, code: str):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             _user_audit(user, "two_factor_on", {"two_factor": False}, {"two_factor": True})
+            user_sign_out_everywhere(user=user, keep_session_key=keep_session_key)
     if error is not None:
         raise ValidationError({"code": error})
     return device

@@ -19,7 +19,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
@@ -150,7 +150,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             code = form.cleaned_data["code"]
             try:
                 if action == "confirm":
-                    device = services.two_factor_confirm(user=user, code=code)
+                    device = services.two_factor_confirm(
+                        user=user, code=code, keep_session_key=request.session.session_key
+                    )
                     otp_login(request, device)  # this session proved the code already
                     messages.success(request, "Two-factor sign-in is on.")
                 else:
@@ -213,6 +215,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         user = super().get_user(uidb64)
         return user if user is not None and user.is_active else None
 
+    def form_valid(self, form):
+        response = super().form_valid(form)  # the new password is saved
+        services.user_password_changed(user=form.user)
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -249,6 +256,8 @@ def people(request: HttpRequest) -> HttpResponse:
     """The agency's people and the invitation form (owners and managers; anyone else: 404)."""
     if not selectors.can_manage_people(request.user):
         raise Http404("No such page.")
+    if request.method == "POST" and "remove" in request.POST:
+        return _person_remove(request)
     if request.method == "POST":
         form = InvitationForm(request.POST, inviter=request.user)
         if form.is_valid():
@@ -276,3 +285,19 @@ def people(request: HttpRequest) -> HttpResponse:
         for person in selectors.user_list(user=request.user)
     ]  # fmt: skip
     return render(request, "accounts/people.html", {"form": form, "people": people}, status=status)
+
+
+def _person_remove(request: HttpRequest) -> HttpResponse:
+    """Remove the person ``remove`` names (one of the agency's people the caller sees)."""
+    given = request.POST["remove"]
+    people = selectors.user_list(user=request.user)
+    person = people.filter(pk=int(given)).first() if given.isdigit() and len(given) < 19 else None
+    if person is None:
+        raise Http404("No such person.")
+    try:
+        services.user_remove(user=person, removed_by=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, f"{person.email} was removed and signed out everywhere.")
+    return redirect("accounts:people")

@@ -29,6 +29,7 @@ from apps.channels.connectors.base import ConnectorError
 from apps.clients.models import Client
 from apps.core.db import bulk_update_columns
 from apps.listening.models import Author, Mention
+from apps.listening.selectors import mention_list
 from apps.webhooks import events as webhook_events
 
 from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
@@ -155,8 +156,19 @@ def reply_warning(*, mentions: list[Mention], text: str) -> str:
 def mentions_assign(
     *, mentions: Iterable[Mention], actor: User, user: User | None = None, team: Team | None = None
 ) -> int:
+    """Assign mentions to a user or a team; a user must be able to see every one of them (a
+    client's user is never given another client's mention, a team member only what is routed
+    to their teams)."""
     if (user is None) == (team is None):
         raise ValidationError({"assign": "Assign to a user or to a team."})
+    mentions = list(mentions)
+    if user is not None:
+        ids = {mention.pk for mention in mentions}
+        visible = set(mention_list(user=user).filter(pk__in=ids).values_list("pk", flat=True))
+        if not user.is_active or visible != ids:
+            raise ValidationError(
+                {"user": f"{user} cannot see this mention: choose someone who can."}
+            )
     with transaction.atomic():
         changes = []
         for mention in mentions:

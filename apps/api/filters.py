@@ -1,4 +1,9 @@
-"""Query-string filters of the API lists (django-filter): a bad value answers 400 naming it."""
+"""Query-string filters of the API lists (django-filter): a bad value answers 400 naming it.
+
+Every list's filters derive from ``DatabaseSafeFilterSet`` (the filter backend insists): a value
+that parses but that the database would refuse (a date-time offset of +23:59, a lone surrogate…)
+is a 400 on its field too, by the same rule as the JSON bodies (``apps.core.validation``).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,14 @@ from datetime import UTC, datetime, time, timedelta
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django_filters.rest_framework import DjangoFilterBackend
 
 from apps.acknowledgements.models import Acknowledgement
 from apps.channels.models import Channel
+from apps.core.validation import database_refusal
 from apps.listening.models import ListeningQuery, Mention
 from apps.listening.selectors import mention_search
 
@@ -67,7 +75,41 @@ class MomentFilter(filters.Filter):
     field_class = MomentField
 
 
-class ClientScopedFilter(filters.FilterSet):
+class DatabaseSafeForm(forms.Form):
+    """A filter form whose cleaned values must be ones the database accepts."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            reason = database_refusal(value)
+            if reason:
+                self.add_error(name, f"Not a value Rapport can search for: it {reason}.")
+        return cleaned
+
+
+class DatabaseSafeFilterSet(filters.FilterSet):
+    """The base of every API list's filters: values the database would refuse are a 400."""
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        return type(form_class.__name__, (form_class, DatabaseSafeForm), {})
+
+
+class DatabaseSafeFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing any filter set that is not database-safe."""
+
+    filterset_base = DatabaseSafeFilterSet
+
+    def get_filterset_class(self, view, queryset=None):
+        filterset_class = super().get_filterset_class(view, queryset)
+        if filterset_class is not None and not issubclass(filterset_class, DatabaseSafeFilterSet):
+            raise ImproperlyConfigured(
+                f"{filterset_class.__name__} must derive from DatabaseSafeFilterSet"
+            )
+        return filterset_class
+
+
+class ClientScopedFilter(DatabaseSafeFilterSet):
     client = IdFilter(field_name="client_id", help_text="Only this client's.")
 
 
@@ -110,7 +152,7 @@ class MentionFilter(ClientScopedFilter):
         return mention_search(queryset, value)
 
 
-class AcknowledgementFilter(filters.FilterSet):
+class AcknowledgementFilter(DatabaseSafeFilterSet):
     client = IdFilter(field_name="client_id")
     user = IdFilter(field_name="user_id", help_text="Made by this user.")
     since = MomentFilter(field_name="created_at", lookup_expr="gte", help_text="Made from.")

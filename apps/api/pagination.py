@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from apps.core.validation import database_refusal
+
 MAX_PAGE_SIZE = 500
 
 
@@ -39,6 +41,8 @@ class PagePagination(BasePagination):
         )
         self.page = self._positive(request, self.page_query_param, 1)
         offset = (self.page - 1) * size
+        if database_refusal(offset + size + 1):  # beyond PostgreSQL's bigint OFFSET
+            raise ValidationError({self.page_query_param: ["This page number is out of range."]})
         rows = list(queryset[offset : offset + size + 1])
         self.has_next = len(rows) > size
         return rows[:size]

@@ -138,6 +138,9 @@ class MentionAuthorSerializer(serializers.Serializer):
 
 class MentionSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
+    url = serializers.CharField(
+        read_only=True, help_text="The mention on its platform; empty when the source has none."
+    )
 
     class Meta:
         model = Mention

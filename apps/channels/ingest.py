@@ -22,6 +22,7 @@ from django.utils import timezone
 from apps.acknowledgements.models import Acknowledgement, RoutingRule
 from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
+from apps.core.validation import moment_refusal, text_refusal
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.models import Author, Mention, normalise_handle
 from apps.reporting.rollups import term_days_forget
@@ -63,8 +64,13 @@ LIMITS = {
 
 
 def _clean(text: str) -> str:
-    """PostgreSQL text cannot hold NUL bytes; hostile or broken sources send them."""
-    return text.replace("\x00", "") if "\x00" in text else text
+    """Free text as PostgreSQL can hold it: hostile or broken sources send NUL bytes (dropped)
+    and lone UTF-16 surrogates from JSON escapes (each becomes U+FFFD)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text_refusal(text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _count(value: int | None) -> int | None:
@@ -73,9 +79,16 @@ def _count(value: int | None) -> int | None:
 
 
 def rejection_reason(item: MentionData) -> str:
-    """Why the database would refuse ``item`` (empty if it would not)."""
+    """Why the database would refuse ``item`` (empty if it would not). Ids are identities:
+    one with a NUL byte or a lone surrogate is refused rather than altered, since "a\\0b"
+    stripped would be "ab", another mention's id."""
     if not item.external_id or len(item.external_id) > LIMITS["external_id"]:
         return f"id empty or longer than {LIMITS['external_id']} characters"
+    for name in ("external_id", "parent_external_id"):
+        if refusal := text_refusal(getattr(item, name)):
+            return f"{name.replace('_', ' ')} {refusal}"
+    if refusal := moment_refusal(item.posted_at):
+        return f"posted_at {item.posted_at.isoformat()} {refusal}"
     handle = normalise_handle(item.author.handle)
     if not handle or len(handle) > LIMITS["handle"]:
         return f"author handle empty or longer than {LIMITS['handle']} characters"
@@ -257,12 +270,12 @@ def ingest_page(
                 handle = _clean(normalise_handle(item.author.handle))
                 profile_url = _clean(item.author.profile_url)
                 copy.write_row((
-                    _clean(item.external_id), _clean(item.url), handle,
+                    item.external_id, _clean(item.url), handle,
                     _clean(item.author.display_name)[: LIMITS["display_name"]],
                     _count(item.author.followers),
                     profile_url if len(profile_url) <= LIMITS["profile_url"] else "",
                     _clean(item.text), _clean(extra.language)[:16], item.kind,
-                    _clean(item.parent_external_id), item.rating, _count(item.engagement) or 0,
+                    item.parent_external_id, item.rating, _count(item.engagement) or 0,
                     item.posted_at, extra.sentiment_score, extra.sentiment,
                     extra.matched_queries, extra.is_spam, extra.repeats_earlier_in_page,
                     handle in brand,

@@ -9,7 +9,6 @@ asks) and, repeated, mark the channel ``failing`` and alert the agency's owners 
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import secrets
@@ -31,6 +30,7 @@ from django.utils import timezone
 from apps.accounts.selectors import alert_recipients
 from apps.clients.models import Client
 from apps.core import crypto
+from apps.core.validation import json_loads
 
 from . import ssrf
 from .connectors import PLATFORMS, get_connector
@@ -42,7 +42,7 @@ from .connectors.base import (
     RateLimited,
 )
 from .connectors.csv import parse_csv
-from .connectors.webhook import PayloadError, parse_payload, verify
+from .connectors.webhook import PayloadError, parse_payload, signature_problem
 from .ingest import IngestResult, ingest_page, ingest_pages
 from .models import Channel, FetchRun
 
@@ -445,8 +445,11 @@ def _store_external(channel: Channel, trigger: str, items) -> IngestResult:
     return result
 
 
-def webhook_receive(*, token: str, body: bytes, signature: str | None) -> IngestResult:
-    """Verify and store an inbound webhook push; nothing is stored unless all of it is valid."""
+def webhook_receive(
+    *, token: str, body: bytes, signature: str | None, timestamp: str | None
+) -> IngestResult:
+    """Verify (signature and timestamp) and store an inbound webhook push; nothing is stored
+    unless all of it is valid."""
     channel = (
         Channel.objects.select_related("client")
         .filter(webhook_token=token, platform=Channel.Platform.WEBHOOK)
@@ -454,10 +457,11 @@ def webhook_receive(*, token: str, body: bytes, signature: str | None) -> Ingest
     )
     if channel is None or channel.health == Channel.Health.PAUSED:
         raise WebhookRejected(404, {"detail": "Unknown webhook."})
-    if not verify(channel.webhook_secret, body, signature):
-        raise WebhookRejected(401, {"signature": "Missing or invalid X-Rapport-Signature."})
+    problem = signature_problem(channel.webhook_secret, body, signature, timestamp)
+    if problem:
+        raise WebhookRejected(401, {"signature": problem})
     try:
-        data = json.loads(body)
+        data = json_loads(body)  # deep nesting is a ValueError too
     except (ValueError, UnicodeDecodeError):
         raise WebhookRejected(400, {"body": "Body is not valid JSON."}) from None
     try:

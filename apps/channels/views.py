@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .connectors.webhook import SIGNATURE_HEADER
+from .connectors.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from .models import Channel, FetchRun
 
 
@@ -78,7 +78,10 @@ def fetch_run_status(request, run_id: int):
 def webhook_receive(request, token: str):
     try:
         result = services.webhook_receive(
-            token=token, body=request.body, signature=request.headers.get(SIGNATURE_HEADER)
+            token=token,
+            body=request.body,
+            signature=request.headers.get(SIGNATURE_HEADER),
+            timestamp=request.headers.get(TIMESTAMP_HEADER),
         )
     except services.WebhookRejected as rejected:
         return JsonResponse({"errors": rejected.errors}, status=rejected.status)

@@ -22,10 +22,20 @@ class SecretUnreadable(Exception):
     """A stored secret was encrypted with a key that is no longer configured."""
 
 
+def needs_encryption_keys() -> bool:
+    """Whether keys are missing where no development key may stand in: DEBUG off and a real
+    ``SECRET_KEY`` (the system check ``rapport.E001`` refuses to start then)."""
+    return (
+        not settings.RAPPORT_ENCRYPTION_KEYS
+        and not settings.DEBUG
+        and not settings.SECRET_KEY.startswith("dev-only")
+    )
+
+
 @cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
-        if not settings.DEBUG and not settings.SECRET_KEY.startswith("dev-only"):
+        if needs_encryption_keys():
             raise ImproperlyConfigured("Set RAPPORT_ENCRYPTION_KEYS to encrypt secrets at rest.")
         derived = hashlib.sha256(f"rapport-secrets:{settings.SECRET_KEY}".encode()).digest()
         keys = (base64.urlsafe_b64encode(derived).decode(),)

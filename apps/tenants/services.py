@@ -28,8 +28,8 @@ from .validators import schema_name_for, validate_agency_slug
 
 
 def agency_host(slug: str) -> str:
-    """The host name an agency is reached at."""
-    return f"{slug}.{settings.BASE_DOMAIN}"
+    """The host name an agency is reached at (lower case, as domains are looked up)."""
+    return f"{slug}.{settings.BASE_DOMAIN}".lower()
 
 
 def _check_available(slug: str, schema_name: str, host: str) -> None:

@@ -1,7 +1,8 @@
 """Outbound webhooks: manage subscriptions, publish events, and send each delivery.
 
 A delivery is POSTed as JSON ``{"id", "event", "created_at", "data"}`` signed like inbound
-webhooks (``X-Rapport-Signature: sha256=<hex HMAC-SHA256 of the body>``), with the SSRF guard
+webhooks (``X-Rapport-Timestamp: <Unix seconds>`` and ``X-Rapport-Signature: sha256=<hex
+HMAC-SHA256 of "{timestamp}.{body}">``, so receivers can refuse replays), with the SSRF guard
 of the connectors at send time and no redirects followed. Each try is logged as a
 ``WebhookAttempt``; after ``MAX_ATTEMPTS`` the delivery fails, and after ``DISABLE_AFTER``
 failed deliveries in a row the subscription is disabled and the agency's managers are told.
@@ -32,7 +33,7 @@ from apps.accounts.models import User
 from apps.accounts.selectors import alert_recipients
 from apps.channels import ssrf
 from apps.channels.connectors import http
-from apps.channels.connectors.webhook import SIGNATURE_HEADER, sign
+from apps.channels.connectors.webhook import signed_headers
 from apps.core import crypto
 
 from .models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -107,16 +108,20 @@ def _validated(**fields: object) -> dict[str, object]:
 
 
 def subscription_create(
-    *, url: str, events: Iterable[str], user: User | None, secret: str | None = None
+    *,
+    url: str,
+    events: Iterable[str],
+    user: User | None,
+    secret: str | None = None,
+    is_active: bool = True,
 ) -> tuple[WebhookSubscription, str]:
-    """Validate and create a subscription; returns it with its signing secret (show it once).
-
-    A strong secret is generated unless one is given.
+    """Validate and create a subscription (switched off if ``is_active`` is false); returns it
+    with its signing secret (show it once). A strong secret is generated unless one is given.
     """
     cleaned = _validated(url=url or "", events=events or [], secret=secret)
     secret = cleaned.get("secret") or secrets_module.token_urlsafe(32)
     subscription = WebhookSubscription(
-        url=cleaned["url"], events=cleaned["events"], created_by=user
+        url=cleaned["url"], events=cleaned["events"], created_by=user, is_active=is_active
     )
     subscription.secret = secret
     subscription.save()
@@ -287,7 +292,7 @@ def _send(
             "Content-Type": "application/json",
             EVENT_HEADER: delivery.event,
             DELIVERY_HEADER: str(delivery.event_id),
-            SIGNATURE_HEADER: sign(subscription.secret, body),
+            **signed_headers(subscription.secret, body),  # signed afresh on every attempt
         }
         ssrf.check_url(subscription.url)  # again: DNS may have changed since it was saved
         # The connectors' transport re-checks every address it connects to (DNS rebinding).

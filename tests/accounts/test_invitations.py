@@ -11,8 +11,10 @@ from django.core.exceptions import PermissionDenied
 
 from apps.accounts.models import User
 from apps.accounts.services import user_invite
+from apps.acknowledgements.models import AuditEntry
 from apps.clients.models import ClientMembership
 from tests.accounts.factories import UserFactory
+from tests.api.conftest import api_client
 from tests.clients.factories import ClientFactory
 from tests.conftest import PASSWORD, host_client
 
@@ -182,3 +184,30 @@ def test_an_invitation_link_is_no_password_reset_link(owner, agency_a):
     page = host_client(agency_a).get(reset_path, follow=True).content.decode()
     assert "This link no longer works" in page
     assert not User.objects.get(email="sly@example.test").has_usable_password()
+
+
+def test_a_removed_person_is_signed_out_everywhere_and_cannot_come_back(owner, agency_a):
+    kim = UserFactory(role="responder", email="kim@alpha.test")
+    kims_browser = signed_in(agency_a, kim)
+    kims_token = api_client(agency_a, kim)
+    assert kims_token.get("/api/v1/clients/").status_code == 200
+    browser = signed_in(agency_a, owner)
+    assert 'name="remove"' in browser.get("/accounts/people/").content.decode()
+
+    removed = browser.post("/accounts/people/", {"remove": kim.pk}, follow=True)
+
+    assert "kim@alpha.test was removed" in removed.content.decode()
+    assert kims_token.get("/api/v1/clients/").status_code == 401
+    assert kims_browser.get("/inbox/").status_code == 302
+    assert not host_client(agency_a).login(username=kim.email, password=PASSWORD)
+    assert AuditEntry.objects.filter(action="remove", object_id=kim.pk, actor=owner).exists()
+
+
+def test_a_manager_cannot_remove_an_owner_nor_anyone_themselves(owner, agency_a):
+    manager = UserFactory(role="manager")
+    browser = signed_in(agency_a, manager)
+    browser.post("/accounts/people/", {"remove": owner.pk})
+    browser.post("/accounts/people/", {"remove": manager.pk})
+    assert User.objects.filter(pk__in=[owner.pk, manager.pk], is_active=True).count() == 2
+    responder = signed_in(agency_a, UserFactory(role="responder"))
+    assert responder.post("/accounts/people/", {"remove": owner.pk}).status_code == 404

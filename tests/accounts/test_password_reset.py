@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from tests.accounts.factories import UserFactory
+from tests.api.conftest import api_client
 from tests.conftest import PASSWORD, host_client
 
 NEW_PASSWORD = "a brand new tangerine kite"
@@ -97,3 +98,23 @@ def test_old_password_stops_working_after_reset(kim, agency_a):
         {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert not host_client(agency_a).login(username="kim@alpha.test", password=PASSWORD)
+
+
+def test_a_reset_revokes_the_api_tokens_and_sessions_opened_with_the_old_password(kim, agency_a):
+    kim.set_password(PASSWORD)
+    kim.save()
+    token = api_client(agency_a, kim)
+    assert token.get("/api/v1/clients/").status_code == 200
+    elsewhere = host_client(agency_a)
+    assert elsewhere.login(username=kim.email, password=PASSWORD)
+    browser = host_client(agency_a)
+    browser.post("/accounts/password-reset/", {"email": "kim@alpha.test"})
+    path = reset_link(mail.outbox[0]).split("alpha.localhost", 1)[1]
+    form = browser.get(path, follow=True)
+
+    browser.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+    assert token.get("/api/v1/clients/").status_code == 401
+    assert elsewhere.get("/inbox/").status_code == 302  # back to sign in

@@ -199,3 +199,18 @@ def test_the_api_token_needs_the_code_too_when_two_factor_is_on(kim, agency_a):
     assert right.status_code == 201 and right.json()["token"].startswith("rpt_")
     wrong = api.post("/api/v1/auth/token/", {**body, "code": "000000"}, format="json")
     assert wrong.status_code == 400 and "token" not in wrong.json()
+
+
+def test_turning_two_factor_on_revokes_other_sessions_and_api_tokens(kim, agency_a):
+    elsewhere = host_client(agency_a)  # e.g. a laptop signed in with the password alone
+    assert elsewhere.login(username=kim.email, password=PASSWORD)
+    token = api_client(agency_a, kim)
+    assert token.get("/api/v1/clients/").status_code == 200
+    here = host_client(agency_a)
+    assert here.login(username=kim.email, password=PASSWORD)
+
+    turn_on_through_the_pages(here, kim)
+
+    assert token.get("/api/v1/clients/").status_code == 401
+    assert signed_in_user(elsewhere) is None
+    assert signed_in_user(here) == "kim@alpha.test"  # the session that proved the code stays

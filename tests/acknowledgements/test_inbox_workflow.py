@@ -20,8 +20,10 @@ from apps.acknowledgements.services import (
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.listening.models import Mention
 from tests.accounts.factories import TeamFactory, UserFactory
+from tests.api.conftest import api_client
 from tests.channels.factories import make_channel, store_mentions
 from tests.channels.fakeplatform import json_response
+from tests.clients.factories import ClientFactory
 
 STATUS = "113499800000000800"
 JOE_URI = "at://did:plc:joeparker0000000000000/app.bsky.feed.post/3lbsa7kq2c22a"
@@ -213,3 +215,24 @@ def test_bulk_acknowledge_of_500_mentions_is_one_transaction_of_few_queries(
     assert Mention.objects.filter(channel=channel, status="acknowledged").count() == 500
     assert Acknowledgement.objects.count() == 500
     assert AuditEntry.objects.filter(action="acknowledge").count() == 500
+
+
+def test_a_mention_is_assigned_only_to_someone_who_can_see_it(in_agency_a, agency_a, responder):
+    channel = make_channel(platform="webhook", config={})
+    mention = mention_on(channel, "1", "ana")
+    other_client = ClientFactory()
+    outsider = UserFactory(role="client_responder")
+    other_client.memberships.create(user=outsider, role="responder")
+    insider = UserFactory(role="client_responder")
+    channel.client.memberships.create(user=insider, role="responder")
+
+    refused = api_client(agency_a, responder).post(
+        f"/api/v1/mentions/{mention.pk}/assign/", {"user": outsider.pk}, format="json"
+    )
+
+    assert refused.status_code == 400 and "user" in refused.json()
+    assert Mention.objects.get(pk=mention.pk).assigned_to is None
+    with pytest.raises(ValidationError):
+        mentions_assign(mentions=[mention], actor=responder, user=UserFactory(role="team_member"))
+    mentions_assign(mentions=[mention], actor=responder, user=insider)
+    assert Mention.objects.get(pk=mention.pk).assigned_to == insider

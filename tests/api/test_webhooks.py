@@ -11,7 +11,7 @@ from apps.acknowledgements.services import sla_breaches_detect
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.listening.models import Mention
 from apps.webhooks.models import WebhookDelivery
-from apps.webhooks.services import delivery_attempt
+from apps.webhooks.services import delivery_attempt, events_publish
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import api_client
 from tests.channels.factories import make_channel, store_mentions
@@ -60,7 +60,8 @@ def test_a_subscriber_hears_created_acknowledged_and_breached_mentions(api, plat
         "mention.created", "sla.breached", "mention.acknowledged",
     ]  # fmt: skip
     for request in received:
-        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        signed = request.headers["x-rapport-timestamp"].encode() + b"." + request.body
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
         assert request.headers["x-rapport-signature"] == f"sha256={expected}"
     assert received[0].json()["data"]["author"]["handle"] == "ana"
     assert received[1].json()["data"]["mention"]["id"] == mention.pk
@@ -82,3 +83,15 @@ def test_only_owners_and_managers_see_webhooks(api, agency_a, platform_server):
     assert responder.get(f"/api/v1/webhooks/{made['id']}/").status_code == 404
     bad = api.post("/api/v1/webhooks/", {"url": "ftp://x", "events": ["nope"]}, format="json")
     assert bad.status_code == 400 and {"url", "events"} <= set(bad.json())
+
+
+def test_a_subscription_can_be_created_switched_off(api, platform_server):
+    made = api.post(
+        "/api/v1/webhooks/",
+        {"url": f"{platform_server.url}/hook", "events": ["sla.breached"], "is_active": False},
+        format="json",
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["is_active"] is False
+    assert api.get(f"/api/v1/webhooks/{made.json()['id']}/").json()["is_active"] is False
+    assert events_publish(event="sla.breached", payloads=[{"mention": {"id": 1}}]) == 0

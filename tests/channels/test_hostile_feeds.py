@@ -5,7 +5,6 @@ wrong."""
 from __future__ import annotations
 
 import resource
-import time
 
 from apps.channels.models import Channel
 from apps.channels.services import channel_fetch
@@ -45,9 +44,7 @@ def feed(platform_server, body, **headers):
 def test_a_billion_laughs_is_never_expanded(in_agency_a, platform_server):
     channel = feed(platform_server, BOMB)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
     run = channel_fetch(channel_id=channel.pk)
-    assert time.perf_counter() - started < 5
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB
     channel.refresh_from_db()
     stored = Mention.objects.filter(channel=channel)

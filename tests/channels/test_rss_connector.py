@@ -14,7 +14,10 @@ from apps.channels.connectors.base import (
     ReplyNotSupported,
     TransientError,
 )
+from apps.channels.services import channel_fetch
+from apps.listening.models import Mention
 
+from .factories import make_channel
 from .fakeplatform import Canned, FakeChannel, fixture
 
 RSS_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -222,3 +225,31 @@ def test_rss_channel_without_url_names_the_missing_key() -> None:
 def test_rss_reply_is_not_supported() -> None:
     with pytest.raises(ReplyNotSupported):
         rss.reply(FakeChannel("rss", {"url": "https://x.example/feed"}), "id", "thanks")
+
+
+THANKS_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Forum</title><link>https://forum.example/</link>
+<description>Replies</description>
+<item><description>Thanks!</description><author>ana@example.com (Ana)</author>
+  <pubDate>Mon, 23 Nov 2026 10:00:00 +0000</pubDate></item>
+<item><description>Thanks!</description><author>ben@example.com (Ben)</author>
+  <pubDate>Tue, 24 Nov 2026 10:00:00 +0000</pubDate></item>
+<item><description>Thanks!</description><author>ana@example.com (Ana)</author>
+  <pubDate>Wed, 25 Nov 2026 10:00:00 +0000</pubDate></item>
+<item><pubDate>Wed, 25 Nov 2026 11:00:00 +0000</pubDate></item>
+<item><guid isPermaLink="false">empty-42</guid></item>
+</channel></rss>"""
+
+
+def test_items_without_guid_or_link_are_told_apart_by_author_and_date(
+    in_agency_a, platform_server
+) -> None:
+    platform_server.route("GET", "/thanks.xml", Canned(200, THANKS_FEED, RSS_TYPE))
+    channel = make_channel(config={"url": platform_server.url + "/thanks.xml"})
+
+    run = channel_fetch(channel_id=channel.pk)
+
+    stored = Mention.objects.filter(channel=channel).order_by("posted_at")
+    assert run.new == 3, run.error_message  # three people's "Thanks!", none lost
+    assert [m.posted_at.day for m in stored] == [23, 24, 25]
+    assert all(m.text == "Thanks!" for m in stored)  # no empty mention to acknowledge

@@ -10,7 +10,14 @@ import pytest
 
 from apps.channels.connectors import webhook
 from apps.channels.connectors.base import FetchNotSupported, ReplyNotSupported
-from apps.channels.connectors.webhook import PayloadError, parse_payload, sign, verify
+from apps.channels.connectors.webhook import (
+    PayloadError,
+    parse_payload,
+    sign,
+    signature_problem,
+    signed_headers,
+    verify,
+)
 
 from .fakeplatform import FakeChannel, fixture, fixture_json
 
@@ -122,19 +129,36 @@ def test_kind_defaults_to_post() -> None:
     assert parse_payload(one())[0].kind == "post"
 
 
-def test_sign_returns_sha256_hex_hmac_of_the_body() -> None:
+NOW = 1_796_000_000  # Unix seconds
+
+
+def test_sign_returns_sha256_hex_hmac_of_the_timestamp_and_body() -> None:
     body = fixture("webhook/payload_valid.json")
-    expected = hmac.new(b"whsec_northwind", body, hashlib.sha256).hexdigest()
-    assert sign("whsec_northwind", body) == f"sha256={expected}"
-    assert sign(b"whsec_northwind", body) == f"sha256={expected}"
+    expected = hmac.new(b"whsec_northwind", b"%d." % NOW + body, hashlib.sha256).hexdigest()
+    assert sign("whsec_northwind", body, NOW) == f"sha256={expected}"
+    assert sign(b"whsec_northwind", body, str(NOW)) == f"sha256={expected}"
+    headers = signed_headers("whsec_northwind", body, now=NOW + 0.7)
+    assert headers == {"X-Rapport-Timestamp": str(NOW), "X-Rapport-Signature": f"sha256={expected}"}
 
 
-def test_verify_accepts_the_matching_signature() -> None:
+def test_verify_accepts_the_matching_signature_within_five_minutes() -> None:
     body = b'{"mentions": []}'
-    assert verify("s3cret", body, sign("s3cret", body))
+    signature = sign("s3cret", body, NOW)
+    assert verify("s3cret", body, signature, str(NOW), now=NOW)
+    assert verify("s3cret", body, signature, str(NOW), now=NOW + 300)
+    assert verify("s3cret", body, signature, str(NOW), now=NOW - 300)
     assert verify(
-        b"s3cret", body, "  " + sign("s3cret", body).upper().replace("SHA256=", "sha256=") + " "
-    )
+        b"s3cret", body, "  " + signature.upper().replace("SHA256=", "sha256=") + " ",
+        f" {NOW} ", now=NOW,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("moment", [NOW + 301, NOW - 301, NOW + 86_400 * 365])
+def test_verify_refuses_a_timestamp_more_than_five_minutes_away(moment) -> None:
+    body = b'{"mentions": []}'
+    signature = sign("s3cret", body, NOW)
+    assert verify("s3cret", body, signature, str(NOW), now=moment) is False
+    assert "5 minutes" in signature_problem("s3cret", body, signature, str(NOW), now=moment)
 
 
 @pytest.mark.parametrize(
@@ -142,13 +166,23 @@ def test_verify_accepts_the_matching_signature() -> None:
     [None, "", "sha256=", "sha256=deadbeef", "md5=abc", "sha256=ünïcode", "garbage"],
 )
 def test_verify_rejects_missing_or_wrong_signatures(header) -> None:
-    assert verify("s3cret", b'{"mentions": []}', header) is False
+    assert verify("s3cret", b'{"mentions": []}', header, str(NOW), now=NOW) is False
 
 
-def test_verify_rejects_a_signature_made_with_another_secret_or_body() -> None:
+@pytest.mark.parametrize("timestamp", [None, "", "soon", "-5", "1.5e9", "١٧٩٦٠٠٠٠٠٠"])
+def test_verify_rejects_missing_or_malformed_timestamps(timestamp) -> None:
     body = b'{"mentions": []}'
-    assert verify("s3cret", body, sign("other", body)) is False
-    assert verify("s3cret", body + b" ", sign("s3cret", body)) is False
+    assert verify("s3cret", body, sign("s3cret", body, NOW), timestamp, now=NOW) is False
+
+
+def test_verify_rejects_a_signature_made_with_another_secret_body_or_timestamp() -> None:
+    body = b'{"mentions": []}'
+    assert verify("s3cret", body, sign("other", body, NOW), str(NOW), now=NOW) is False
+    assert verify("s3cret", body + b" ", sign("s3cret", body, NOW), str(NOW), now=NOW) is False
+    # The old body-only signature, or one replayed under a fresh timestamp, does not verify.
+    old = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert verify("s3cret", body, old, str(NOW), now=NOW) is False
+    assert verify("s3cret", body, sign("s3cret", body, NOW - 600), str(NOW), now=NOW) is False
 
 
 def test_webhook_channels_cannot_be_fetched_or_replied_to() -> None:

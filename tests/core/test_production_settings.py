@@ -64,3 +64,22 @@ def test_json_logs_carry_the_agency_and_extra_fields(in_agency_a):
     assert (line["message"], line["level"], line["agency"], line["client"]) == (
         "erased x", "WARNING", "alpha", 7,
     )  # fmt: skip
+
+
+def test_production_refuses_to_start_without_encryption_keys():
+    result = python("print('started')", **{**PRODUCTION, "RAPPORT_ENCRYPTION_KEYS": ""})
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert "RAPPORT_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_any_settings_with_debug_off_fail_the_system_check_without_encryption_keys():
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="agency.settings.dev", DEBUG="0", RAPPORT_ENCRYPTION_KEYS="",
+        SECRET_KEY="a-real-secret-key-that-is-not-for-development-0123456789abcdef",
+    )  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "rapport.E001" in result.stdout + result.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from io import StringIO
 
 import pytest
@@ -89,16 +88,11 @@ def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fak
     )
     assert response.status_code == 302
     assert "Mastodon @northwind" in client.get("/channels/").content.decode()
-    assert_every_page_answers_fast(client)
+    assert_every_page_answers(client)
 
 
-PAGE_BUDGET_SECONDS = 0.2
-
-
-def assert_every_page_answers_fast(client) -> None:
-    """Every page of the workspace, on the demo's data, in under 200 ms of server time (the
-    best of three requests after a first, which may roll up a report's days once: the machine
-    may be busy with other tests). Prints the figures."""
+def assert_every_page_answers(client) -> None:
+    """Every page of the workspace answers on the demo's data (how fast: benchmarks/pages.py)."""
     with schema_context("demo"):
         northwind = Client.objects.get(slug="northwind-coffee")
         mention = Mention.objects.filter(client=northwind, needs_acknowledgement=True).first()
@@ -110,20 +104,8 @@ def assert_every_page_answers_fast(client) -> None:
         "/listening/mentions/", "/listening/mentions/?q=latte", "/listening/queries/",
         f"/listening/queries/{query.pk}/", "/channels/", f"/channels/{channel.pk}/",
     ]  # fmt: skip
-    timings = {}
     for path in pages:
         assert client.get(path).status_code == 200, path
-        runs = []
-        for _ in range(3):
-            started = time.perf_counter()
-            assert client.get(path).status_code == 200, path
-            runs.append(time.perf_counter() - started)
-        timings[path] = min(runs)
-    print("\nserver time per page with the demo's data (ms):")
-    for path, seconds in timings.items():
-        print(f"  {seconds * 1000:7.1f}  {path}")
-    slow = {path: round(s * 1000) for path, s in timings.items() if s > PAGE_BUDGET_SECONDS}
-    assert not slow, slow
 
 
 def test_seed_demo_twice_keeps_one_of_everything(db, fake_platforms):

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
+from django.db import connection
 from django_tenants.utils import schema_context
+from psycopg import sql
 
 from agency.celery import app
 from apps.clients.models import Client
-from apps.listening.models import Author, ListeningQuery, Mention
-from apps.listening.services import query_update
+from apps.listening.models import Author, ListeningQuery, Mention, QueryRematch
+from apps.listening.services import query_rematch_run, query_update
 from tests.channels.factories import make_channel
 from tests.conftest import PASSWORD, host_client
-from tests.support import CeleryWorker, subprocess_env
+from tests.support import CeleryWorker, subprocess_env, test_database_url
 
 pytestmark = pytest.mark.e2e
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -86,3 +90,57 @@ def test_an_edited_query_is_rematched_by_a_worker_and_its_progress_reports_done(
         "percent": 100, "error": "", "finished": True,
     }  # fmt: skip
     assert filed_count == 20 and filed_texts == {TEXTS[0][0], TEXTS[1][0]}
+
+
+def test_mentions_stored_during_a_rematch_are_not_counted_past_its_total(
+    committed_query, agency_a, django_db_blocker
+):
+    """The re-match covers the mentions there were when it started (later ones are matched as
+    they are stored): processed never exceeds total, however many arrive meanwhile."""
+    client = committed_query.client
+    with django_db_blocker.unblock():
+        with schema_context(agency_a.schema_name):
+            rematch = QueryRematch.objects.create(query=committed_query)
+        # Another session holds the query row, so the first batch waits once total is counted.
+        with psycopg.connect(test_database_url(), autocommit=False) as holder:
+            table = sql.Identifier(agency_a.schema_name, ListeningQuery._meta.db_table)
+            holder.execute(
+                sql.SQL("SELECT 1 FROM {} WHERE id = %s FOR UPDATE").format(table),
+                [committed_query.pk],
+            )
+
+            def run() -> None:
+                with schema_context(agency_a.schema_name):
+                    query_rematch_run(rematch_id=rematch.pk, batch_size=20)
+                connection.close()
+
+            worker = threading.Thread(target=run)
+            worker.start()
+            deadline = time.monotonic() + 30
+            with schema_context(agency_a.schema_name):
+                while QueryRematch.objects.get(pk=rematch.pk).status != "running":
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+                channel, author = (
+                    client.channels.get(),
+                    Author.objects.filter(handle__startswith=client.slug).first(),
+                )
+                Mention.objects.bulk_create(
+                    Mention(
+                        client=client,
+                        channel=channel,
+                        platform="webhook",
+                        external_id=f"late{n}",
+                        author=author,
+                        text="latte",
+                        posted_at=T0,
+                        fetched_at=T0,
+                    )
+                    for n in range(15)
+                )
+            holder.rollback()  # the batches go on
+            worker.join(60)
+        with schema_context(agency_a.schema_name):
+            done = QueryRematch.objects.get(pk=rematch.pk)
+    assert done.status == "done"
+    assert (done.processed, done.total) == (50, 50)

@@ -1,9 +1,11 @@
 """Data written in one agency cannot be seen from another: ORM, HTTP and sign-in."""
 
 from django.db import connection
+from django.test import Client
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
+from apps.tenants.services import agency_host
 from tests.accounts.factories import UserFactory
 from tests.conftest import PASSWORD, host_client
 
@@ -75,3 +77,13 @@ def test_public_host_serves_landing_page_not_agency_pages(public_client):
     assert response.status_code == 200
     assert b"Acknowledge every one of them" in response.content
     assert public_client.get("/accounts/login/").status_code == 404
+
+
+def test_host_names_are_case_insensitive(agency_a, db):
+    shouted = Client(HTTP_HOST=agency_host(agency_a.slug).upper())
+    assert shouted.get("/accounts/login/").status_code == 200
+    signed_in = shouted.post(
+        "/accounts/login/", {"username": "owner@alpha.test", "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    assert b"Alpha Agency" in shouted.get("/").content

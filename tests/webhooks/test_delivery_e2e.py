@@ -61,7 +61,8 @@ def test_a_worker_delivers_an_event_published_in_agency_a_to_agency_a_only(
         assert "apps.webhooks.tasks.deliver_webhook" in worker.output()  # sent by our worker
 
     (request,) = platform_server.requests_to("POST", "/alpha")
-    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    signed = request.headers["x-rapport-timestamp"].encode() + b"." + request.body
+    expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     assert request.headers["x-rapport-signature"] == expected
     assert request.json()["data"] == {"mention": 7}
     assert request.headers["x-rapport-delivery"] == str(delivery.event_id)

@@ -22,6 +22,7 @@ import httpcore
 import httpx
 
 from apps.channels import ssrf
+from apps.core.validation import json_loads
 
 from .base import (
     ConfigurationError,
@@ -59,7 +60,7 @@ class Response:
     def json(self) -> Any:
         """The body parsed as JSON, or ``MalformedResponse``."""
         try:
-            return jsonlib.loads(self.content)
+            return json_loads(self.content)  # nesting too deep for the parser: a ValueError
         except ValueError as exc:
             raise MalformedResponse(
                 f"{self.platform} returned invalid JSON from {safe_url(self.url)}: {exc}"

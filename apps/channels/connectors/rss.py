@@ -92,6 +92,8 @@ def fetch(channel: ChannelLike, cursor: dict[str, Any] | None) -> FetchPage:
     items, hashes = [], []
     for entry in entries:
         mention = _mention(entry, feed.feed, kind, url, fetched_at)
+        if mention is None:  # nothing anybody said: no title, text, link or rating
+            continue
         digest = hashlib.blake2b(mention.external_id.encode(), digest_size=8).hexdigest()
         hashes.append(digest)
         if digest not in seen:
@@ -110,7 +112,8 @@ def reply(channel: ChannelLike, mention_external_id: str, text: str) -> ReplyRes
 
 def _mention(
     entry: Any, feed: Any, kind: str | None, feed_url: str, fetched_at: datetime
-) -> MentionData:
+) -> MentionData | None:
+    """The entry as a mention, or None when it says nothing (no title, text, link or rating)."""
     title = (entry.get("title") or "").strip()
     body_html = (
         entry["content"][0].get("value", "") if entry.get("content") else entry.get("summary", "")
@@ -118,10 +121,17 @@ def _mention(
     body = html_to_text(body_html or "")
     text = body if title and body.startswith(title) else "\n\n".join(p for p in (title, body) if p)
     link = entry.get("link") or ""
-    external_id = entry.get("id") or link or _digest(title, body)
+    rating = _rating(entry)
+    if not (text or link or rating is not None):
+        return None
     moment = entry.get("published_parsed") or entry.get("updated_parsed")
     posted_at = datetime(*moment[:6], tzinfo=UTC) if moment else fetched_at
-    rating = _rating(entry)
+    # RSS 2.0 allows items with neither guid nor link: who said it and when tell apart two
+    # people's "Thanks!" (and one person's on two days). Without author and date, as before.
+    said_by = str(entry.get("author") or (entry.get("author_detail") or {}).get("name") or "")
+    said_at = datetime(*moment[:6], tzinfo=UTC).isoformat() if moment else ""
+    identity = (said_by, said_at, title, body) if said_by or said_at else (title, body)
+    external_id = entry.get("id") or link or _digest(*identity)
     in_reply_to = entry.get("thr_in-reply-to") or {}
     detail = entry.get("author_detail") or {}
     handle = (

@@ -1,7 +1,9 @@
 """Inbound webhook channels: validate the pushed body (SPEC §10) and sign/verify its HMAC.
 
-Nothing is fetched: integrators ``POST /hooks/<channel-token>/`` with
-``X-Rapport-Signature: sha256=<hex HMAC-SHA256 of the body>``. ``build_mention`` is the field
+Nothing is fetched: integrators ``POST /hooks/<channel-token>/`` with ``X-Rapport-Timestamp``
+(Unix seconds) and ``X-Rapport-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{raw body}">``;
+a timestamp more than 5 minutes from now is refused, so a captured push cannot be replayed.
+Outbound deliveries (``apps.webhooks``) are signed the same way. ``build_mention`` is the field
 validation shared with CSV imports.
 """
 
@@ -9,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+
+from apps.core.validation import moment_refusal, text_refusal
 
 from .base import (
     MENTION_KINDS,
@@ -26,6 +31,8 @@ from .base import (
 )
 
 SIGNATURE_HEADER = "X-Rapport-Signature"
+TIMESTAMP_HEADER = "X-Rapport-Timestamp"
+TIMESTAMP_TOLERANCE_SECONDS = 300  # older or newer than this: refused (a replay, or bad clock)
 MAX_MENTIONS = 1000
 MAX_ID_LENGTH = 255
 MAX_TEXT_LENGTH = 40_000
@@ -67,18 +74,55 @@ def reply(channel: ChannelLike, mention_external_id: str, text: str) -> ReplyRes
     raise ReplyNotSupported("webhook channels cannot post replies: answer on the source platform")
 
 
-def sign(secret: bytes | str, body: bytes) -> str:
-    """The ``X-Rapport-Signature`` value for ``body``: ``sha256=<hex>``."""
+def sign(secret: bytes | str, body: bytes, timestamp: int | str) -> str:
+    """The ``X-Rapport-Signature`` value for ``body`` sent at ``timestamp`` (Unix seconds):
+    ``sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">``."""
     key = secret.encode() if isinstance(secret, str) else secret
-    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    message = f"{timestamp}.".encode() + body
+    return "sha256=" + hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def verify(secret: bytes | str, body: bytes, header_value: str | None) -> bool:
-    """Whether ``header_value`` is the signature of ``body`` (constant-time comparison)."""
-    if not header_value:
-        return False
-    given = header_value.strip().lower().encode("utf-8", "replace")
-    return hmac.compare_digest(sign(secret, body).encode(), given)
+def signed_headers(secret: bytes | str, body: bytes, *, now: float | None = None) -> dict:
+    """``X-Rapport-Timestamp`` and ``X-Rapport-Signature`` for sending ``body`` now."""
+    timestamp = int(time.time() if now is None else now)
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, body, timestamp)}
+
+
+def signature_problem(
+    secret: bytes | str,
+    body: bytes,
+    signature: str | None,
+    timestamp: str | None,
+    *,
+    now: float | None = None,
+) -> str:
+    """Why ``signature`` and ``timestamp`` do not authenticate ``body`` (empty if they do):
+    missing, not Unix seconds, more than ``TIMESTAMP_TOLERANCE_SECONDS`` from now, or not the
+    HMAC (compared in constant time)."""
+    if not signature or not timestamp:
+        return f"Missing {SIGNATURE_HEADER} or {TIMESTAMP_HEADER}."
+    timestamp = timestamp.strip()
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        return f"{TIMESTAMP_HEADER} must be Unix seconds."
+    current = time.time() if now is None else now
+    if abs(current - int(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS:
+        return f"{TIMESTAMP_HEADER} is more than 5 minutes from now: sign each request afresh."
+    given = signature.strip().lower().encode("utf-8", "replace")
+    if not hmac.compare_digest(sign(secret, body, timestamp).encode(), given):
+        return f"Invalid {SIGNATURE_HEADER}."
+    return ""
+
+
+def verify(
+    secret: bytes | str,
+    body: bytes,
+    signature: str | None,
+    timestamp: str | None,
+    *,
+    now: float | None = None,
+) -> bool:
+    """Whether ``signature`` and ``timestamp`` authenticate ``body`` (see ``signature_problem``)."""
+    return not signature_problem(secret, body, signature, timestamp, now=now)
 
 
 def parse_payload(data: Any) -> list[MentionData]:
@@ -129,6 +173,8 @@ def build_mention(values: Mapping[str, Any]) -> tuple[MentionData | None, dict[s
             errors[name] = "must be a string"
         elif len(value) > limit:
             errors[name] = f"must be at most {limit} characters"
+        elif refusal := text_refusal(value):
+            errors[name] = refusal
         return value if isinstance(value, str) else ""
 
     def url_value(name: str) -> str:
@@ -191,6 +237,9 @@ def _posted_at(value: Any, errors: dict[str, str]) -> datetime | None:
         errors["posted_at"] = (
             "must be an ISO 8601 timestamp with an offset, e.g. 2024-05-01T09:30:00Z"
         )
+        return None
+    if refusal := moment_refusal(moment):
+        errors["posted_at"] = refusal
         return None
     if moment > datetime.now(UTC) + FUTURE_TOLERANCE:
         errors["posted_at"] = "is in the future"
