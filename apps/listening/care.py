@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +42,7 @@ _NEGATION_FACTOR = -0.74
 _BOOSTER_FACTOR = 1.3
 _BEFORE_CONTRAST, _AFTER_CONTRAST = 0.5, 1.5
 _NEGATION_WINDOW = 3
+_SEEN_WORDS_MAX = 200_000  # words whose valence a lexicon remembers
 # Care cues, on VADER's raw scale (a word like "terrible" is -2.5 to -3.4).
 _COMPLAINT_WEIGHT = -3.0
 _THANKS_WEIGHT = 2.0
@@ -75,21 +76,25 @@ class Lexicon:
     negations: frozenset[str]
     boosters: frozenset[str]
     contrast: frozenset[str]
-    complaint: re.Pattern | None
+    complaint: CueSet
     thanks: re.Pattern | None
     apology: re.Pattern | None
     question_words: frozenset[str]
     greetings: re.Pattern | None
 
+    seen: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
     def valence(self, word: str) -> float:
-        """The word's valence: exact entry, else the longest ``prefix*`` entry, else 0."""
-        value = self.words.get(word)
-        if value is not None:
-            return value
-        for prefix, prefix_value in self.prefixes:
-            if word.startswith(prefix):
-                return prefix_value
-        return 0.0
+        """The word's valence: exact entry, else the longest ``prefix*`` entry, else 0 (looked
+        up once per word and process)."""
+        value = self.seen.get(word)
+        if value is None:
+            value = self.words.get(word)
+            if value is None:
+                value = next((v for prefix, v in self.prefixes if word.startswith(prefix)), 0.0)
+            if len(self.seen) < _SEEN_WORDS_MAX:
+                self.seen[word] = value
+        return value
 
 
 def _sections(path: Path) -> dict[str, list[str]]:
@@ -109,9 +114,112 @@ def _sections(path: Path) -> dict[str, list[str]]:
 
 
 def _union(patterns: list[str]) -> re.Pattern | None:
+    """One expression for a section's patterns, matched against lower-cased text. Patterns that
+    start at a word boundary share one ``\\b``, so the scan skips the middles of words at once."""
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    bounded = [p[2:] for p in patterns if p.startswith(r"\b") and "|" not in p]
+    others = [p for p in patterns if not (p.startswith(r"\b") and "|" not in p)]
+    parts = [r"\b(?:" + "|".join(f"(?:{p})" for p in bounded) + ")"] if bounded else []
+    parts += [f"(?:{p})" for p in others]
+    return re.compile("|".join(parts))
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    parts, depth, start, escaped = [], 0, 0, False
+    for at, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:at])
+            start = at + 1
+    return [*parts, pattern[start:]]
+
+
+_LEADING_LETTERS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+_KEY_LENGTH = 3  # cues are looked up by the first letters of the word they start with
+
+
+def _closing(text: str, opening: int) -> int | None:
+    depth, escaped = 0, False
+    for at in range(opening, len(text)):
+        char = text[at]
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return at
+    return None
+
+
+def _first_letters(pattern: str) -> frozenset[str] | None:
+    """The beginnings (two or three letters) of the words a cue can start with, for a cue that
+    starts at a word boundary with letters; None when that cannot be read off the pattern."""
+    if not pattern.startswith(r"\b"):
+        return None
+    body = pattern[2:]
+    alternatives = [body]
+    if body.startswith("("):
+        close = _closing(body, 0)
+        if close is None or body[close + 1 : close + 2] in ("?", "*", "{"):
+            return None
+        alternatives = _top_level_alternatives(body[1:close])
+    keys = set()
+    for alternative in alternatives:
+        run = _LEADING_LETTERS.match(alternative)
+        if run is None:
+            return None
+        letters = run.group()
+        if alternative[run.end() : run.end() + 1] in ("?", "*", "{"):
+            letters = letters[:-1]  # the last letter is optional
+        if len(letters) < 2:
+            return None
+        keys.add(letters[:_KEY_LENGTH])
+    return frozenset(keys)
+
+
+class CueSet:
+    """A section's patterns, each tried only on texts holding a word it can start with (a
+    prefilter: one big alternation is tried at every word of every text, which costs more than
+    scoring the text). Matched against lower-cased text."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        keyed: dict[str, list[re.Pattern]] = {}
+        unkeyed: list[str] = []
+        for pattern in patterns:
+            for alternative in _top_level_alternatives(pattern):
+                words = _first_letters(alternative)
+                if words is None:
+                    unkeyed.append(alternative)
+                    continue
+                compiled = re.compile(alternative)
+                for word in words:
+                    keyed.setdefault(word, []).append(compiled)
+        self.keyed = keyed
+        self.unkeyed = _union(unkeyed)
+
+    def count(self, text: str, words: Iterable[str]) -> int:
+        """How many cues ``text`` (lower-cased; ``words`` its words) holds."""
+        tried: set[int] = set()
+        found = len(self.unkeyed.findall(text)) if self.unkeyed is not None else 0
+        beginnings = {word[:_KEY_LENGTH] for word in words} | {word[:2] for word in words}
+        for word in beginnings & self.keyed.keys():
+            for pattern in self.keyed[word]:
+                if id(pattern) not in tried:
+                    tried.add(id(pattern))
+                    found += len(pattern.findall(text))
+        return found
 
 
 @cache
@@ -139,7 +247,7 @@ def lexicon(code: str) -> Lexicon:
         negations=word_set("negations"),
         boosters=word_set("boosters"),
         contrast=word_set("contrast"),
-        complaint=_union(sections.get("complaint", [])),
+        complaint=CueSet(sections.get("complaint", [])),
         thanks=_union(sections.get("thanks", [])),
         apology=_union(sections.get("apology", [])),
         question_words=word_set("question"),
@@ -218,7 +326,7 @@ class CareSignal:
 def _is_question(text: str, lex: Lexicon) -> bool:
     if "?" in text or "¿" in text:
         return True
-    first = _WORD.search(text.lower())
+    first = _WORD.search(text)
     return bool(first and first.group() in lex.question_words)
 
 
@@ -227,10 +335,11 @@ def care_signal(text: str, lex: Lexicon, word_raw: float) -> CareSignal:
 
     ``text`` has URLs and handles masked.
     """
+    text = text.lower()
     apology = lex.apology is not None and lex.apology.search(text) is not None
     if apology:
         return CareSignal(score=0.0, intent=OTHER)
-    complaints = len(lex.complaint.findall(text)) if lex.complaint is not None else 0
+    complaints = lex.complaint.count(text, _WORD.findall(text))
     thanks = lex.thanks is not None and lex.thanks.search(text) is not None
     question = _is_question(text, lex)
     raw = word_raw
