@@ -113,16 +113,17 @@ def _sections(path: Path) -> dict[str, list[str]]:
     return sections
 
 
-def _union(patterns: list[str]) -> re.Pattern | None:
-    """One expression for a section's patterns, matched against lower-cased text. Patterns that
-    start at a word boundary share one ``\\b``, so the scan skips the middles of words at once."""
+def _union(patterns: list[str], flags: int = 0) -> re.Pattern | None:
+    """One expression for a section's patterns, matched against lower-cased text (or any text,
+    with ``re.IGNORECASE``). Patterns that start at a word boundary share one ``\\b``, so the
+    scan skips the middles of words at once."""
     if not patterns:
         return None
     bounded = [p[2:] for p in patterns if p.startswith(r"\b") and "|" not in p]
     others = [p for p in patterns if not (p.startswith(r"\b") and "|" not in p)]
     parts = [r"\b(?:" + "|".join(f"(?:{p})" for p in bounded) + ")"] if bounded else []
     parts += [f"(?:{p})" for p in others]
-    return re.compile("|".join(parts))
+    return re.compile("|".join(parts), flags)
 
 
 def _top_level_alternatives(pattern: str) -> list[str]:
@@ -251,7 +252,8 @@ def lexicon(code: str) -> Lexicon:
         thanks=_union(sections.get("thanks", [])),
         apology=_union(sections.get("apology", [])),
         question_words=word_set("question"),
-        greetings=_union(sections.get("greetings", [])),
+        # masked in the text as written (VADER reads capitals as emphasis)
+        greetings=_union(sections.get("greetings", []), re.IGNORECASE),
     )
 
 
