@@ -246,9 +246,7 @@ RAPPORT_ALLOW_LOOPBACK_URLS = env.bool("RAPPORT_ALLOW_LOOPBACK_URLS", default=Fa
 # 0 enriches in the fetching process itself.
 RAPPORT_ENRICH_PROCESSES = env.int("RAPPORT_ENRICH_PROCESSES", default=1)
 # Any class with score(texts) -> list[float] in -1..1 (apps.listening.sentiment.SentimentModel).
-RAPPORT_SENTIMENT_MODEL = env(
-    "RAPPORT_SENTIMENT_MODEL", default="apps.listening.sentiment.VaderModel"
-)
+RAPPORT_SENTIMENT_MODEL = env("RAPPORT_SENTIMENT_MODEL", default="apps.listening.care.CareModel")
 RAPPORT_RESERVED_SLUGS = frozenset(
     {
         "www",

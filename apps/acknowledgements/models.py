@@ -215,6 +215,9 @@ class RoutingRule(models.Model):
     )  # fmt: skip
     keywords = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     sentiment_below = models.FloatField(null=True, blank=True)
+    intent = models.CharField(
+        max_length=10, blank=True, default="", help_text="complaint, question, praise or other"
+    )
     author_is_customer = models.BooleanField(default=False)
     min_influence = models.FloatField(null=True, blank=True)
     platform = models.CharField(max_length=20, blank=True, default="")

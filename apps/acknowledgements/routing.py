@@ -35,6 +35,9 @@ def _conditions(rule: RoutingRule) -> tuple[list[str], list[Any]]:
     if rule.sentiment_below is not None:
         where.append("sentiment_score < %s")
         params.append(rule.sentiment_below)
+    if rule.intent:
+        where.append("intent = %s")
+        params.append(rule.intent)
     if rule.author_is_customer:
         where.append("customer_id IS NOT NULL")
     if rule.min_influence is not None:

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import available_timezones
 
 import holidays as public_holidays
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
@@ -30,6 +30,7 @@ from apps.clients.models import Client
 from apps.core.db import bulk_update_columns
 from apps.listening.models import Author, Mention
 from apps.listening.selectors import mention_list
+from apps.listening.sentiment import label_for
 from apps.webhooks import events as webhook_events
 
 from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
@@ -344,6 +345,77 @@ def mentions_escalate(*, mentions: Iterable[Mention], user: User, team: Team, no
 
 def mention_escalate(*, mention: Mention, user: User, team: Team, note: str) -> Mention:
     mentions_escalate(mentions=[mention], user=user, team=team, note=note)
+    return mention
+
+
+# --- label corrections ---------------------------------------------------------------------------
+
+# The score a corrected label gets when the model's own score reads as another label: the middle
+# of that label's band, so averages and "sentiment below" rules follow the correction.
+CORRECTED_SCORES = {
+    Mention.Sentiment.POSITIVE: 0.5,
+    Mention.Sentiment.NEUTRAL: 0.0,
+    Mention.Sentiment.NEGATIVE: -0.5,
+}
+
+
+def _labels(mention: Mention) -> dict:
+    return {
+        "sentiment": mention.sentiment,
+        "intent": mention.intent,
+        "sentiment_score": mention.sentiment_score,
+    }
+
+
+def mention_labels_correct(
+    *, mention: Mention, user: User, sentiment: str = "", intent: str = ""
+) -> Mention:
+    """A person's sentiment and/or intent for ``mention``: it replaces the model's labels in every
+    report, list and export, is never re-scored, and is audited (who, before → after). The
+    model's first score and intent are kept (``model_sentiment_score``, ``model_intent``).
+
+    Agency staff only: client users may not relabel what their agency reports to them.
+    """
+    if user.is_client_user:
+        raise PermissionDenied("Only agency staff can correct labels.")
+    errors = {}
+    if sentiment and sentiment not in Mention.Sentiment.values:
+        errors["sentiment"] = f"Choose one of {', '.join(Mention.Sentiment.values)}."
+    if intent and intent not in Mention.Intent.values:
+        errors["intent"] = f"Choose one of {', '.join(Mention.Intent.values)}."
+    if not (sentiment or intent) and not errors:
+        errors["sentiment"] = "Give a sentiment or an intent."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        mention = Mention.objects.select_for_update().get(pk=mention.pk)
+        before = _labels(mention)
+        if not mention.sentiment_corrected:
+            mention.model_sentiment_score = mention.sentiment_score
+            mention.model_intent = mention.intent
+        if sentiment:
+            model_score = mention.model_sentiment_score
+            keeps_model_score = model_score is not None and label_for(model_score) == sentiment
+            mention.sentiment = sentiment
+            mention.sentiment_score = (
+                model_score if keeps_model_score else CORRECTED_SCORES[sentiment]
+            )
+        if intent:
+            mention.intent = intent
+        after = _labels(mention)
+        if after == before and mention.sentiment_corrected:
+            return mention
+        mention.sentiment_corrected = True
+        mention.save(
+            update_fields=[
+                "sentiment", "sentiment_score", "intent", "sentiment_corrected",
+                "model_sentiment_score", "model_intent",
+            ]
+        )  # fmt: skip
+        AuditEntry.objects.create(
+            actor=user, action="correct", object_type="mention", object_id=mention.pk,
+            before=before, after=after,
+        )  # fmt: skip
     return mention
 
 
@@ -731,7 +803,7 @@ def sla_policy_update(
 # --- routing rules -------------------------------------------------------------------------------
 
 ROUTING_FIELDS = (
-    "name", "is_active", "query", "keywords", "sentiment_below", "author_is_customer",
+    "name", "is_active", "query", "keywords", "sentiment_below", "intent", "author_is_customer",
     "min_influence", "platform", "set_priority", "set_team", "set_assignee", "add_tag",
     "auto_dismiss",
 )  # fmt: skip
@@ -764,8 +836,9 @@ def _clean_rule_fields(*, client: Client, fields: dict) -> dict:
         raise TypeError(f"Unknown routing rule fields: {sorted(unknown)}")
     values = {
         "name": "", "is_active": True, "query": None, "keywords": [], "sentiment_below": None,
-        "author_is_customer": False, "min_influence": None, "platform": "", "set_priority": "",
-        "set_team": None, "set_assignee": None, "add_tag": "", "auto_dismiss": False,
+        "intent": "", "author_is_customer": False, "min_influence": None, "platform": "",
+        "set_priority": "", "set_team": None, "set_assignee": None, "add_tag": "",
+        "auto_dismiss": False,
     } | fields  # fmt: skip
     errors: dict[str, str] = {}
     values["name"] = (values["name"] or "").strip()
@@ -785,6 +858,9 @@ def _clean_rule_fields(*, client: Client, fields: dict) -> dict:
     sentiment = values["sentiment_below"]
     if sentiment is not None and not -1 <= sentiment <= 1:
         errors["sentiment_below"] = "Sentiment runs from -1 (negative) to 1 (positive)."
+    values["intent"] = values["intent"] or ""
+    if values["intent"] and values["intent"] not in Mention.Intent.values:
+        errors["intent"] = f"Unknown intent '{values['intent']}'."
     influence = values["min_influence"]
     if influence is not None and not 0 <= influence <= 100:
         errors["min_influence"] = "Influence runs from 0 to 100."

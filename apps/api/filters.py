@@ -129,6 +129,7 @@ class MentionFilter(ClientScopedFilter):
     channel = IdFilter(field_name="channel_id")
     status = filters.ChoiceFilter(choices=Mention.Status.choices)
     sentiment = filters.ChoiceFilter(choices=Mention.Sentiment.choices)
+    intent = filters.ChoiceFilter(choices=Mention.Intent.choices)
     needs_acknowledgement = filters.BooleanFilter()
     since = MomentFilter(field_name="posted_at", lookup_expr="gte", help_text="Posted from.")
     until = MomentFilter(
@@ -144,7 +145,7 @@ class MentionFilter(ClientScopedFilter):
     class Meta:
         model = Mention
         fields = [
-            "client", "channel", "status", "sentiment", "needs_acknowledgement", "since",
+            "client", "channel", "status", "sentiment", "intent", "needs_acknowledgement", "since",
             "until", "assigned_to", "team", "q",
         ]  # fmt: skip
 

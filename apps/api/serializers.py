@@ -146,7 +146,8 @@ class MentionSerializer(serializers.ModelSerializer):
         model = Mention
         fields = [
             "id", "client", "channel", "platform", "external_id", "url", "text", "kind",
-            "posted_at", "author", "sentiment", "sentiment_score", "matched_queries",
+            "posted_at", "author", "sentiment", "sentiment_score", "intent", "sentiment_corrected",
+            "matched_queries",
             "needs_acknowledgement", "status", "priority", "assigned_to", "team", "tags",
             "acknowledged_at", "time_to_acknowledge_minutes", "is_follow_up", "language",
             "rating", "parent_external_id", "sla_due_at",
@@ -161,6 +162,23 @@ class MentionSerializer(serializers.ModelSerializer):
         # The fields above document the shape; one function builds it, for the API and the
         # webhooks alike (and several times faster than field-by-field serialisation).
         return mention_representation(mention)
+
+
+class MentionCorrectionSerializer(serializers.Serializer):
+    """``PATCH mentions/{id}/``: a person's sentiment and/or intent (SPEC §11)."""
+
+    sentiment = serializers.ChoiceField(choices=Mention.Sentiment.choices, required=False)
+    intent = serializers.ChoiceField(choices=Mention.Intent.choices, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        others = sorted(set(self.initial_data) - {"sentiment", "intent"})
+        if others:
+            raise serializers.ValidationError(
+                {name: ["Only sentiment and intent can be corrected."] for name in others}
+            )
+        if not attrs:
+            raise serializers.ValidationError({"sentiment": ["Give a sentiment or an intent."]})
+        return attrs
 
 
 class AcknowledgementSerializer(serializers.ModelSerializer):

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -263,8 +263,8 @@ class QueryViewSet(ScopedViewSet, viewsets.ModelViewSet):
 
 
 class MentionViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
-    """What people said, with the inbox actions. Lists are newest first (best match first with
-    ``q``)."""
+    """What people said, with the inbox actions and label corrections (``PATCH``). Lists are
+    newest first (best match first with ``q``)."""
 
     queryset = Mention.objects.none()
     serializer_class = s.MentionSerializer
@@ -284,6 +284,28 @@ class MentionViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
     def _done(self, mention):
         mention = self.get_queryset().get(pk=mention.pk)
         return Response(s.MentionSerializer(mention).data)
+
+    @extend_schema(
+        request=s.MentionCorrectionSerializer,
+        responses={200: s.MentionSerializer},
+        examples=[
+            OpenApiExample(
+                "A complaint, not praise",
+                request_only=True,
+                value={"sentiment": "negative", "intent": "complaint"},
+            )
+        ],
+    )
+    def partial_update(self, request, pk=None):
+        """Correct the sentiment and/or intent (agency staff; client users get 403). The
+        correction wins over the model in every report and is audited."""
+        mention = self.get_object()
+        if request.user.is_client_user:
+            raise PermissionDenied("Only agency staff can correct labels.")
+        given = s.MentionCorrectionSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        inbox.mention_labels_correct(mention=mention, user=request.user, **given.validated_data)
+        return self._done(mention)
 
     @extend_schema(
         request=s.AcknowledgeSerializer,

@@ -103,7 +103,7 @@ def rejection_reason(item: MentionData) -> str:
 
 _STAGING_COLUMNS = (
     "external_id, url, handle, display_name, followers, profile_url, text, language, kind, "
-    "parent_external_id, rating, engagement, posted_at, sentiment_score, sentiment, "
+    "parent_external_id, rating, engagement, posted_at, sentiment_score, sentiment, intent, "
     "matched_queries, is_spam, repeats_in_page, from_brand"
 )
 _CREATE_STAGING = """
@@ -111,7 +111,7 @@ _CREATE_STAGING = """
         external_id text, url text, handle text, display_name text, followers integer,
         profile_url text, text text, language text, kind text, parent_external_id text,
         rating double precision, engagement integer, posted_at timestamptz,
-        sentiment_score double precision, sentiment text, matched_queries bigint[],
+        sentiment_score double precision, sentiment text, intent text, matched_queries bigint[],
         is_spam boolean, repeats_in_page boolean, from_brand boolean
     ) ON COMMIT DELETE ROWS
 """
@@ -138,11 +138,12 @@ _INSERT_MENTIONS = f"""
     INSERT INTO {_M}
         (client_id, channel_id, platform, external_id, url, author_id, text, language, kind,
          parent_external_id, rating, engagement, posted_at, fetched_at, sentiment_score,
-         sentiment, matched_queries, is_spam, is_duplicate, needs_acknowledgement, customer_id,
-         status, priority, tags)
+         sentiment, intent, matched_queries, is_spam, is_duplicate, needs_acknowledgement,
+         customer_id, status, priority, tags)
     SELECT %(client)s, %(channel)s, %(platform)s, s.external_id, s.url, s.author_id, s.text,
            s.language, s.kind, s.parent_external_id, s.rating, s.engagement, s.posted_at,
-           %(now)s, s.sentiment_score, s.sentiment, s.matched_queries, s.is_spam, s.repeat,
+           %(now)s, s.sentiment_score, s.sentiment, s.intent, s.matched_queries, s.is_spam,
+           s.repeat,
            NOT (s.from_brand OR s.is_spam OR s.repeat), s.customer_id,
            'new', 'normal', '{{}}'
     FROM (
@@ -276,7 +277,7 @@ def ingest_page(
                     profile_url if len(profile_url) <= LIMITS["profile_url"] else "",
                     _clean(item.text), _clean(extra.language)[:16], item.kind,
                     item.parent_external_id, item.rating, _count(item.engagement) or 0,
-                    item.posted_at, extra.sentiment_score, extra.sentiment,
+                    item.posted_at, extra.sentiment_score, extra.sentiment, extra.intent,
                     extra.matched_queries, extra.is_spam, extra.repeats_earlier_in_page,
                     handle in brand,
                 ))  # fmt: skip

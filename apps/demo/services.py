@@ -31,7 +31,7 @@ from apps.channels.services import channel_create, channel_fetch
 from apps.clients.models import Client
 from apps.clients.services import client_create, client_membership_add, customer_import_csv
 from apps.listening.models import ListeningQuery, Mention
-from apps.listening.services import query_create
+from apps.listening.services import mentions_rescore, query_create
 from apps.tenants.models import Agency
 from apps.tenants.selectors import agency_get_by_slug
 from apps.tenants.services import agency_provision
@@ -102,6 +102,7 @@ class SeedReport:
     fetched: dict[str, int] = field(default_factory=dict)  # channel name → new mentions
     customers: int = 0
     acknowledged: int = 0
+    rescored: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # channel name → error
 
 
@@ -129,6 +130,9 @@ def demo_seed(*, platforms_url: str = DEFAULT_PLATFORMS_URL, fetch: bool = True)
                         report.failed[channel.name] = run.error_message
                     else:
                         report.fetched[channel.name] = run.new
+            # Mentions stored before intents existed (an older demo) get sentiment and intent
+            # from today's model; people's corrections stay.
+            report.rescored = mentions_rescore(unscored_only=True)
             report.customers = _seed_customers()
             report.acknowledged = _seed_acknowledgements()
     return report

@@ -41,6 +41,9 @@ class InboxFilterForm(InboxForm):
     sentiment = forms.ChoiceField(
         choices=[("", "Any sentiment"), *Mention.Sentiment.choices], required=False
     )
+    intent = forms.ChoiceField(
+        choices=[("", "Any intent"), *Mention.Intent.choices], required=False
+    )
     team = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any team")
     priority = forms.ChoiceField(
         choices=[("", "Any priority"), *Mention.Priority.choices], required=False
@@ -74,10 +77,22 @@ class InboxFilterForm(InboxForm):
         for name in ("client", "channel", "team"):
             if data.get(name) is not None:
                 filters[name] = data[name].pk
-        for name in ("sentiment", "priority"):
+        for name in ("sentiment", "intent", "priority"):
             if data.get(name):
                 filters[name] = data[name]
         return filters
+
+
+class LabelsForm(InboxForm):
+    """A person's sentiment and intent for a mention (they win over the model's)."""
+
+    sentiment = forms.ChoiceField(choices=Mention.Sentiment.choices)
+    intent = forms.ChoiceField(choices=Mention.Intent.choices)
+
+    @classmethod
+    def for_mention(cls, mention: Mention, data=None) -> LabelsForm:
+        initial = {"sentiment": mention.sentiment, "intent": mention.intent}
+        return cls(data, prefix="labels", initial=initial)
 
 
 class AcknowledgeForm(InboxForm):

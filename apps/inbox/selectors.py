@@ -23,7 +23,8 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
     """The mentions of ``mention_list`` narrowed by the inbox filters: ``status`` (``open`` —
     new, assigned or escalated —, ``all`` or one status), ``priority``, ``customer`` (only
     authors linked to a CRM customer), ``influencer`` (author influence ≥ ``INFLUENCER_MIN``)
-    and those ``mention_list`` takes (``client``, ``channel``, ``sentiment``, ``team``, ``q``).
+    and those ``mention_list`` takes (``client``, ``channel``, ``sentiment``, ``intent``,
+    ``team``, ``q``).
     Newest first, or best match first with ``q``."""
     own = {"status", "priority", "customer", "influencer"}
     mentions = mention_list(

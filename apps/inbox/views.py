@@ -126,6 +126,11 @@ def _action_form(
     return f.EscalateForm(data, prefix=action, teams=teams)
 
 
+def _can_correct(user: User) -> bool:
+    """Agency staff may correct a mention's sentiment and intent; client users may not."""
+    return not user.is_client_user
+
+
 def _can_act(user: User) -> bool:
     """Client viewers read; everyone else who can see a mention may act on it."""
     return user.role in RESPONDING_ROLES
@@ -321,6 +326,9 @@ def sla_state(mention: Mention, now) -> dict[str, str]:
 
 
 _AUDIT_LABELS = {
+    "sentiment": "Sentiment",
+    "intent": "Intent",
+    "sentiment_score": "Sentiment score",
     "status": "Status",
     "assigned_to_id": "Assignee",
     "team_id": "Team",
@@ -371,6 +379,7 @@ def _conversation_context(
     *,
     bound: dict[str, f.InboxForm] | None = None,
     retry_errors: dict[int, list[str]] | None = None,
+    labels_form: f.LabelsForm | None = None,
 ) -> dict[str, Any]:
     user = request.user
     can_act = _can_act(user)
@@ -396,6 +405,8 @@ def _conversation_context(
         "audit": _audit_rows(audit),
         "can_act": can_act,
         "can_reply": f.can_reply(mention),
+        "can_correct": _can_correct(user),
+        "labels_form": labels_form or f.LabelsForm.for_mention(mention),
         "forms": forms,
         "influencer_min": INFLUENCER_MIN,
     }
@@ -431,6 +442,26 @@ def mention_act(request: HttpRequest, mention_id: int, action: str) -> HttpRespo
             _announce(request, done)
             return redirect("inbox:conversation", mention_id=mention.pk)
     context = _conversation_context(request, mention, bound={action: form})
+    return render(request, "inbox/conversation.html", context, status=400)
+
+
+@login_required
+@require_POST
+def mention_labels(request: HttpRequest, mention_id: int) -> HttpResponse:
+    """Correct the mention's sentiment and intent (agency staff); back to it, or the page again
+    with the errors (400)."""
+    mention = _mention_or_404(request, mention_id)
+    if not _can_correct(request.user):
+        raise PermissionDenied("Only agency staff can correct labels.")
+    form = f.LabelsForm.for_mention(mention, request.POST)
+    if form.is_valid():
+        services.mention_labels_correct(
+            mention=mention, user=request.user, sentiment=form.cleaned_data["sentiment"],
+            intent=form.cleaned_data["intent"],
+        )  # fmt: skip
+        messages.success(request, "Labels corrected: reports now count this mention as you set.")
+        return redirect("inbox:conversation", mention_id=mention.pk)
+    context = _conversation_context(request, mention, labels_form=form)
     return render(request, "inbox/conversation.html", context, status=400)
 
 

@@ -1,9 +1,10 @@
 """What Rapport works out about each mention as it arrives, in one pass over a page.
 
-For every item of a page: sentiment (``sentiment.get_sentiment_model``, batched), language (kept
-when the platform gives one, else detected), the client's active listening queries it matches
-(each text tokenised once, every query tested against the tokens), whether it is obvious spam,
-and whether the same author already said the same thing earlier in the page. Database-side
+For every item of a page: language (kept when the platform gives one, else detected),
+sentiment and intent (``sentiment.score_and_intent``, batched, told each text's language), the
+client's active listening queries it matches (each text tokenised once, every query tested
+against the tokens), whether it is obvious spam, and whether the same author already said the
+same thing earlier in the page. Database-side
 facts — a repeat of an earlier stored mention, the author's CRM record — are settled by the
 ingest statement itself.
 """
@@ -23,7 +24,7 @@ from django.conf import settings
 from .language import detect_language
 from .models import ListeningQuery, normalise_handle
 from .query_language import Query, parse, tokenize_text
-from .sentiment import get_sentiment_model, label_for
+from .sentiment import label_for, score_and_intent
 
 DUPLICATE_WINDOW = timedelta(days=1)
 
@@ -42,6 +43,7 @@ _LINK_RE = re.compile(r"https?://", re.IGNORECASE)
 class Enrichment:
     sentiment_score: float
     sentiment: str
+    intent: str
     language: str
     matched_queries: list[int]
     is_spam: bool
@@ -125,11 +127,13 @@ def enrich_page_later(items, *, platform: str, queries: list[tuple[int, Query]])
 
 def enrich_page(items, *, platform: str, queries: list[tuple[int, Query]]) -> list[Enrichment]:
     """Enrich a page of ``MentionData`` items (same order)."""
-    scores = get_sentiment_model().score([item.text for item in items])
+    languages = [item.language or detect_language(item.text) for item in items]
+    scores, intents = score_and_intent([item.text for item in items], languages)
     repeats = _repeats_within_page(items)
     result = []
-    for item, score, repeat in zip(items, scores, repeats, strict=True):
-        language = item.language or detect_language(item.text)
+    for item, language, score, intent, repeat in zip(
+        items, languages, scores, intents, repeats, strict=True
+    ):
         matched = []
         if queries:
             tokens = tokenize_text(item.text)
@@ -142,6 +146,7 @@ def enrich_page(items, *, platform: str, queries: list[tuple[int, Query]]) -> li
             Enrichment(
                 sentiment_score=score,
                 sentiment=label_for(score),
+                intent=intent,
                 language=language,
                 matched_queries=matched,
                 is_spam=is_obvious_spam(item.text),

@@ -70,6 +70,12 @@ class Mention(models.Model):
         NEUTRAL = "neutral", "Neutral"
         NEGATIVE = "negative", "Negative"
 
+    class Intent(models.TextChoices):
+        COMPLAINT = "complaint", "Complaint"
+        QUESTION = "question", "Question"
+        PRAISE = "praise", "Praise"
+        OTHER = "other", "Other"
+
     # The composite indexes below lead with these keys, so they need no single-column index.
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="mentions", db_index=False
@@ -93,6 +99,21 @@ class Mention(models.Model):
     fetched_at = models.DateTimeField()
     sentiment_score = models.FloatField(null=True, blank=True)
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True, default="")
+    intent = models.CharField(
+        max_length=10, choices=Intent.choices, blank=True, default="", db_default=""
+    )
+    # A person's correction of the labels wins over the model everywhere and is never re-scored;
+    # what the model said is kept beside it for comparison (and the labelled export).
+    sentiment_corrected = models.BooleanField(
+        default=False, db_default=False, help_text="Sentiment or intent set by a person."
+    )
+    model_sentiment_score = models.FloatField(
+        null=True, blank=True, help_text="The model's score, kept when a person corrected it."
+    )
+    model_intent = models.CharField(
+        max_length=10, blank=True, default="", db_default="",
+        help_text="The model's intent, kept when a person corrected it.",
+    )  # fmt: skip
     matched_queries = ArrayField(models.BigIntegerField(), default=list, blank=True)
     needs_acknowledgement = models.BooleanField(default=True)
     is_duplicate = models.BooleanField(

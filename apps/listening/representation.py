@@ -30,6 +30,8 @@ def mention_representation(mention: Mention) -> dict:
         },
         "sentiment": mention.sentiment,
         "sentiment_score": mention.sentiment_score,
+        "intent": mention.intent,
+        "sentiment_corrected": mention.sentiment_corrected,
         "matched_queries": list(mention.matched_queries),
         "needs_acknowledgement": mention.needs_acknowledgement,
         "status": mention.status,

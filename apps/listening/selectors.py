@@ -53,7 +53,8 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
     """Mentions of the clients ``user`` may see (team members: only what is routed to a team of
     theirs), with ``is_customer`` annotated, filtered by ``filters``:
 
-    ``client``, ``channel``, ``status``, ``sentiment``, ``needs_acknowledgement``, ``since``,
+    ``client``, ``channel``, ``status``, ``sentiment``, ``intent``, ``needs_acknowledgement``,
+    ``since``,
     ``until``, ``assigned_to``, ``team`` and ``q`` (full text, ranked: best match first).
     """
     if user.role == User.Role.TEAM_MEMBER:  # only what was routed to one of their teams
@@ -69,6 +70,7 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
         "channel": "channel_id",
         "status": "status",
         "sentiment": "sentiment",
+        "intent": "intent",
         "needs_acknowledgement": "needs_acknowledgement",
         "since": "posted_at__gte",
         "until": "posted_at__lt",

@@ -1,21 +1,24 @@
 """Sentiment of mentions: a score from -1 to 1 and a label, behind a small interface.
 
-VADER is the default model. Set ``RAPPORT_SENTIMENT_MODEL`` to the dotted path of another class
-with the same ``score`` method to replace it. Accuracy figures are in ``docs/sentiment.md``.
+The default model is ``care.CareModel`` (customer-care cues over VADER and six languages'
+lexicons). Set ``RAPPORT_SENTIMENT_MODEL`` to the dotted path of another class with the same
+``score`` method to replace it; a model whose ``score`` also takes ``languages`` is given each
+text's language. Accuracy figures are in ``docs/sentiment.md``.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-DEFAULT_MODEL = "apps.listening.sentiment.VaderModel"
+DEFAULT_MODEL = "apps.listening.care.CareModel"
 
 # VADER's own cut-offs for its compound score (Hutto & Gilbert, 2014): a score of at least
 # POSITIVE_THRESHOLD is positive, at most NEGATIVE_THRESHOLD negative, anything between neutral.
@@ -99,3 +102,32 @@ def label_for(score: float | None) -> str:
     if score <= NEGATIVE_THRESHOLD:
         return NEGATIVE
     return NEUTRAL
+
+
+def _takes_languages(model: SentimentModel) -> bool:
+    try:
+        return "languages" in inspect.signature(model.score).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def score_and_intent(
+    texts: list[str], languages: Sequence[str | None]
+) -> tuple[list[float], list[str]]:
+    """Each text's score and intent (``Mention.Intent``), by the configured model.
+
+    A model with ``analyse`` (``CareModel``) gives both; any other model gives the scores (with
+    the languages if its ``score`` takes them) and the care cues give the intents.
+    """
+    from .care import intents_for
+
+    model = get_sentiment_model()
+    analyse = getattr(model, "analyse", None)
+    if analyse is not None:
+        signals = analyse(texts, languages)
+        return [s.score for s in signals], [s.intent for s in signals]
+    if _takes_languages(model):
+        scores = model.score(texts, languages=list(languages))  # type: ignore[call-arg]
+    else:
+        scores = model.score(texts)
+    return scores, intents_for(texts, languages, scores)

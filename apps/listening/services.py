@@ -410,3 +410,39 @@ def mentions_purge_expired(
         )  # fmt: skip
         logger.info("retention: purged %s (posted before %s)", purged, cutoff.isoformat())
     return purged["mentions"]
+
+
+# --- re-scoring sentiment and intent -----------------------------------------------------------
+
+RESCORE_BATCH_SIZE = 2_000
+
+
+def mentions_rescore(*, unscored_only: bool = True, client_id: int | None = None) -> int:
+    """Score sentiment and intent again with the current model, a batch per transaction, in id
+    order; mentions a person corrected are never touched. ``unscored_only``: only mentions with
+    no intent yet (stored before intents existed). Returns how many were written."""
+    from apps.core.db import bulk_update_columns
+
+    from .sentiment import label_for, score_and_intent
+
+    mentions = Mention.objects.filter(sentiment_corrected=False)
+    if unscored_only:
+        mentions = mentions.filter(intent="")
+    if client_id is not None:
+        mentions = mentions.filter(client_id=client_id)
+    written, after = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                mentions.filter(pk__gt=after)
+                .order_by("pk")
+                .only("pk", "text", "language")[:RESCORE_BATCH_SIZE]
+            )
+            if not batch:
+                return written
+            scores, intents = score_and_intent([m.text for m in batch], [m.language for m in batch])
+            for mention, score, intent in zip(batch, scores, intents, strict=True):
+                mention.sentiment_score, mention.intent = score, intent
+                mention.sentiment = label_for(score)
+            written += bulk_update_columns(batch, ["sentiment_score", "sentiment", "intent"])
+            after = batch[-1].pk

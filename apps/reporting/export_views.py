@@ -42,6 +42,14 @@ def mentions_csv(request, client_id: int):
 
 @login_required
 @require_GET
+def corrections_csv(request, client_id: int):
+    """The client's mentions posted in the period whose labels a person corrected: a labelled
+    set, the person's sentiment and intent beside the model's."""
+    return _export(request, client_id, "corrected-labels", exports.corrections_csv_rows)
+
+
+@login_required
+@require_GET
 def acknowledgements_csv(request, client_id: int):
     """Every acknowledgement given in the period to the client's mentions the user may see."""
     return _export(request, client_id, "acknowledgements", exports.acknowledgements_csv_rows)

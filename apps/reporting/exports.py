@@ -11,15 +11,16 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from apps.accounts.models import User
-from apps.acknowledgements.models import Acknowledgement
+from apps.acknowledgements.models import Acknowledgement, AuditEntry
 from apps.acknowledgements.selectors import acknowledgement_list
 from apps.clients.models import Client
 from apps.clients.selectors import client_get
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
+from apps.listening.sentiment import label_for
 
 from .periods import period_of
 from .selectors import Period
@@ -40,6 +41,12 @@ MENTION_FIELDS = (
     "author__display_name", "text", "kind", "url", "sentiment", "sentiment_score", "status",
     "priority", "needs_acknowledgement", "acknowledged_at", "time_to_acknowledge_minutes",
     "team__name", "assigned_to__email", "tags", "matched_queries",
+)  # fmt: skip
+# Mentions whose labels a person corrected: a labelled set for measuring or training a model.
+CORRECTION_HEADER = (
+    "id", "posted_at", "corrected_at", "channel", "platform", "language", "kind",
+    "author_handle", "text", "sentiment", "intent", "model_sentiment", "model_sentiment_score",
+    "model_intent",
 )  # fmt: skip
 ACKNOWLEDGEMENT_HEADER = (
     "id", "created_at", "mention_id", "mention_url", "author_handle", "user", "kind", "text",
@@ -154,6 +161,45 @@ def _mention_rows(mentions, zone: ZoneInfo) -> Iterator[tuple]:
             safe_text(";".join(tags)),
             ";".join(map(str, queries)),
         )
+
+
+def corrections_csv_rows(
+    *, user: User, client_id: int, since: date | None, until: date | None
+) -> Iterator[bytes]:
+    """The client's mentions posted in the period whose sentiment or intent a person corrected,
+    with the person's labels beside the model's, oldest first, as CSV."""
+    client = client_get(user=user, client_id=client_id)
+    period = period_of(client=client, since=since, until=until)
+    corrected_at = (
+        AuditEntry.objects.filter(object_type="mention", action="correct", object_id=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    mentions = (
+        mention_list(
+            user=user,
+            filters={"client": client.pk, "since": period.start, "until": period.end},
+        )
+        .filter(sentiment_corrected=True)
+        .annotate(corrected_at=Subquery(corrected_at))
+        .order_by("posted_at", "pk")
+        .values_list(
+            "pk", "posted_at", "corrected_at", "channel__name", "platform", "language", "kind",
+            "author__handle", "text", "sentiment", "intent", "model_sentiment_score",
+            "model_intent",
+        )
+    )  # fmt: skip
+    return _csv_chunks(CORRECTION_HEADER, _correction_rows(mentions, ZoneInfo(client.timezone)))
+
+
+def _correction_rows(mentions, zone: ZoneInfo) -> Iterator[tuple]:
+    for (pk, posted_at, corrected_at, channel, platform, language, kind, handle, text, sentiment,
+         intent, model_score, model_intent) in _streamed(mentions):  # fmt: skip
+        yield (
+            pk, _when(posted_at, zone), _when(corrected_at, zone), safe_text(channel), platform,
+            language, kind, safe_text(handle), safe_text(text), sentiment, intent,
+            label_for(model_score), _number(model_score), model_intent,
+        )  # fmt: skip
 
 
 def acknowledgements_csv_rows(

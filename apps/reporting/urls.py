@@ -21,4 +21,9 @@ urlpatterns += [
         export_views.acknowledgements_csv,
         name="acknowledgements-csv",
     ),
+    path(
+        "clients/<int:client_id>/corrected-labels.csv",
+        export_views.corrections_csv,
+        name="corrections-csv",
+    ),
 ]

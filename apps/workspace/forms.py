@@ -107,6 +107,9 @@ class RoutingRuleForm(SettingsForm):
     sentiment_below = forms.FloatField(
         required=False, label="Sentiment below", help_text="From -1 (negative) to 1 (positive)."
     )
+    intent = forms.ChoiceField(
+        choices=[("", "Any intent"), *Mention.Intent.choices], required=False, label="Intent"
+    )
     author_is_customer = forms.BooleanField(required=False, label="Author is a customer")
     min_influence = forms.FloatField(
         required=False, label="Author influence at least", help_text="0 to 100."
@@ -129,8 +132,8 @@ class RoutingRuleForm(SettingsForm):
         required=False, label="Dismiss automatically (never counts as acknowledged)"
     )
 
-    CONDITIONS = ("query", "keywords", "sentiment_below", "author_is_customer", "min_influence",
-                  "platform")  # fmt: skip
+    CONDITIONS = ("query", "keywords", "sentiment_below", "intent", "author_is_customer",
+                  "min_influence", "platform")  # fmt: skip
     ACTIONS = ("set_priority", "set_team", "set_assignee", "add_tag", "auto_dismiss")
 
     def __init__(self, *args: Any, queries, teams, people, **kwargs: Any) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from apps.acknowledgements.models import RoutingRule
+from apps.acknowledgements.services import routing_rule_create
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
@@ -100,3 +102,36 @@ def test_rules_apply_in_order_so_a_later_rule_refines_an_earlier_one(in_agency_a
     store_mentions(channel, items)
     assert Mention.objects.get(external_id="idea").team == product
     assert Mention.objects.get(external_id="help").team == support
+
+
+def test_a_rule_on_intent_routes_complaints_and_leaves_questions(in_agency_a):
+    client = ClientFactory()
+    support = TeamFactory(name="Care", slug="care")
+    routing_rule_create(
+        client=client, user=None, name="Complaints to care", intent="complaint",
+        set_team=support, set_priority="high",
+    )  # fmt: skip
+    channel = make_channel(platform="webhook", config={}, client=client)
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    store_mentions(channel, [
+        MentionData(external_id="charged", text="Order was charged twice, can someone help?",
+                    posted_at=at, author=AuthorData("ana")),
+        MentionData(external_id="cheques", text="can I pay in cheques with the app?",
+                    posted_at=at, author=AuthorData("bo")),
+        MentionData(external_id="warte", text="Ich warte immer noch auf meine Erstattung.",
+                    posted_at=at, author=AuthorData("cy"), language="de"),
+    ])  # fmt: skip
+    routed = {m.external_id: (m.intent, m.team, m.priority) for m in Mention.objects.all()}
+    assert routed == {
+        "charged": ("complaint", support, "high"),
+        "cheques": ("question", None, "normal"),
+        "warte": ("complaint", support, "high"),
+    }
+
+
+def test_an_unknown_intent_in_a_rule_is_a_field_error(in_agency_a):
+    with pytest.raises(ValidationError) as error:
+        routing_rule_create(
+            client=ClientFactory(), user=None, name="x", intent="rant", set_priority="high"
+        )
+    assert "intent" in error.value.message_dict

@@ -103,6 +103,23 @@ def test_filters_list_exactly_the_matching_mentions(world, client_a):
         assert listed(page) == expected, params
 
 
+def test_the_intent_filter_lists_complaints_or_questions(world, client_a):
+    signed_in(client_a, "responder")
+    w = world
+    page = client_a.get("/inbox/")
+    assert 'name="intent"' in page.content.decode()
+    cases = [
+        ({"intent": "complaint"}, {w.angry.pk}),
+        ({"intent": "question"}, {w.big.pk, w.forum_post.pk, w.elsewhere.pk}),
+        ({"intent": "praise", "status": "all"}, {w.fan.pk, w.done.pk}),
+        ({"intent": "question", "client": w.north.pk}, {w.big.pk, w.forum_post.pk}),
+    ]
+    for params, expected in cases:
+        page = client_a.get("/inbox/", params)
+        assert listed(page) == expected, params
+    assert "Complaint" in client_a.get("/inbox/", {"intent": "complaint"}).content.decode()
+
+
 def test_the_list_is_newest_first_and_counts_each_status(world, client_a):
     signed_in(client_a, "manager")
     html = client_a.get("/inbox/", {"client": world.north.pk}).content.decode()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.clients.models import Customer, CustomerIdentity
@@ -50,6 +52,39 @@ def test_sentiment_is_scored_and_labelled(channel):
         "positive", "negative", "neutral",
     )  # fmt: skip
     assert one("1").sentiment_score > 0.05 > -0.05 > one("2").sentiment_score
+
+
+def test_intent_is_stored_and_each_text_is_scored_in_its_own_language(channel):
+    store(
+        channel,
+        said("en", "Order was charged twice, can someone help?"),
+        said("de", "Ich warte seit drei Wochen auf meine Erstattung, niemand antwortet.",
+             handle="bo"),
+        said("fr", "Est-ce que je peux payer par chèque avec l'application ?", handle="cy"),
+        said("es", "Muchas gracias, el equipo de la tienda es estupendo.", handle="di"),
+        said("pt", "Sentimos muito, Ana. Já enviamos a peça.", handle="northwind"),
+    )  # fmt: skip
+    labels = {m.external_id: (m.language, m.sentiment, m.intent) for m in Mention.objects.all()}
+    assert labels == {
+        "en": ("en", "negative", "complaint"),
+        "de": ("de", "negative", "complaint"),
+        "fr": ("fr", "neutral", "question"),
+        "es": ("es", "positive", "praise"),
+        "pt": ("pt", "neutral", "other"),
+    }
+    assert not any(m.sentiment_corrected for m in Mention.objects.all())
+
+
+def test_rescoring_fills_mentions_stored_before_intents_and_keeps_corrections(channel, agency_a):
+    store(channel, said("old", "The app keeps crashing when I pay."),
+          said("fixed", "Lovely staff", handle="bo"))  # fmt: skip
+    Mention.objects.update(intent="", sentiment="positive", sentiment_score=0.6)
+    Mention.objects.filter(external_id="fixed").update(sentiment_corrected=True, intent="other")
+
+    call_command("rescore_mentions", agency=agency_a.slug, stdout=io.StringIO())
+
+    assert (one("old").sentiment, one("old").intent) == ("negative", "complaint")
+    assert (one("fixed").sentiment, one("fixed").intent) == ("positive", "other")
 
 
 def test_language_is_detected_unless_the_platform_gave_it(channel):

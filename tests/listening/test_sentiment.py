@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.listening.care import CareModel
 from apps.listening.language import detect_language, detect_languages
 from apps.listening.models import Mention
 from apps.listening.sentiment import (
@@ -97,8 +98,8 @@ def test_model_scores_an_empty_batch_as_an_empty_list():
     assert get_sentiment_model().score([]) == []
 
 
-def test_default_model_is_vader_and_is_reused():
-    assert isinstance(get_sentiment_model(), VaderModel)
+def test_default_model_is_the_care_model_and_is_reused():
+    assert isinstance(get_sentiment_model(), CareModel)
     assert get_sentiment_model() is get_sentiment_model()
 
 

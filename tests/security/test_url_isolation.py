@@ -64,11 +64,13 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "reports/clients/<int:client_id>/acknowledgements.csv": ("client", ("get",)),
     "alerts/": (None, ("get",)),
     "alerts/<int:alert_id>/": ("alert", ("get",)),
+    "reports/clients/<int:client_id>/corrected-labels.csv": ("client", ("get",)),
     "inbox/": (None, ("get",)),
     "inbox/counts/": (None, ("get",)),
     "inbox/bulk/": ("bulk", ("post",)),
     "inbox/<int:mention_id>/": ("mention", ("get",)),
     "inbox/<int:mention_id>/retry/": ("mention", ("post",)),
+    "inbox/<int:mention_id>/labels/": ("mention", ("post",)),
     "inbox/<int:mention_id>/<slug:action>/": ("mention", ("post",)),
     "settings/": (None, ("get", "post")),
     "settings/teams/": (None, ("get", "post")),
@@ -90,7 +92,7 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "api/v1/^queries/(?P<pk>\\d+)/$": ("query", ("get", "patch", "delete")),
     "api/v1/^mentions/$": (None, ("get",)),
     "api/v1/^mentions/bulk/$": ("bulk", ("post",)),
-    "api/v1/^mentions/(?P<pk>\\d+)/$": ("mention", ("get",)),
+    "api/v1/^mentions/(?P<pk>\\d+)/$": ("mention", ("get", "patch")),
     "api/v1/^mentions/(?P<pk>\\d+)/acknowledge/$": ("mention", ("post",)),
     "api/v1/^mentions/(?P<pk>\\d+)/assign/$": ("mention", ("post",)),
     "api/v1/^mentions/(?P<pk>\\d+)/dismiss/$": ("mention", ("post",)),
@@ -128,7 +130,14 @@ def path_of(route: str, ids: dict[str, int]) -> str:
 
 BODIES = {
     "bulk": {"ids": [], "action": "dismiss", "reason": "x"},
-    "mention": {"kind": "resolved_internally", "reason": "x", "note": "x", "team": 1},
+    "mention": {
+        "kind": "resolved_internally",
+        "reason": "x",
+        "note": "x",
+        "team": 1,
+        "sentiment": "negative",
+        "intent": "complaint",
+    },
     None: {"name": "Taken", "expression": "tea", "url": "https://example.com/h"},
 }
 
@@ -172,7 +181,8 @@ def state() -> list:
         sorted(Client.objects.values_list("pk", "name", "is_active")),
         sorted(Channel.objects.values_list("pk", "name", "next_fetch_at")),
         sorted(ListeningQuery.objects.values_list("pk", "expression", "is_active")),
-        sorted(Mention.objects.values_list("pk", "status", "team_id", "assigned_to_id")),
+        sorted(Mention.objects.values_list("pk", "status", "team_id", "assigned_to_id",
+                                           "sentiment", "intent")),
         sorted(WebhookSubscription.objects.values_list("pk", "is_active", "url")),
         Acknowledgement.objects.count(), AuditEntry.objects.count(), FetchRun.objects.count(),
         QueryRematch.objects.count(),

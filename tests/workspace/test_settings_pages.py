@@ -216,10 +216,21 @@ def test_a_rule_is_edited_in_place(browser, brand, teams):
     )  # fmt: skip
 
 
+def test_a_rule_can_route_by_intent(browser, brand, teams):
+    support, _ = teams
+    routing = f"/settings/clients/{brand.pk}/routing/"
+    response = browser.post(routing, {**rule_form("Complaints", support), "intent": "complaint"})
+    assert response.status_code == 302
+    rule = RoutingRule.objects.get(client=brand)
+    assert rule.intent == "complaint"
+    assert "intent complaint" in browser.get(routing).content.decode()
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
         ({"name": " "}, "name", "This field is required"),
+        ({"intent": "rant"}, "intent", "Select a valid choice"),
         ({"sentiment_below": "-3"}, "sentiment_below", "from -1"),
         ({"min_influence": "500"}, "min_influence", "0 to 100"),
         ({"set_team": ""}, None, "at least one action"),
