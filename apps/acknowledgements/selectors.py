@@ -13,6 +13,7 @@ from apps.clients.models import Client
 from apps.clients.selectors import client_list
 from apps.listening.models import Author, Mention
 
+from .advocacy import unprompted
 from .business_time import ALWAYS_OPEN, add_business_minutes
 from .models import Acknowledgement, AuditEntry, RoutingRule, SavedReply, SlaPolicy
 
@@ -80,31 +81,35 @@ _FUNNEL = f"""
         SELECT author_id, min(acknowledged_at) AS first_at
         FROM {Mention._meta.db_table}
         WHERE client_id = %(client)s AND acknowledged_at >= %(since)s
-          AND acknowledged_at < %(until)s
+          AND acknowledged_at < %(until)s AND needs_acknowledgement AND NOT is_spam
         GROUP BY author_id
-    ), later AS (
-        -- after a first acknowledgement in the period, so posted since the period began
-        SELECT author_id, posted_at, sentiment FROM {Mention._meta.db_table}
-        WHERE client_id = %(client)s AND posted_at > %(since)s
     ), outcome AS (
         SELECT acknowledged.author_id,
-               bool_or(later.posted_at > acknowledged.first_at) AS returned,
-               bool_or(later.posted_at > acknowledged.first_at
-                       AND later.sentiment = 'positive') AS positive
-        FROM acknowledged LEFT JOIN later ON later.author_id = acknowledged.author_id
+               bool_or(later.id IS NOT NULL) AS returned,
+               bool_or(later.sentiment = 'positive') AS positive,
+               bool_or(later.sentiment = 'positive' AND later.unprompted) AS advocate
+        FROM acknowledged LEFT JOIN LATERAL (
+            -- after a first acknowledgement in the period, so posted since the period began
+            SELECT later.id, later.sentiment, {unprompted("later")} AS unprompted
+            FROM {Mention._meta.db_table} later
+            WHERE later.author_id = acknowledged.author_id AND later.client_id = %(client)s
+              AND later.posted_at > acknowledged.first_at AND NOT later.is_spam
+        ) later ON true
         GROUP BY acknowledged.author_id
     )
     SELECT count(*),
-           count(*) FILTER (WHERE outcome.returned),
-           count(*) FILTER (WHERE outcome.positive),
-           count(*) FILTER (WHERE outcome.positive AND author.is_advocate)
-    FROM outcome JOIN {Author._meta.db_table} author ON author.id = outcome.author_id
+           count(*) FILTER (WHERE returned),
+           count(*) FILTER (WHERE positive),
+           count(*) FILTER (WHERE advocate)
+    FROM outcome
 """  # noqa: S608 - names from model metadata
 
 
 def advocacy_funnel(*, client: Client, since: datetime, until: datetime) -> dict[str, int]:
     """Of the people the client acknowledged in the period: how many ``returned`` (spoke of it
-    again), how many of those spoke ``positive``ly, and how many are ``advocate``s now."""
+    again since), how many of those said something ``positive`` (a thank-you under our reply
+    counts), and how many became ``advocate``s — positive of their own accord, not in answer to
+    the brand (``advocacy``). Spam never counts."""
     with connection.cursor() as cursor:
         cursor.execute(_FUNNEL, {"client": client.pk, "since": since, "until": until})
         acknowledged, returned, positive, advocate = cursor.fetchone()
@@ -113,6 +118,78 @@ def advocacy_funnel(*, client: Client, since: datetime, until: datetime) -> dict
         "returned": returned,
         "positive": positive,
         "advocate": advocate,
+    }
+
+
+# People whose first mention of the client (one that needs acknowledgement) falls in the period,
+# split by whether that first mention was acknowledged; whether each came back unprompted — after
+# our acknowledgement, or after their first mention when there was none — and positively.
+_COMPARISON = f"""
+    WITH newcomers AS (
+        SELECT DISTINCT ON (m.author_id) m.author_id, m.posted_at,
+               m.acknowledged_at IS NOT NULL AS acknowledged,
+               COALESCE(m.acknowledged_at, m.posted_at) AS since
+        FROM {Mention._meta.db_table} m
+        WHERE m.client_id = %(client)s AND m.posted_at >= %(since)s AND m.posted_at < %(until)s
+          AND m.needs_acknowledgement AND NOT m.is_spam
+        ORDER BY m.author_id, m.posted_at, m.id
+    ), outcome AS (
+        SELECT newcomer.acknowledged,
+               bool_or(later.id IS NOT NULL) AS returned,
+               bool_or(later.sentiment = 'positive') AS positive
+        FROM newcomers newcomer LEFT JOIN LATERAL (
+            SELECT later.id, later.sentiment FROM {Mention._meta.db_table} later
+            WHERE later.author_id = newcomer.author_id AND later.client_id = %(client)s
+              AND later.posted_at > newcomer.since AND {unprompted("later")}
+        ) later ON true
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {Mention._meta.db_table} earlier
+            WHERE earlier.author_id = newcomer.author_id AND earlier.client_id = %(client)s
+              AND earlier.posted_at < newcomer.posted_at
+        )
+        GROUP BY newcomer.author_id, newcomer.acknowledged
+    )
+    SELECT acknowledged, count(*), count(*) FILTER (WHERE returned),
+           count(*) FILTER (WHERE positive)
+    FROM outcome GROUP BY acknowledged
+"""  # noqa: S608 - names from model metadata
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _lift(treated: float | None, untreated: float | None) -> float | None:
+    return round(treated / untreated, 2) if treated is not None and untreated else None
+
+
+def advocacy_comparison(*, client: Client, since: datetime, until: datetime) -> dict:
+    """What acknowledging changes: of the people whose first mention of the client falls in the
+    period, those whose first mention was ``acknowledged`` against those whose was
+    ``not_acknowledged`` — how many ``returned`` (spoke of the client again unprompted) and
+    ``returned_positive`` (did so positively), their rates, and the ``return_lift`` and
+    ``positive_return_lift`` (acknowledged rate ÷ not acknowledged rate; None without a base)."""
+    groups = {
+        True: {"people": 0, "returned": 0, "returned_positive": 0},
+        False: {"people": 0, "returned": 0, "returned_positive": 0},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_COMPARISON, {"client": client.pk, "since": since, "until": until})
+        for acknowledged, people, returned, positive in cursor.fetchall():
+            groups[acknowledged] = {
+                "people": people, "returned": returned, "returned_positive": positive,
+            }  # fmt: skip
+    for group in groups.values():
+        group["return_rate"] = _rate(group["returned"], group["people"])
+        group["positive_return_rate"] = _rate(group["returned_positive"], group["people"])
+    treated, untreated = groups[True], groups[False]
+    return {
+        "acknowledged": treated,
+        "not_acknowledged": untreated,
+        "return_lift": _lift(treated["return_rate"], untreated["return_rate"]),
+        "positive_return_lift": _lift(
+            treated["positive_return_rate"], untreated["positive_return_rate"]
+        ),
     }
 
 

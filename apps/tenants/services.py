@@ -89,6 +89,13 @@ def agency_ensure_public() -> Agency:
     return public
 
 
+def agency_set_portal_staff_names(*, agency: Agency, shown: bool) -> Agency:
+    """Whether the client portal names the agency's staff (off: "the <agency> team")."""
+    Agency.objects.filter(pk=agency.pk).update(portal_shows_staff_names=shown)
+    agency.portal_shows_staff_names = shown
+    return agency
+
+
 # --- data retention ----------------------------------------------------------------------------
 
 
