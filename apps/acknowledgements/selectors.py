@@ -159,8 +159,12 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _lift(treated: float | None, untreated: float | None) -> float | None:
-    return round(treated / untreated, 2) if treated is not None and untreated else None
+def _lift(treated: dict, untreated: dict, outcome: str) -> float | None:
+    """How many times likelier ``outcome`` is for the treated group (from the counts)."""
+    if not treated["people"] or not untreated["people"] or not untreated[outcome]:
+        return None
+    base = untreated[outcome] / untreated["people"]
+    return round(treated[outcome] / treated["people"] / base, 2)
 
 
 def advocacy_comparison(*, client: Client, since: datetime, until: datetime) -> dict:
@@ -186,10 +190,8 @@ def advocacy_comparison(*, client: Client, since: datetime, until: datetime) -> 
     return {
         "acknowledged": treated,
         "not_acknowledged": untreated,
-        "return_lift": _lift(treated["return_rate"], untreated["return_rate"]),
-        "positive_return_lift": _lift(
-            treated["positive_return_rate"], untreated["positive_return_rate"]
-        ),
+        "return_lift": _lift(treated, untreated, "returned"),
+        "positive_return_lift": _lift(treated, untreated, "returned_positive"),
     }
 
 
