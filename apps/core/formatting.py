@@ -41,7 +41,7 @@ def percent(share: float | None) -> str:
 
 
 def minutes(value: float | None) -> str:
-    return DASH if value is None else f"{number(value, 1)} min"
+    return DASH if value is None else f"{number(value)} min"
 
 
 def day(value: date | str | None) -> str:

@@ -36,7 +36,7 @@ hey hi hello lol ok okay yeah yep yes guys thx pls omg btw tbh imo im ive dont c
 hallo moin servus ja nee danke bitte
 salut bonjour coucou merci oui ouais
 hola gracias vale
-hoi hallo doei bedankt
+hoi hallo doei bedankt echt heel erg wel gewoon even nog zo ook
 olá ola oi obrigado obrigada
 http https www com amp
 """
