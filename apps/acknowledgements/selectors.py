@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import User
 from apps.clients.models import Client
 from apps.clients.selectors import client_list
-from apps.listening.models import Author, Mention
+from apps.listening.models import Mention
 
 from .advocacy import unprompted
 from .business_time import ALWAYS_OPEN, add_business_minutes

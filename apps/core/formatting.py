@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import formats, translation
 
-DASH = "–"
+DASH = "\u2013"  # en dash
 # One format per language (Django date-format letters); the time zone is always named after it.
 DATETIME_FORMATS = {
     "en": "j M Y, H:i",

@@ -49,7 +49,7 @@ SENTIMENT_COLOURS = {
 }
 WIDTH = A4[0] - 36 * mm  # the frame's width with 18 mm margins
 
-EN_DASH, MINUS = "\u2013", "\u2212"
+EN_DASH, MINUS, TIMES = "\u2013", "\u2212", "\u00d7"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -70,8 +70,8 @@ def count(value: int | float | None) -> str:
 
 
 def times(value: float | None) -> str:
-    """A lift: ``2.5×``."""
-    return "—" if value is None else f"{number(value)}×"
+    """A lift: ``2.5`` followed by a multiplication sign."""
+    return "—" if value is None else f"{number(value)}{TIMES}"
 
 
 def money(value: float | None) -> str:
@@ -87,12 +87,12 @@ def _change(current, previous, kind: str) -> str:
     elif kind == "minutes":
         text = minutes(abs(delta))
     elif kind == "times":
-        text = number(abs(delta)) + "×"
+        text = number(abs(delta)) + TIMES
     elif kind == "money":
         text = money(abs(delta))
     else:
         text = f"{abs(delta):,.0f}"
-    if text.startswith("0 ") or text in ("0", "0×", "0.00"):
+    if text.startswith("0 ") or text in ("0", f"0{TIMES}", "0.00"):
         return "no change"
     return ("+" if delta > 0 else MINUS) + text
 

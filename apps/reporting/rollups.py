@@ -52,7 +52,7 @@ def _stop_words() -> list[str]:
         for word in get_stop_words(language):
             word = word.lower()
             words.add(word)
-            words.update(part for part in re.split(r"[’'\-]", word) if part)
+            words.update(part for part in re.split("[\u2019'\\-]", word) if part)
     return sorted(words)
 
 

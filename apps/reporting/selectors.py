@@ -287,9 +287,7 @@ def _members(client: Client, period: Period) -> list[dict]:
     ]
 
 
-def client_report(
-    *, client: Client, since: date, until: date, now: datetime | None = None
-) -> dict:
+def client_report(*, client: Client, since: date, until: date, now: datetime | None = None) -> dict:
     """Every figure of the client's report for local days ``since``..``until``; ``previous``
     holds every headline figure of the period of the same length just before."""
     from django.utils import timezone

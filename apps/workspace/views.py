@@ -25,7 +25,14 @@ from apps.clients.selectors import client_get, client_list
 from apps.listening.selectors import query_list
 from apps.tenants.services import agency_set_portal_staff_names
 
-from .forms import PortalForm, RoutingRuleForm, SettingsForm, SlaPolicyForm, TeamMembersForm, TeamNameForm
+from .forms import (
+    PortalForm,
+    RoutingRuleForm,
+    SettingsForm,
+    SlaPolicyForm,
+    TeamMembersForm,
+    TeamNameForm,
+)
 
 
 def _require_manager(request) -> None:

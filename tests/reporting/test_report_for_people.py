@@ -98,7 +98,7 @@ def test_the_pdf_shows_the_previous_periods_sentiment(two_weeks, agency_a):
 
 
 def test_figures_are_rounded_for_people_everywhere(two_weeks, agency_a):
-    client, staff = two_weeks
+    client, _ = two_weeks
     report = client_report(client=client, since=date(2026, 10, 5), until=date(2026, 10, 11))
     # first responses of about 376.3 and 20.0 minutes: their median has two decimals
     assert report["median_time_to_acknowledge_minutes"] == 198.15
@@ -159,7 +159,7 @@ def test_top_terms_leave_out_the_stop_words_of_every_language(in_agency_a):
 
 
 def test_the_portal_names_no_staff_and_says_nothing_internal(two_weeks, agency_a):
-    client, staff = two_weeks
+    client, _ = two_weeks
     viewer = UserFactory(role="client_viewer")
     ClientMembershipFactory(user=viewer, client=client)
     portal = signed_in(agency_a, viewer)
