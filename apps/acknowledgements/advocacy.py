@@ -27,6 +27,7 @@ def unprompted(alias: str) -> str:
             EXISTS (
                 SELECT 1 FROM {_ACK} reply JOIN {_M} answered ON answered.id = reply.mention_id
                 WHERE reply.external_id = {alias}.parent_external_id
+                  AND reply.external_id <> ''  -- lets the partial index on it serve
                   AND answered.channel_id = {alias}.channel_id
             ) OR EXISTS (
                 SELECT 1 FROM {_M} parent

@@ -143,6 +143,12 @@ def term_days_forget(*, client_id: int, days: Iterable[date]) -> None:
             )
 
 
+def _own_words(client: Client) -> set[str]:
+    """The words of the client's name and handles, as the search index spells them."""
+    names = [client.name, *client.brand_handles]
+    return {word for name in names for word in re.split(r"[\W_]+", name.lower()) if word}
+
+
 def top_terms(*, client: Client, since: date, until: date, top: int) -> tuple[list, list]:
     """The period's ``top`` terms and hashtags: ended days from their roll-ups (made now if
     missing), today live."""
@@ -169,6 +175,9 @@ def top_terms(*, client: Client, since: date, until: date, top: int) -> tuple[li
             cursor.execute(_DAILY_TERMS, _params(client, max(since, today), until))
             for _, is_hashtag, term, uses in cursor.fetchall():
                 counts[is_hashtag][term] += uses
+
+    for word in _own_words(client):  # the brand's own name says nothing about what was said
+        counts[False].pop(word, None)
 
     def ranked(counter: Counter) -> list[tuple[str, int]]:
         return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:top]

@@ -92,9 +92,7 @@ def report_counts(report: dict) -> dict:
 
 
 def csv_counts(browser, client: Client, since: date, until: date) -> dict:
-    response = browser.get(
-        f"/reports/clients/{client.pk}/mentions.csv?since={since}&until={until}"
-    )
+    response = browser.get(f"/reports/clients/{client.pk}/mentions.csv?since={since}&until={until}")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     needing = [row for row in rows if row["needs_acknowledgement"] == "true"]
     return {
@@ -158,4 +156,3 @@ def test_every_surface_of_the_report_agrees_with_plain_sql(demo):
             assert cursor.fetchall() == []
             cursor.execute("SELECT count(*) FROM listening_author WHERE is_advocate")
             assert cursor.fetchone()[0] > 0
-
