@@ -203,3 +203,18 @@ def test_the_conversation_names_the_time_zone_of_its_times(two_weeks, agency_a):
     html = signed_in(agency_a, UserFactory(role="owner")).get(f"/inbox/{mention.pk}/")
     html = html.content.decode()
     assert "5 Oct 2026, 18:00 Europe/Berlin" in html  # 16:00 UTC is 18:00 in Berlin
+
+
+def test_a_client_responder_sees_no_staff_email_in_the_inbox(two_weeks, agency_a):
+    client, _ = two_weeks
+    responder = UserFactory(role="client_responder")
+    ClientMembershipFactory(user=responder, client=client)
+    portal = signed_in(agency_a, responder)
+    answered = Mention.objects.get(external_id="c1")
+    waiting = Mention.objects.get(external_id="c3")
+    Mention.objects.filter(pk=waiting.pk).update(assigned_to=UserFactory(email="kim@alpha.test"))
+    for path in ("/inbox/", f"/inbox/{answered.pk}/", f"/inbox/{waiting.pk}/"):
+        html = portal.get(path).content.decode()
+        assert "sam@alpha.test" not in html and "kim@alpha.test" not in html, path
+    html = portal.get(f"/inbox/{answered.pk}/").content.decode()
+    assert "by the Alpha Agency team" in html
