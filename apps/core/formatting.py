@@ -11,12 +11,12 @@ from django.utils import formats, translation
 DASH = "\u2013"  # en dash
 # One format per language (Django date-format letters); the time zone is always named after it.
 DATETIME_FORMATS = {
-    "en": "j M Y, H:i",
-    "de": "j. M Y, H:i",
-    "fr": "j M Y, H:i",
-    "es": "j M Y, H:i",
-    "nl": "j M Y, H:i",
-    "pt": "j M Y, H:i",
+    "en": "D j M Y, H:i",
+    "de": "D j. M Y, H:i",
+    "fr": "D j M Y, H:i",
+    "es": "D j M Y, H:i",
+    "nl": "D j M Y, H:i",
+    "pt": "D j M Y, H:i",
 }
 DATE_FORMATS = {"en": "j M Y", "de": "j. M Y"}
 
@@ -56,7 +56,7 @@ def day(value: date | str | None) -> str:
 
 def moment(value: datetime | None, zone: str | None) -> str:
     """A point in time in time zone ``zone`` (UTC without one), the zone named:
-    ``4 Dec 2026, 18:00 Europe/Berlin``."""
+    ``Fri 4 Dec 2026, 18:00 Europe/Berlin``."""
     if value is None:
         return DASH
     zone = zone or "UTC"

@@ -5,6 +5,8 @@ agency's internal wording."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -114,6 +116,13 @@ def test_figures_are_rounded_for_people_everywhere(two_weeks, agency_a):
     assert not LONG_FLOAT.findall(text)
     overview = owner.get("/reports/").content.decode()
     assert not LONG_FLOAT.findall(overview)
+    export = owner.get(
+        f"/reports/clients/{client.pk}/mentions.csv?since=2026-10-05&until=2026-10-11"
+    )
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    minutes = [row["time_to_acknowledge_minutes"] for row in rows]
+    assert [m for m in minutes if m and len(m.partition(".")[2]) > 2] == []
+    assert any(minutes)
 
 
 def test_the_overview_counts_the_same_days_as_the_dashboard(in_agency_a, agency_a):
