@@ -20,6 +20,7 @@ class Agency(TenantMixin):
     )
     portal_shows_staff_names = models.BooleanField(
         default=False,
+        db_default=False,  # rows written by SQL (restores of older backups) get it too
         help_text="Client users see who acknowledged by name; otherwise as the agency's team. "
         "Staff e-mail addresses are never shown to them.",
     )
