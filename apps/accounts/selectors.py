@@ -92,3 +92,33 @@ def two_factor_uri(*, device, issuer: str) -> str:
         quote_via=quote,
     )
     return f"otpauth://totp/{label}?{params}"
+
+
+def agency_team_name() -> str:
+    """How client users see the agency's staff when the agency keeps names to itself."""
+    from django.db import connection
+
+    name = getattr(connection.tenant, "name", "") or ""
+    return f"the {name} team" if name else "the team"
+
+
+def portal_shows_staff_names() -> bool:
+    """Whether the current agency lets client users see its staff's names."""
+    from django.db import connection
+
+    return bool(getattr(connection.tenant, "portal_shows_staff_names", False))
+
+
+def person_shown_to(*, person: User | None, viewer: User | None) -> str:
+    """What ``viewer`` is shown of ``person`` (who acted on a mention): staff see e-mails;
+    client users see their own colleagues' names, the agency's staff by name only if the agency
+    allows it (else as its team), and never a staff e-mail address."""
+    if person is None:
+        return ""
+    if viewer is None or not viewer.is_client_user:
+        return person.email
+    if person.is_client_user:
+        return person.get_full_name() or person.email
+    if portal_shows_staff_names() and person.get_full_name():
+        return person.get_full_name()
+    return agency_team_name()

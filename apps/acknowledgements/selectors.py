@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
 from apps.clients.models import Client
 from apps.clients.selectors import client_list
-from apps.listening.models import Author, Mention
+from apps.listening.models import Mention
 
+from .advocacy import unprompted
 from .business_time import ALWAYS_OPEN, add_business_minutes
 from .models import Acknowledgement, AuditEntry, RoutingRule, SavedReply, SlaPolicy
 
@@ -75,37 +76,46 @@ def member_figures(*, client: Client, since: datetime, until: datetime) -> list[
     return sorted(figures, key=lambda row: (-row["replies"], row["user"].email))
 
 
+# The funnel and the comparison probe each person's history through an index: quick, but the
+# planner prices those probes high enough to JIT-compile the query, which costs more (~150 ms)
+# than running it.
+_NO_JIT = "SET LOCAL jit = off"
 _FUNNEL = f"""
     WITH acknowledged AS (
         SELECT author_id, min(acknowledged_at) AS first_at
         FROM {Mention._meta.db_table}
         WHERE client_id = %(client)s AND acknowledged_at >= %(since)s
-          AND acknowledged_at < %(until)s
+          AND acknowledged_at < %(until)s AND needs_acknowledgement AND NOT is_spam
         GROUP BY author_id
-    ), later AS (
-        -- after a first acknowledgement in the period, so posted since the period began
-        SELECT author_id, posted_at, sentiment FROM {Mention._meta.db_table}
-        WHERE client_id = %(client)s AND posted_at > %(since)s
     ), outcome AS (
         SELECT acknowledged.author_id,
-               bool_or(later.posted_at > acknowledged.first_at) AS returned,
-               bool_or(later.posted_at > acknowledged.first_at
-                       AND later.sentiment = 'positive') AS positive
-        FROM acknowledged LEFT JOIN later ON later.author_id = acknowledged.author_id
+               bool_or(later.id IS NOT NULL) AS returned,
+               bool_or(later.sentiment = 'positive') AS positive,
+               bool_or(later.sentiment = 'positive' AND later.unprompted) AS advocate
+        FROM acknowledged LEFT JOIN LATERAL (
+            -- after a first acknowledgement in the period, so posted since the period began
+            SELECT later.id, later.sentiment, {unprompted("later")} AS unprompted
+            FROM {Mention._meta.db_table} later
+            WHERE later.author_id = acknowledged.author_id AND later.client_id = %(client)s
+              AND later.posted_at > acknowledged.first_at AND NOT later.is_spam
+        ) later ON true
         GROUP BY acknowledged.author_id
     )
     SELECT count(*),
-           count(*) FILTER (WHERE outcome.returned),
-           count(*) FILTER (WHERE outcome.positive),
-           count(*) FILTER (WHERE outcome.positive AND author.is_advocate)
-    FROM outcome JOIN {Author._meta.db_table} author ON author.id = outcome.author_id
+           count(*) FILTER (WHERE returned),
+           count(*) FILTER (WHERE positive),
+           count(*) FILTER (WHERE advocate)
+    FROM outcome
 """  # noqa: S608 - names from model metadata
 
 
 def advocacy_funnel(*, client: Client, since: datetime, until: datetime) -> dict[str, int]:
     """Of the people the client acknowledged in the period: how many ``returned`` (spoke of it
-    again), how many of those spoke ``positive``ly, and how many are ``advocate``s now."""
-    with connection.cursor() as cursor:
+    again since), how many of those said something ``positive`` (a thank-you under our reply
+    counts), and how many became ``advocate``s — positive of their own accord, not in answer to
+    the brand (``advocacy``). Spam never counts."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_NO_JIT)
         cursor.execute(_FUNNEL, {"client": client.pk, "since": since, "until": until})
         acknowledged, returned, positive, advocate = cursor.fetchone()
     return {
@@ -113,6 +123,82 @@ def advocacy_funnel(*, client: Client, since: datetime, until: datetime) -> dict
         "returned": returned,
         "positive": positive,
         "advocate": advocate,
+    }
+
+
+# People whose first mention of the client (one that needs acknowledgement) falls in the period,
+# split by whether that first mention was acknowledged; whether each came back unprompted — after
+# our acknowledgement, or after their first mention when there was none — and positively.
+_COMPARISON = f"""
+    WITH newcomers AS (
+        SELECT DISTINCT ON (m.author_id) m.author_id, m.posted_at,
+               m.acknowledged_at IS NOT NULL AS acknowledged,
+               COALESCE(m.acknowledged_at, m.posted_at) AS since
+        FROM {Mention._meta.db_table} m
+        -- needing acknowledgement already means not spam: the covering index answers this
+        WHERE m.client_id = %(client)s AND m.posted_at >= %(since)s AND m.posted_at < %(until)s
+          AND m.needs_acknowledgement
+        ORDER BY m.author_id, m.posted_at, m.id
+    ), outcome AS (
+        SELECT newcomer.acknowledged,
+               bool_or(later.id IS NOT NULL) AS returned,
+               bool_or(later.sentiment = 'positive') AS positive
+        FROM newcomers newcomer LEFT JOIN LATERAL (
+            SELECT later.id, later.sentiment FROM {Mention._meta.db_table} later
+            WHERE later.author_id = newcomer.author_id AND later.client_id = %(client)s
+              AND later.posted_at > newcomer.since AND {unprompted("later")}
+        ) later ON true
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {Mention._meta.db_table} earlier
+            WHERE earlier.author_id = newcomer.author_id AND earlier.client_id = %(client)s
+              AND earlier.posted_at < newcomer.posted_at
+        )
+        GROUP BY newcomer.author_id, newcomer.acknowledged
+    )
+    SELECT acknowledged, count(*), count(*) FILTER (WHERE returned),
+           count(*) FILTER (WHERE positive)
+    FROM outcome GROUP BY acknowledged
+"""  # noqa: S608 - names from model metadata
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _lift(treated: dict, untreated: dict, outcome: str) -> float | None:
+    """How many times likelier ``outcome`` is for the treated group (from the counts)."""
+    if not treated["people"] or not untreated["people"] or not untreated[outcome]:
+        return None
+    base = untreated[outcome] / untreated["people"]
+    return round(treated[outcome] / treated["people"] / base, 2)
+
+
+def advocacy_comparison(*, client: Client, since: datetime, until: datetime) -> dict:
+    """What acknowledging changes: of the people whose first mention of the client falls in the
+    period, those whose first mention was ``acknowledged`` against those whose was
+    ``not_acknowledged`` — how many ``returned`` (spoke of the client again unprompted) and
+    ``returned_positive`` (did so positively), their rates, and the ``return_lift`` and
+    ``positive_return_lift`` (acknowledged rate ÷ not acknowledged rate; None without a base)."""
+    groups = {
+        True: {"people": 0, "returned": 0, "returned_positive": 0},
+        False: {"people": 0, "returned": 0, "returned_positive": 0},
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_NO_JIT)
+        cursor.execute(_COMPARISON, {"client": client.pk, "since": since, "until": until})
+        for acknowledged, people, returned, positive in cursor.fetchall():
+            groups[acknowledged] = {
+                "people": people, "returned": returned, "returned_positive": positive,
+            }  # fmt: skip
+    for group in groups.values():
+        group["return_rate"] = _rate(group["returned"], group["people"])
+        group["positive_return_rate"] = _rate(group["returned_positive"], group["people"])
+    treated, untreated = groups[True], groups[False]
+    return {
+        "acknowledged": treated,
+        "not_acknowledged": untreated,
+        "return_lift": _lift(treated, untreated, "returned"),
+        "positive_return_lift": _lift(treated, untreated, "returned_positive"),
     }
 
 

@@ -32,7 +32,7 @@ from apps.listening import services as listening_services
 from apps.listening.models import ListeningQuery, Mention
 from apps.listening.selectors import mention_list, query_list
 from apps.reporting.periods import period_of
-from apps.reporting.selectors import client_report
+from apps.reporting.selectors import client_report, report_for
 from apps.webhooks import selectors as webhook_selectors
 from apps.webhooks import services as webhook_services
 from apps.webhooks.models import WebhookSubscription
@@ -80,8 +80,18 @@ REPORT_EXAMPLE = {
     "mention_count": 1520, "needing_acknowledgement": 1210, "acknowledged": 1150,
     "acknowledgement_rate": 0.9504, "median_time_to_acknowledge_minutes": 42.0,
     "p90_time_to_acknowledge_minutes": 210.5, "sla_attainment": 0.93, "advocates_gained": 12,
-    "sentiment": {"positive": 600, "neutral": 700, "negative": 220, "average_score": 0.121},
+    "sentiment": {"positive": 600, "neutral": 700, "negative": 220, "average_score": 0.12},
     "share_of_voice": {"brand": 1400, "competitors": {"Brewhaus": 380}, "share": 0.7865},
+    "advocacy_lift": 2.5,
+    "advocacy_comparison": {
+        "acknowledged": {"people": 300, "returned": 120, "returned_positive": 60,
+                         "return_rate": 0.4, "positive_return_rate": 0.2},
+        "not_acknowledged": {"people": 100, "returned": 25, "returned_positive": 8,
+                             "return_rate": 0.25, "positive_return_rate": 0.08},
+        "return_lift": 1.6, "positive_return_lift": 2.5,
+    },
+    "previous": {"since": "2026-10-02", "until": "2026-10-31", "mention_count": 1410,
+                 "acknowledgement_rate": 0.91, "advocacy_lift": 1.8},
 }  # fmt: skip
 
 
@@ -181,7 +191,8 @@ class ClientViewSet(ScopedViewSet, viewsets.ModelViewSet):
             )
         except ValueError as error:  # backwards, or longer than a report covers
             raise ValidationError({"until": [str(error)]}) from None
-        return Response(client_report(client=client, since=period.since, until=period.until))
+        report = client_report(client=client, since=period.since, until=period.until)
+        return Response(report_for(report, viewer=request.user))
 
 
 # --- channels ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.acknowledgements.advocacy import advocacy
 from apps.acknowledgements.models import Acknowledgement, RoutingRule
 from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
@@ -194,13 +195,14 @@ _MARK_FOLLOW_UPS = f"""
     )
 """  # noqa: S608
 # After a page: advocates — people who were acknowledged by the client and have since spoken
-# positively of it (SPEC §5). Influence is refreshed by a periodic task (listening.services).
+# positively of it unprompted (``apps.acknowledgements.advocacy``). Influence is refreshed by a
+# periodic task (listening.services).
 _MARK_ADVOCATES = f"""
     UPDATE {_A} author SET is_advocate = true, advocate_since = praise.posted_at
     FROM (
-        SELECT author_id, min(posted_at) AS posted_at
-        FROM unnest(%(authors)s::bigint[], %(times)s::timestamptz[]) AS p(author_id, posted_at)
-        GROUP BY author_id
+        SELECT m.author_id, min(m.posted_at) AS posted_at
+        FROM {_M} m WHERE m.id = ANY(%(praise)s) AND {advocacy("m")}
+        GROUP BY m.author_id
     ) praise
     WHERE author.id = praise.author_id AND NOT author.is_advocate
       AND EXISTS (
@@ -291,16 +293,9 @@ def ingest_page(
             rules=routing_rules_for(channel.client_id) if rules is None else rules,
             mention_ids=result.created_ids,
         )
-        praise = [(author, at) for _, author, sentiment, at in created if sentiment == "positive"]
+        praise = [pk for pk, _, sentiment, _ in created if sentiment == "positive"]
         if praise:
-            cursor.execute(
-                _MARK_ADVOCATES,
-                {
-                    "client": channel.client_id,
-                    "authors": [author for author, _ in praise],
-                    "times": [at for _, at in praise],
-                },
-            )
+            cursor.execute(_MARK_ADVOCATES, {"client": channel.client_id, "praise": praise})
         # Leave it empty for another page in this transaction; commit truncates it anyway.
         cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
     _forget_rolled_up_days(channel, [at for _, _, _, at in created])

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Team, User
+from apps.accounts.selectors import portal_shows_staff_names
 from apps.acknowledgements.models import Acknowledgement, SavedReply
 from apps.channels.connectors import REPLY_PLATFORMS
 from apps.core.forms import AccessibleForm
@@ -148,16 +149,26 @@ class AssignForm(InboxForm):
         queryset=Team.objects.none(), required=False, label="or team", empty_label="—"
     )
 
-    def __init__(self, *args: Any, assignees, teams, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, assignees, teams, viewer: User | None = None,
+                 **kwargs: Any) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = assignees
-        self.fields["user"].label_from_instance = _person
+        if viewer is not None and viewer.is_client_user:
+            self.fields["user"].label_from_instance = _person_for_client
+        else:
+            self.fields["user"].label_from_instance = _person
         self.fields["team"].queryset = teams
 
 
 def _person(user: User) -> str:
     name = user.get_full_name()
     return f"{name} ({user.email})" if name else user.email
+
+
+def _person_for_client(user: User) -> str:
+    """Client users never see staff e-mails; names only where the agency allows them."""
+    name = user.get_full_name()
+    return name if name and portal_shows_staff_names() else f"Team member {user.pk}"
 
 
 class DismissForm(InboxForm):

@@ -120,7 +120,7 @@ def _action_form(
         return f.AcknowledgeForm(data, prefix=action, saved_replies=replies, mention=mention)
     if action == "assign":
         people = assignee_list(client_id=client_id)
-        return f.AssignForm(data, prefix=action, assignees=people, teams=teams)
+        return f.AssignForm(data, prefix=action, assignees=people, teams=teams, viewer=user)
     if action == "dismiss":
         return f.DismissForm(data, prefix=action)
     return f.EscalateForm(data, prefix=action, teams=teams)

@@ -74,8 +74,9 @@ def _when(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).isoformat() if value is not None else ""
 
 
-def _number(value: float | None) -> float | str:
-    return "" if value is None else value
+def _number(value: float | None, digits: int = 2) -> float | str:
+    """A measured figure rounded as people read it (minutes: two decimals); empty for none."""
+    return "" if value is None else round(value, digits)
 
 
 def _flag(value: bool) -> str:
@@ -150,7 +151,7 @@ def _mention_rows(mentions, zone: ZoneInfo) -> Iterator[tuple]:
             kind,
             safe_text(url),
             sentiment,
-            _number(score),
+            _number(score, 4),
             status,
             priority,
             _flag(needs),

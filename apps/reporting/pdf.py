@@ -31,8 +31,9 @@ from reportlab.platypus import (
 )
 
 from apps.clients.models import Client
+from apps.core.formatting import day, minutes, number, percent
 
-from .selectors import client_report
+from .selectors import client_report, report_for
 
 MAX_TEXT = 80  # characters of user text (handles, terms, e-mails) shown in a table cell
 MAX_DAY_LABELS = 10
@@ -48,7 +49,7 @@ SENTIMENT_COLOURS = {
 }
 WIDTH = A4[0] - 36 * mm  # the frame's width with 18 mm margins
 
-EN_DASH, MINUS = "\u2013", "\u2212"
+EN_DASH, MINUS, TIMES = "\u2013", "\u2212", "\u00d7"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -64,20 +65,17 @@ def safe_text(value: object, limit: int = MAX_TEXT) -> str:
     return escape(text)
 
 
-def percent(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value * 100:.1f}".removesuffix(".0") + "%"
-
-
-def minutes(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.1f}".removesuffix(".0") + " min"
-
-
 def count(value: int | float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
+
+
+def times(value: float | None) -> str:
+    """A lift: ``2.5`` followed by a multiplication sign."""
+    return "—" if value is None else f"{number(value)}{TIMES}"
+
+
+def money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
 
 
 def _change(current, previous, kind: str) -> str:
@@ -85,13 +83,16 @@ def _change(current, previous, kind: str) -> str:
         return ""
     delta = current - previous
     if kind == "percent":
-        delta *= 100
-        text = f"{abs(delta):.1f}".removesuffix(".0") + " pts"
+        text = f"{round(abs(delta) * 100):.0f} pts"
     elif kind == "minutes":
-        text = f"{abs(delta):,.1f}".removesuffix(".0") + " min"
+        text = minutes(abs(delta))
+    elif kind == "times":
+        text = number(abs(delta)) + TIMES
+    elif kind == "money":
+        text = money(abs(delta))
     else:
         text = f"{abs(delta):,.0f}"
-    if text.startswith("0 ") or text == "0":
+    if text.startswith("0 ") or text in ("0", f"0{TIMES}", "0.00"):
         return "no change"
     return ("+" if delta > 0 else MINUS) + text
 
@@ -99,7 +100,7 @@ def _change(current, previous, kind: str) -> str:
 def headline_rows(report: dict) -> list[tuple[str, str, str, str]]:
     """(figure, this period, previous period, change) for the report's headline figures: shared
     by the PDF and the monthly e-mail's body."""
-    previous = report["previous_period"]
+    previous = report["previous"]
     figures: list[tuple[str, Callable[[dict], object], Callable, str]] = [
         ("Mentions", lambda r: r["mention_count"], count, "count"),
         ("Needing acknowledgement", lambda r: r["needing_acknowledgement"], count, "count"),
@@ -117,16 +118,34 @@ def headline_rows(report: dict) -> list[tuple[str, str, str, str]]:
             minutes,
             "minutes",
         ),
+        (
+            "Median time to the next response (business)",
+            lambda r: r["median_next_response_minutes"],
+            minutes,
+            "minutes",
+        ),
         ("SLA attainment", lambda r: r["sla_attainment"], percent, "percent"),
         ("Positive mentions", lambda r: r["sentiment"]["positive"], count, "count"),
         ("Neutral mentions", lambda r: r["sentiment"]["neutral"], count, "count"),
         ("Negative mentions", lambda r: r["sentiment"]["negative"], count, "count"),
         ("Advocates gained", lambda r: r["advocates_gained"], count, "count"),
         (
+            "Advocacy lift (acknowledged vs not)",
+            lambda r: r["advocacy_lift"],
+            times,
+            "times",
+        ),
+        (
             "Share of voice",
             lambda r: r["share_of_voice"]["share"] if "share_of_voice" in r else None,
             percent,
             "percent",
+        ),
+        (
+            "Value of the customers acknowledged",
+            lambda r: r["crm_value_of_acknowledged_customers"],
+            money,
+            "money",
         ),
     ]
     rows = []
@@ -136,13 +155,8 @@ def headline_rows(report: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def _day(value: str | date) -> str:
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day.day} {day:%B %Y}"
-
-
 def period_text(since: str | date, until: str | date) -> str:
-    return f"{_day(since)} {EN_DASH} {_day(until)}"
+    return f"{day(since)} {EN_DASH} {day(until)}"
 
 
 def agency_name() -> str:
@@ -297,6 +311,30 @@ def _table(
     return table
 
 
+def _comparison(styles: _Styles, comparison: dict) -> KeepTogether:
+    """People new in the period, acknowledged or not, and how many came back (positively)."""
+    rows = [
+        [label, count(group["people"]), percent(group["return_rate"]),
+         percent(group["positive_return_rate"])]
+        for label, group in (("Acknowledged", comparison["acknowledged"]),
+                             ("Not acknowledged", comparison["not_acknowledged"]))
+    ]  # fmt: skip
+    rows.append(
+        ["Lift", "", times(comparison["return_lift"]), times(comparison["positive_return_lift"])]
+    )
+    return KeepTogether([
+        Paragraph("What acknowledging changes", styles.h2),
+        Paragraph(
+            "People whose first mention fell in this period, by whether it was acknowledged: "
+            "how many spoke of the brand again of their own accord, and how many positively.",
+            styles.body,
+        ),
+        Spacer(1, 1 * mm),
+        _table(styles, ["First mention", "People", "Came back", "Came back positive"], rows,
+               [WIDTH * 0.4, WIDTH * 0.2, WIDTH * 0.2, WIDTH * 0.2]),
+    ])  # fmt: skip
+
+
 def _side_by_side(left, right) -> Table:
     table = Table([[left, right]], colWidths=[WIDTH / 2, WIDTH / 2], hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -310,7 +348,7 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
     styles = _Styles()
     agency = agency_name()
     period = period_text(report["since"], report["until"])
-    previous = report["previous_period"]
+    previous = report["previous"]
     story: list = [
         Paragraph(f"{safe_text(agency)} · client report", styles.kicker),
         Paragraph(safe_text(client.name, 200), styles.title),
@@ -330,12 +368,6 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
             [WIDTH * 0.46, WIDTH * 0.18, WIDTH * 0.18, WIDTH * 0.18],
         )
     )
-    crm = report.get("crm_value_of_acknowledged_customers")
-    if crm:
-        story.append(Spacer(1, 2 * mm))
-        story.append(
-            Paragraph(f"CRM value of the customers acknowledged: <b>{crm:,.2f}</b>", styles.body)
-        )
 
     story.append(Spacer(1, 4 * mm))
     story.append(_titled("Mention volume by day", volume_chart(report["mention_volume"]["by_day"])))
@@ -345,6 +377,7 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
             _titled("Acknowledgement → advocacy", funnel_chart(report["advocacy_funnel"])),
         )
     )
+    story.append(_comparison(styles, report["advocacy_comparison"]))
 
     share = report["share_of_voice"]
     voice_rows = [["Our brand", count(share["brand"])]]
@@ -365,8 +398,7 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
     )  # fmt: skip
 
     authors = [
-        [safe_text(a["handle"]), f"{a['influence']:,.1f}" if a["influence"] is not None else "—",
-         count(a["mentions"])]
+        [safe_text(a["handle"]), number(a["influence"]), count(a["mentions"])]
         for a in report["top_authors"]
     ]  # fmt: skip
     story.append(
@@ -390,18 +422,19 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
     )  # fmt: skip
 
     members = [
-        [safe_text(m["email"]), count(m["replies"]), count(m["in_hours"]),
+        [safe_text(m.get("email") or m["name"]), count(m["replies"]), count(m["in_hours"]),
          count(m["off_hours"]), minutes(m["median_minutes"]), minutes(m["p90_minutes"])]
         for m in report["members"]
     ]  # fmt: skip
-    story.append(
-        KeepTogether([
-            Paragraph("Acknowledgements by member", styles.h2),
-            _table(styles,
-                   ["Member", "Acknowledged", "In hours", "Off hours", "Median", "90th pct"],
-                   members, [WIDTH * 0.31, WIDTH * 0.15] + [WIDTH * 0.135] * 4),
-        ])
-    )  # fmt: skip
+    if members:  # client users see them only where the agency names its staff
+        story.append(
+            KeepTogether([
+                Paragraph("Acknowledgements by member", styles.h2),
+                _table(styles,
+                       ["Member", "Acknowledged", "In hours", "Off hours", "Median", "90th pct"],
+                       members, [WIDTH * 0.31, WIDTH * 0.15] + [WIDTH * 0.135] * 4),
+            ])
+        )  # fmt: skip
 
     footer = f"{agency} · {client.name} · {period}"
 
@@ -429,7 +462,8 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
     return buffer.getvalue()
 
 
-def report_pdf(*, client: Client, since: date, until: date) -> bytes:
-    """The client's report for local days ``since``..``until`` (both included) as a PDF."""
-    return report_pdf_render(client=client, report=client_report(client=client, since=since,
-                                                                   until=until))  # fmt: skip
+def report_pdf(*, client: Client, since: date, until: date, viewer=None) -> bytes:
+    """The client's report for local days ``since``..``until`` (both included) as a PDF, as
+    ``viewer`` may see it (``None``: as the client's own people do)."""
+    report = client_report(client=client, since=since, until=until)
+    return report_pdf_render(client=client, report=report_for(report, viewer=viewer))

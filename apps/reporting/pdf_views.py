@@ -24,7 +24,7 @@ def report_pdf_download(request: HttpRequest, client_id: int) -> HttpResponse:
     except ValueError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     response = HttpResponse(
-        report_pdf(client=client, since=period.since, until=period.until),
+        report_pdf(client=client, since=period.since, until=period.until, viewer=request.user),
         content_type="application/pdf",
     )
     response["Content-Disposition"] = content_disposition_header(

@@ -4,12 +4,14 @@ day, so that a 90-day report sums a few thousand rows instead of re-reading ever
 A day is rolled up the first time a report needs it once it has ended in the client's time
 zone (``TermDay`` marks it); the current day is always read live. Ingest forgets the roll-up of
 any ended day it adds mentions to (a back-fill), and the next report rolls it up again. Each day
-keeps its ``KEEP_PER_DAY`` most used terms and hashtags: a period's top ten is exact unless a
-term never reaches a single day's top 200 yet adds up over many — for a top ten, not a worry.
+keeps its ``KEEP_PER_DAY`` most used terms (stop words of every supported language left out)
+and hashtags: a period's top ten is exact unless a term never reaches a single day's top 200
+yet adds up over many — for a top ten, not a worry.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -25,14 +27,36 @@ from apps.listening.models import Mention
 from .models import TermCount, TermDay
 
 KEEP_PER_DAY = 200
-# Words too common to say anything about a brand (the search index keeps every word).
-_STOP = """
-a an and are as at be but by for from has have i if in is it its just me my no not of on or our so
-that the their them they this to too was we were what when with you your im can do does did get
-got will would there here all about out up one very really been had how any more some than then
-who why which also after again
+# Languages whose stop words are left out of the top terms (the search index keeps every word).
+LANGUAGES = ("en", "de", "fr", "es", "nl", "pt")
+# Words the ``stop-words`` lists do not have but social posts are full of: greetings, fillers,
+# and the pieces of links.
+_CHATTER = """
+hey hi hello lol ok okay yeah yep yes guys thx pls omg btw tbh imo im ive dont cant wont
+hallo moin servus ja nee danke bitte
+salut bonjour coucou merci oui ouais
+hola gracias vale
+hoi hallo doei bedankt echt heel erg wel gewoon even nog zo ook
+olá ola oi obrigado obrigada
+http https www com amp
 """
-STOP_WORDS = sorted(_STOP.split())
+
+
+def _stop_words() -> list[str]:
+    """Every language's stop words as the search index spells them: lower case, with the parts
+    of words like "don't" or "l'été" (the index splits them) as well."""
+    from stop_words import get_stop_words
+
+    words = set(_CHATTER.split())
+    for language in LANGUAGES:
+        for word in get_stop_words(language):
+            word = word.lower()
+            words.add(word)
+            words.update(part for part in re.split("[\u2019'\\-]", word) if part)
+    return sorted(words)
+
+
+STOP_WORDS = _stop_words()
 _M = Mention._meta.db_table
 # (day, is_hashtag, term, uses) of a client's mentions posted in [start, end), at most
 # ``keep`` of each kind per day.
@@ -44,7 +68,8 @@ _DAILY_TERMS = f"""
     ), counted AS (
         SELECT day, false AS is_hashtag, word AS term, count(*) AS uses
         FROM said, unnest(tsvector_to_array(said.search_vector)) AS word
-        WHERE length(word) >= 3 AND word !~ '^[0-9]+$' AND word <> ALL(%(stop)s)
+        WHERE length(word) >= 3 AND word !~ '^[0-9]+$'
+          AND word NOT IN (SELECT unnest(%(stop)s::text[]))  -- hashed: one probe a word
         GROUP BY day, word
         UNION ALL
         SELECT day, true, lower(tag[1]), count(*)
@@ -118,6 +143,12 @@ def term_days_forget(*, client_id: int, days: Iterable[date]) -> None:
             )
 
 
+def _own_words(client: Client) -> set[str]:
+    """The words of the client's name and handles, as the search index spells them."""
+    names = [client.name, *client.brand_handles]
+    return {word for name in names for word in re.split(r"[\W_]+", name.lower()) if word}
+
+
 def top_terms(*, client: Client, since: date, until: date, top: int) -> tuple[list, list]:
     """The period's ``top`` terms and hashtags: ended days from their roll-ups (made now if
     missing), today live."""
@@ -144,6 +175,9 @@ def top_terms(*, client: Client, since: date, until: date, top: int) -> tuple[li
             cursor.execute(_DAILY_TERMS, _params(client, max(since, today), until))
             for _, is_hashtag, term, uses in cursor.fetchall():
                 counts[is_hashtag][term] += uses
+
+    for word in _own_words(client):  # the brand's own name says nothing about what was said
+        counts[False].pop(word, None)
 
     def ranked(counter: Counter) -> list[tuple[str, int]]:
         return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:top]

@@ -11,7 +11,11 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 
-from apps.acknowledgements.selectors import advocacy_funnel, member_figures
+from apps.acknowledgements.selectors import (
+    advocacy_comparison,
+    advocacy_funnel,
+    member_figures,
+)
 from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
 from apps.core.db import Percentile
@@ -52,11 +56,13 @@ class Period:
 
 
 def _ratio(part, whole) -> float | None:
+    """A share (0..1) to four decimals: a whole percentage with two decimals to spare."""
     return round(part / whole, 4) if whole else None
 
 
 def _round(value) -> float | None:
-    return None if value is None else round(value, 1)
+    """A measured figure (minutes, scores, money) as people read it: two decimals at most."""
+    return None if value is None else round(float(value), 2)
 
 
 # One pass over both periods' mentions, a row of figures per period. ``%(rivals)s`` are the
@@ -72,6 +78,8 @@ _PERIODS_SQL = """
            count(*) FILTER (WHERE due) AS sla_due,
            count(*) FILTER (WHERE due AND acknowledged_at <= sla_due_at) AS sla_met,
            avg(sentiment_score) AS average_sentiment,
+           count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+           count(*) FILTER (WHERE sentiment = 'negative') AS negative,
            count(*) FILTER (WHERE NOT matched_queries && %(rivals)s::bigint[]) AS own,
            array_agg(DISTINCT customer_id) FILTER (WHERE answered AND customer_id IS NOT NULL)
                AS customers,
@@ -85,7 +93,8 @@ _PERIODS_SQL = """
                m.needs_acknowledgement AND m.acknowledged_at IS NOT NULL AS answered,
                m.needs_acknowledgement AND m.sla_due_at IS NOT NULL
                    AND (m.acknowledged_at IS NOT NULL OR m.sla_due_at <= CASE
-                        WHEN m.posted_at >= %(start)s THEN %(end)s ELSE %(start)s END) AS due
+                        WHEN m.posted_at >= %(start)s THEN %(due_by)s ELSE %(due_by_before)s
+                        END) AS due
         FROM {table} m
         WHERE m.client_id = %(client)s AND m.posted_at >= %(before)s AND m.posted_at < %(end)s
     ) m
@@ -113,7 +122,9 @@ def _bucket_counts() -> str:
     return ", ".join(counts)
 
 
-def _pass(client: Client, period: Period, competitors: list[ListeningQuery]) -> list[dict]:
+def _pass(
+    client: Client, period: Period, competitors: list[ListeningQuery], now: datetime
+) -> list[dict]:
     rival_counts = "".join(
         f", count(*) FILTER (WHERE matched_queries @> ARRAY[%(rival_{q.pk})s]::bigint[])"
         f" AS rival_{q.pk}"
@@ -125,6 +136,8 @@ def _pass(client: Client, period: Period, competitors: list[ListeningQuery]) -> 
     params = {
         "client": client.pk, "zone": period.timezone, "start": period.start, "end": period.end,
         "before": period.previous().start, "rivals": [q.pk for q in competitors],
+        # a mention is due once its SLA time has passed, by the period's end or by now
+        "due_by": min(period.end, now), "due_by_before": min(period.start, now),
         **{f"rival_{q.pk}": q.pk for q in competitors},
     }  # fmt: skip
     rows = []
@@ -148,6 +161,7 @@ def _headline(client: Client, period: Period, row: dict, competitors) -> dict:
         advocate_since__lt=period.end,
     )
     average = row.get("average_sentiment")
+    mentions, positive, negative = (row.get(key, 0) for key in ("mentions", "positive", "negative"))
     return {
         "mention_count": row.get("mentions", 0),
         "needing_acknowledgement": row.get("needing", 0),
@@ -158,9 +172,11 @@ def _headline(client: Client, period: Period, row: dict, competitors) -> dict:
         "median_next_response_minutes": _round(following[0]),
         "p90_next_response_minutes": _round(following[1]),
         "sla_attainment": _ratio(row.get("sla_met", 0), row.get("sla_due", 0)),
-        "sentiment": {
-            **{key: 0 for key in SENTIMENTS},
-            "average_score": None if average is None else round(average, 3),
+        "sentiment": {  # unlabelled mentions count as neutral
+            "positive": positive,
+            "neutral": mentions - positive - negative,
+            "negative": negative,
+            "average_score": _round(average),
         },
         "advocates_gained": gained.count(),
         "share_of_voice": {
@@ -171,25 +187,26 @@ def _headline(client: Client, period: Period, row: dict, competitors) -> dict:
     }
 
 
-def _headlines(client: Client, period: Period) -> tuple[dict, dict, dict]:
+def _crm_value(row: dict | None) -> float:
+    customers = (row or {}).get("customers") or []
+    if not customers:
+        return 0.0
+    total = Customer.objects.filter(pk__in=customers).aggregate(total=Sum("lifetime_value"))
+    return _round(total["total"] or 0)
+
+
+def _headlines(client: Client, period: Period, now: datetime) -> tuple[dict, dict, dict]:
     """The period's figures (with the share of voice, the spread of times to acknowledge and
     the volume by channel and day), and the previous period's: one pass over the mentions."""
     competitors = list(ListeningQuery.objects.filter(client=client, is_competitor=True))
-    rows = _pass(client, period, competitors)
+    rows = _pass(client, period, competitors, now)
     totals = {row["current"]: row for row in rows if not row["detail"]}
     current = _headline(client, period, totals.get(True), competitors)
     before = _headline(client, period.previous(), totals.get(False), competitors)
     cells = [row for row in rows if row["detail"]]
-    for row in cells:
-        side = current if row["current"] else before
-        side["sentiment"][row["sentiment"] or "neutral"] += row["mentions"]
+    current["crm_value_of_acknowledged_customers"] = _crm_value(totals.get(True))
+    before["crm_value_of_acknowledged_customers"] = _crm_value(totals.get(False))
     row = totals.get(True) or {}
-    current["crm_value_of_acknowledged_customers"] = float(
-        Customer.objects.filter(pk__in=row.get("customers") or []).aggregate(
-            total=Sum("lifetime_value")
-        )["total"]
-        or 0
-    )
     current["time_to_acknowledge_distribution"] = [
         {"bucket": label, "count": row.get(f"bucket_{n}", 0)}
         for n, (label, _) in enumerate(TIME_BUCKETS)
@@ -232,9 +249,12 @@ def _volume(period: Period, cells: list[dict]) -> dict:
 
 def _top_authors(mentions) -> list[dict]:
     """The most influential people who spoke in the period, with how often they did: walks
-    authors by influence (index) and stops at the first ``TOP`` who said something."""
+    authors by influence (index) and stops at the first ``TOP`` who said something needing an
+    answer (so never the brand itself, nor a spammer)."""
     authors = list(
-        Author.objects.filter(Exists(mentions.filter(author_id=OuterRef("pk"))))
+        Author.objects.filter(
+            Exists(mentions.filter(author_id=OuterRef("pk"), needs_acknowledgement=True))
+        )
         .order_by("-influence", "pk")
         .values("pk", "handle", "influence")[:TOP]
     )
@@ -245,16 +265,38 @@ def _top_authors(mentions) -> list[dict]:
         .values_list("author_id", "n")
     )
     return [
-        {"id": a["pk"], "handle": a["handle"], "influence": a["influence"],
+        {"id": a["pk"], "handle": a["handle"], "influence": _round(a["influence"]),
          "mentions": counts.get(a["pk"], 0)}
         for a in authors
     ]  # fmt: skip
 
 
-def client_report(*, client: Client, since: date, until: date) -> dict:
-    """Every figure of the client's report for local days ``since``..``until``."""
+def _members(client: Client, period: Period) -> list[dict]:
+    return [
+        {
+            "user": row["user"].pk,
+            "name": row["user"].get_full_name(),
+            "email": row["user"].email,
+            "replies": row["replies"],
+            "median_minutes": _round(row["median_minutes"]),
+            "p90_minutes": _round(row["p90_minutes"]),
+            "in_hours": row["in_hours"],
+            "off_hours": row["off_hours"],
+        }
+        for row in member_figures(client=client, since=period.start, until=period.end)
+    ]
+
+
+def client_report(*, client: Client, since: date, until: date, now: datetime | None = None) -> dict:
+    """Every figure of the client's report for local days ``since``..``until``; ``previous``
+    holds every headline figure of the period of the same length just before."""
+    from django.utils import timezone
+
     period = Period(since, until, client.timezone)
-    headline, previous, volume = _headlines(client, period)
+    before = period.previous()
+    headline, previous, volume = _headlines(client, period, now or timezone.now())
+    comparison = advocacy_comparison(client=client, since=period.start, until=period.end)
+    compared_before = advocacy_comparison(client=client, since=before.start, until=before.end)
     mentions = _in_period(client, period)
     top_terms, top_hashtags = rollups.top_terms(
         client=client, since=period.since, until=period.until, top=TOP
@@ -265,19 +307,19 @@ def client_report(*, client: Client, since: date, until: date) -> dict:
         "until": period.until.isoformat(),
         "timezone": period.timezone,
         **headline,
+        "advocacy_lift": comparison["positive_return_lift"],
         "mention_volume": volume,
         "top_authors": _top_authors(mentions),
         "advocacy_funnel": advocacy_funnel(client=client, since=period.start, until=period.end),
+        "advocacy_comparison": comparison,
         "top_terms": [{"term": term, "count": n} for term, n in top_terms],
         "top_hashtags": [{"hashtag": f"#{tag}", "count": n} for tag, n in top_hashtags],
-        "members": [
-            {**row, "user": row["user"].pk, "email": row["user"].email}
-            for row in member_figures(client=client, since=period.start, until=period.end)
-        ],
-        "previous_period": {
-            "since": period.previous().since.isoformat(),
-            "until": period.previous().until.isoformat(),
+        "members": _members(client, period),
+        "previous": {
+            "since": before.since.isoformat(),
+            "until": before.until.isoformat(),
             **previous,
+            "advocacy_lift": compared_before["positive_return_lift"],
         },
     }
 
@@ -288,25 +330,42 @@ SLIPPING_SLA = 0.9  # … or SLA attainment below this
 
 
 def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> list[dict]:
-    """Every client the user may see over the last ``days`` (and the ``days`` before): volume,
-    acknowledgement rate, p90 time to acknowledge, SLA attainment and average sentiment — one
-    GROUP BY over the agency's mentions; the clients slipping the most come first."""
+    """Every client the user may see over its last ``days`` local days, today included — the
+    same days as the client's dashboard by default, so the figures agree — and the ``days``
+    before: volume, acknowledgement rate, p90 time to acknowledge, SLA attainment and average
+    sentiment, in one GROUP BY over the agency's mentions; the clients slipping the most come
+    first."""
+    from django.db.models import Case, Value, When
     from django.utils import timezone
 
     from apps.clients.selectors import client_list
 
     now = now or timezone.now()
-    start, before = now - timedelta(days=days), now - timedelta(days=2 * days)
-    recent, earlier = Q(posted_at__gte=start), Q(posted_at__lt=start)
+    clients = list(client_list(user=user).order_by("name"))
+    windows = []  # (time zone, this window, the one before) for each time zone of the clients
+    for zone in sorted({client.timezone for client in clients}):
+        until = now.astimezone(ZoneInfo(zone)).date()
+        window = Period(until - timedelta(days=days - 1), until, zone)
+        windows.append((zone, window, window.previous()))
+    side = Case(
+        *(When(client__timezone=zone, posted_at__gte=window.start, then=Value(True))
+          for zone, window, _ in windows),
+        default=Value(False),
+    )  # fmt: skip
+    in_scope = Q(pk__in=[])
+    for zone, window, earlier_window in windows:
+        in_scope |= Q(
+            client__timezone=zone, posted_at__gte=earlier_window.start, posted_at__lt=window.end
+        )
+    recent, earlier = Q(recent=True), Q(recent=False)
     needing = Q(needs_acknowledgement=True)
     answered = needing & Q(acknowledged_at__isnull=False)
     due = needing & Q(sla_due_at__isnull=False) & (Q(acknowledged_at__isnull=False)
                                                    | Q(sla_due_at__lte=now))  # fmt: skip
     rows = {
         row["client"]: row
-        for row in Mention.objects.filter(
-            client__in=client_list(user=user).values("pk"), posted_at__gte=before
-        )
+        for row in Mention.objects.filter(in_scope, client__in=[c.pk for c in clients])
+        .annotate(recent=side)
         .values("client")
         .annotate(
             mentions=Count("pk", filter=recent),
@@ -324,7 +383,7 @@ def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> lis
         .order_by()
     }
     overview = []
-    for client in client_list(user=user).order_by("name"):
+    for client in clients:
         row = rows.get(client.pk, {})
         rate = _ratio(row.get("acknowledged", 0), row.get("needing", 0))
         before_rate = _ratio(row.get("acknowledged_before", 0), row.get("needing_before", 0))
@@ -341,8 +400,7 @@ def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> lis
             "previous_acknowledgement_rate": before_rate,
             "p90_time_to_acknowledge_minutes": _round(row.get("p90")),
             "sla_attainment": attainment,
-            "average_sentiment": None if row.get("sentiment") is None
-            else round(row["sentiment"], 3),
+            "average_sentiment": _round(row.get("sentiment")),
             "slipping": reasons,
         })  # fmt: skip
     return sorted(
@@ -353,3 +411,26 @@ def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> lis
             r["client"].name,
         ),
     )
+
+
+def report_for_client_users(report: dict) -> dict:
+    """The report as a client's own people may see it: the agency's staff by name only when
+    the agency allows it (otherwise the per-member figures are left out — the headline figures
+    are the team's), and never their e-mail addresses."""
+    from apps.accounts.selectors import portal_shows_staff_names
+
+    members = []
+    if portal_shows_staff_names():
+        members = [
+            {key: value for key, value in member.items() if key not in ("email", "user")}
+            for member in report["members"]
+            if member["name"]
+        ]
+    return {**report, "members": members}
+
+
+def report_for(report: dict, *, viewer) -> dict:
+    """The report as ``viewer`` may see it (``None``: a client's contacts, by e-mail)."""
+    if viewer is None or viewer.is_client_user:
+        return report_for_client_users(report)
+    return report

@@ -16,7 +16,7 @@ from apps.clients.models import Client, ClientMembership
 
 from .models import MonthlyReport
 from .pdf import agency_name, headline_rows, period_text, report_pdf_render
-from .selectors import client_report
+from .selectors import client_report, report_for
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,9 @@ def monthly_report_send(*, client: Client, month: date, recipients: list[str]) -
         if report_id is None:
             return False
         if recipients:
-            report = client_report(client=client, since=month, until=_month_end(month))
+            report = report_for(  # as the client's own people may see it
+                client_report(client=client, since=month, until=_month_end(month)), viewer=None
+            )
             message = _message(client=client, report=report, month=month, recipients=recipients)
             message.attach(
                 f"{client.slug}-report-{month:%Y-%m}.pdf",

@@ -12,15 +12,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from . import charts
-from .periods import client_or_404, requested_period
-from .selectors import agency_overview, client_report
+from .periods import DEFAULT_DAYS, client_or_404, requested_period
+from .selectors import agency_overview, client_report, report_for
 
 
 @require_GET
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    rows = agency_overview(user=request.user)
-    return render(request, "reporting/overview.html", {"rows": rows})
+    rows = agency_overview(user=request.user, days=DEFAULT_DAYS)
+    return render(request, "reporting/overview.html", {"rows": rows, "days": DEFAULT_DAYS})
 
 
 @require_GET
@@ -35,7 +35,7 @@ def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
             status=400,
         )  # fmt: skip
     since, until = period.since, period.until
-    report = client_report(client=client, since=since, until=until)
+    report = report_for(client_report(client=client, since=since, until=until), viewer=request.user)
     days = report["mention_volume"]["by_day"]
     funnel = report["advocacy_funnel"]
     context = {

@@ -18,6 +18,12 @@ class Agency(TenantMixin):
         help_text="Mentions posted longer ago than this many days are purged daily; "
         "empty keeps them forever.",
     )
+    portal_shows_staff_names = models.BooleanField(
+        default=False,
+        db_default=False,  # rows written by SQL (restores of older backups) get it too
+        help_text="Client users see who acknowledged by name; otherwise as the agency's team. "
+        "Staff e-mail addresses are never shown to them.",
+    )
 
     auto_create_schema = False  # provisioning clones the template schema in one transaction
     auto_drop_schema = True

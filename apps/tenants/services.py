@@ -89,6 +89,13 @@ def agency_ensure_public() -> Agency:
     return public
 
 
+def agency_set_portal_staff_names(*, agency: Agency, shown: bool) -> Agency:
+    """Whether the client portal names the agency's staff (off: "the <agency> team")."""
+    Agency.objects.filter(pk=agency.pk).update(portal_shows_staff_names=shown)
+    agency.portal_shows_staff_names = shown
+    return agency
+
+
 # --- data retention ----------------------------------------------------------------------------
 
 
@@ -247,8 +254,8 @@ def agency_backup(*, agency: Agency, output: Path) -> dict:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         row = conn.execute(
-            f"SELECT slug, name, schema_name, created_at, retention_days "  # noqa: S608
-            f"FROM public.{Agency._meta.db_table} WHERE id = %s",
+            "SELECT slug, name, schema_name, created_at, retention_days, "  # noqa: S608
+            f"portal_shows_staff_names FROM public.{Agency._meta.db_table} WHERE id = %s",
             [agency.pk],
         ).fetchone()
         if row is None:
@@ -265,13 +272,14 @@ def agency_backup(*, agency: Agency, output: Path) -> dict:
             env, "pg_dump",
         )  # fmt: skip
         conn.execute("COMMIT")
-    slug, name, schema_name, created_at, retention_days = row
+    slug, name, schema_name, created_at, retention_days, shows_staff_names = row
     manifest = {
         "format": BACKUP_FORMAT,
         "taken_at": timezone.now().isoformat(),
         "pg_dump_major": pg_dump.major,
         "agency": {"slug": slug, "name": name, "schema_name": schema_name,
-                   "created_at": created_at.isoformat(), "retention_days": retention_days},
+                   "created_at": created_at.isoformat(), "retention_days": retention_days,
+                   "portal_shows_staff_names": shows_staff_names},
         "domains": [{"domain": domain, "is_primary": primary} for domain, primary in domains],
         "tables": tables,
     }  # fmt: skip
@@ -345,11 +353,16 @@ def agency_restore(*, archive: Path, database_url: str, manifest: Path | None = 
         )  # fmt: skip
         try:
             with conn.transaction():
-                columns = ["slug", "name", "schema_name", "created_at", "retention_days"]
+                columns = ["slug", "name", "schema_name", "created_at", "retention_days",
+                           "portal_shows_staff_names"]  # fmt: skip
                 agency_id = conn.execute(
                     f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
                     f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id",
-                    [agency[column] for column in columns],
+                    [
+                        *(agency[column] for column in columns[:-1]),
+                        # backups older than the portal setting keep staff names hidden
+                        agency.get("portal_shows_staff_names", False),
+                    ],
                 ).fetchone()[0]
                 for domain in domains:
                     conn.execute(

@@ -23,6 +23,12 @@ class SettingsForm(AccessibleForm):
     """The forms of this area."""
 
 
+class PortalForm(SettingsForm):
+    portal_shows_staff_names = forms.BooleanField(
+        label="Show client users who acknowledged, by name", required=False
+    )
+
+
 class SlaPolicyForm(SettingsForm):
     target_urgent = forms.IntegerField(label="Urgent (minutes)")
     target_high = forms.IntegerField(label="High (minutes)")

@@ -23,8 +23,16 @@ from apps.acknowledgements.models import RoutingRule
 from apps.clients.models import Client
 from apps.clients.selectors import client_get, client_list
 from apps.listening.selectors import query_list
+from apps.tenants.services import agency_set_portal_staff_names
 
-from .forms import RoutingRuleForm, SettingsForm, SlaPolicyForm, TeamMembersForm, TeamNameForm
+from .forms import (
+    PortalForm,
+    RoutingRuleForm,
+    SettingsForm,
+    SlaPolicyForm,
+    TeamMembersForm,
+    TeamNameForm,
+)
 
 
 def _require_manager(request) -> None:
@@ -50,10 +58,21 @@ def _id(value: str | None) -> int | None:
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def settings_index(request):
     _require_manager(request)
-    context = {"clients": client_list(user=request.user).order_by("name")}
+    agency = request.tenant
+    if request.method == "POST":
+        form = PortalForm(request.POST)
+        if form.is_valid():
+            agency_set_portal_staff_names(
+                agency=agency, shown=form.cleaned_data["portal_shows_staff_names"]
+            )
+            messages.success(request, "Portal settings saved.")
+            return redirect("workspace:index")
+    else:
+        form = PortalForm(initial={"portal_shows_staff_names": agency.portal_shows_staff_names})
+    context = {"clients": client_list(user=request.user).order_by("name"), "portal_form": form}
     return render(request, "workspace/index.html", context)
 
 

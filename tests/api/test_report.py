@@ -59,8 +59,8 @@ def test_the_report_has_the_hand_computed_figures(api, owner):
     assert {"hashtag": "#oatlatte", "count": 1} in report["top_hashtags"]
     assert report["advocacy_funnel"]["acknowledged"] == 3
     assert report["members"][0]["replies"] == 3 and report["members"][0]["user"] == owner.pk
-    assert report["previous_period"]["since"] == "2026-10-31"
-    assert report["previous_period"]["mention_count"] == 0
+    assert report["previous"]["since"] == "2026-10-31"
+    assert report["previous"]["mention_count"] == 0
     assert rival.pk  # the competitor query is what made mention 3 a rival's
 
 

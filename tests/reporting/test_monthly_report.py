@@ -97,14 +97,14 @@ def test_the_email_has_the_headline_figures_and_the_pdf_attached(northwind):
 
     [message] = sent_to(northwind)
     assert message.subject == "Northwind Coffee: your report for November 2026"
-    assert "1 November 2026 \u2013 30 November 2026" in message.body  # an en dash
+    assert "1 Nov 2026 \u2013 30 Nov 2026" in message.body  # an en dash
     assert "Acknowledgement rate" in message.body and "75%" in message.body
     [(filename, content, mimetype)] = message.attachments
     assert (filename, mimetype) == ("northwind-report-2026-11.pdf", "application/pdf")
     assert content.startswith(b"%PDF-")
     text = pdf_text(content)
     assert "Northwind Coffee" in text and "Alpha Agency" in text
-    assert "1 November 2026" in text and "30 November 2026" in text
+    assert "1 Nov 2026" in text and "30 Nov 2026" in text
     assert "75%" in text
 
 

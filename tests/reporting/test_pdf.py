@@ -81,7 +81,7 @@ def test_the_owner_downloads_the_period_as_a_pdf_with_its_figures(northwind, own
     text = pdf_text(response.content)
     assert "Northwind Coffee" in text
     assert "Alpha Agency" in text
-    assert "5 October 2026" in text and "11 October 2026" in text
+    assert "5 Oct 2026" in text and "11 Oct 2026" in text
     assert "75%" in text  # 3 of the 4 people needing an answer were acknowledged
     assert "30 min" in text  # each within half an hour
     assert "sam@alpha.test" in text  # the per-member table
