@@ -138,6 +138,9 @@ class SavedReply(models.Model):
         return self.title
 
 
+DEFAULT_NEXT_RESPONSE_MINUTES = 120
+
+
 def default_targets() -> dict[str, int]:
     """First-acknowledgement targets in business minutes, by mention priority."""
     return {"urgent": 15, "high": 60, "normal": 240, "low": 1440}
@@ -150,6 +153,10 @@ class SlaPolicy(models.Model):
         "clients.Client", on_delete=models.CASCADE, related_name="sla_policy"
     )
     targets = models.JSONField(default=default_targets)
+    next_response_minutes = models.PositiveIntegerField(
+        default=DEFAULT_NEXT_RESPONSE_MINUTES,
+        help_text="Business minutes to answer a follow-up in a conversation already acknowledged.",
+    )
     business_hours_only = models.BooleanField(default=True)
     timezone = models.CharField(max_length=64, default="UTC")
     opens_at = models.TimeField(default="09:00")
@@ -179,15 +186,29 @@ class SlaPolicy(models.Model):
             timezone=self.timezone, opening={day: span for day in self.open_weekdays}, **extra
         )
 
-    def target_minutes(self, priority: str) -> int:
+    def target_minutes(self, priority: str, *, follow_up: bool = False) -> int:
+        """The business minutes a mention has: the next-response target for a follow-up, else
+        the first-acknowledgement target of its priority."""
+        if follow_up:
+            return self.next_response_minutes
         targets = default_targets() | (self.targets or {})
         return int(targets.get(priority, targets["normal"]))
 
 
 class SlaBreach(models.Model):
-    """A mention not acknowledged within its target: recorded once, whatever runs twice."""
+    """A mention not acknowledged within its target: recorded once, whatever runs twice.
+
+    A follow-up (``Mention.is_follow_up``) breaches its next-response target (``kind`` next),
+    any other mention its first-acknowledgement target (``kind`` first)."""
+
+    class Kind(models.TextChoices):
+        FIRST = "first", "First response"
+        NEXT = "next", "Next response"
 
     mention = models.OneToOneField(Mention, on_delete=models.CASCADE, related_name="sla_breach")
+    kind = models.CharField(
+        max_length=5, choices=Kind.choices, default=Kind.FIRST, db_default=Kind.FIRST
+    )
     due_at = models.DateTimeField()
     detected_at = models.DateTimeField()
     notified = models.BooleanField(default=False)

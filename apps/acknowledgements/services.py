@@ -33,6 +33,7 @@ from apps.webhooks import events as webhook_events
 
 from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
 from .models import (
+    DEFAULT_NEXT_RESPONSE_MINUTES,
     Acknowledgement,
     AuditEntry,
     RoutingRule,
@@ -279,7 +280,7 @@ def _give_due_dates(mentions: list[Mention], policies: dict, hours_by_client: di
         policy = policies[client_id]
         dues = add_business_minutes_many(
             [m.posted_at for m in group],
-            [policy.target_minutes(m.priority) for m in group],
+            [policy.target_minutes(m.priority, follow_up=m.is_follow_up) for m in group],
             hours_by_client[client_id],
         )
         for mention, due in zip(group, dues, strict=True):
@@ -455,7 +456,9 @@ def _open_mentions():
 
 
 def sla_due_dates_assign() -> int:
-    """Give open mentions of clients with an SLA policy their due date (business time)."""
+    """Give open mentions of clients with an SLA policy their due date (business time): the
+    first-acknowledgement target of their priority, or for a follow-up in an acknowledged
+    conversation the policy's next-response target."""
     assigned = 0
     for policy in SlaPolicy.objects.select_related("client"):
         hours = policy.business_hours()
@@ -463,13 +466,16 @@ def sla_due_dates_assign() -> int:
             batch = list(
                 _open_mentions()
                 .filter(client_id=policy.client_id, sla_due_at__isnull=True)
-                .values_list("id", "posted_at", "priority")[:DUE_BATCH]
+                .values_list("id", "posted_at", "priority", "is_follow_up")[:DUE_BATCH]
             )
             if not batch:
                 break
             dues = add_business_minutes_many(
-                [posted_at for _, posted_at, _ in batch],
-                [policy.target_minutes(priority) for _, _, priority in batch],
+                [posted_at for _, posted_at, _, _ in batch],
+                [
+                    policy.target_minutes(priority, follow_up=follow_up)
+                    for _, _, priority, follow_up in batch
+                ],
                 hours,
             )
             with connection.cursor() as cursor:
@@ -477,7 +483,7 @@ def sla_due_dates_assign() -> int:
                     f"UPDATE {Mention._meta.db_table} m SET sla_due_at = due.at "  # noqa: S608
                     "FROM unnest(%s::bigint[], %s::timestamptz[]) AS due(id, at) "
                     "WHERE m.id = due.id",
-                    [[pk for pk, _, _ in batch], dues],
+                    [[pk for pk, *_ in batch], dues],
                 )
             assigned += len(batch)
     return assigned
@@ -492,8 +498,10 @@ def sla_breaches_detect(*, now=None, notify: bool = True) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {SlaBreach._meta.db_table} (mention_id, due_at, detected_at, notified)
-            SELECT id, sla_due_at, %s, %s FROM {Mention._meta.db_table}
+            INSERT INTO {SlaBreach._meta.db_table}
+                (mention_id, kind, due_at, detected_at, notified)
+            SELECT id, CASE WHEN is_follow_up THEN 'next' ELSE 'first' END, sla_due_at, %s, %s
+            FROM {Mention._meta.db_table}
             WHERE needs_acknowledgement AND status IN ('new', 'assigned', 'escalated')
               AND sla_due_at <= %s
             ON CONFLICT (mention_id) DO NOTHING
@@ -619,6 +627,7 @@ MIDNIGHT = time(0, 0)
 def _sla_snapshot(policy: SlaPolicy) -> dict:
     return {
         "targets": dict(policy.targets or {}),
+        "next_response_minutes": policy.next_response_minutes,
         "business_hours_only": policy.business_hours_only,
         "timezone": policy.timezone,
         "opens_at": str(policy.opens_at),
@@ -661,9 +670,10 @@ def sla_policy_update(
     holiday_country: str = "",
     holiday_subdivision: str = "",
     holidays: Iterable[date] = (),
+    next_response_minutes: int = DEFAULT_NEXT_RESPONSE_MINUTES,
 ) -> SlaPolicy:
     """Set a client's SLA policy (creating it the first time). Field errors name the field:
-    ``target_<priority>``, ``timezone``, ``closes_at``, ``open_weekdays``, ``holiday_country``,
+    ``target_<priority>``, ``next_response_minutes``, ``timezone``, ``closes_at``, ``open_weekdays``, ``holiday_country``,
     ``holiday_subdivision``. Mentions given a due date from then on follow the new policy."""
     errors: dict[str, str] = {}
     clean_targets = {}
@@ -675,6 +685,10 @@ def sla_policy_update(
             )
         else:
             clean_targets[priority] = int(value)
+    if not 1 <= int(next_response_minutes) <= MAX_TARGET_MINUTES:
+        errors["next_response_minutes"] = (
+            f"Give a target between 1 and {MAX_TARGET_MINUTES} minutes."
+        )
     timezone = timezone.strip()
     if timezone not in available_timezones():
         errors["timezone"] = f"Unknown time zone '{timezone}': use an IANA name (Europe/Paris)."
@@ -696,6 +710,7 @@ def sla_policy_update(
         policy = policy or SlaPolicy(client=client)
         before = {} if created else _sla_snapshot(policy)
         policy.targets = clean_targets
+        policy.next_response_minutes = int(next_response_minutes)
         policy.business_hours_only = business_hours_only
         policy.timezone = timezone
         policy.opens_at, policy.closes_at = opens_at, closes_at

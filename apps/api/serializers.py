@@ -138,6 +138,11 @@ class MentionAuthorSerializer(serializers.Serializer):
 
 class MentionSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
+    priority_score = serializers.FloatField(
+        allow_null=True, read_only=True,
+        help_text="Higher: answer first. Customer value, influence, negativity and waiting "
+        "time (formula in the README); null until scored.",
+    )  # fmt: skip
 
     class Meta:
         model = Mention
@@ -146,7 +151,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "posted_at", "author", "sentiment", "sentiment_score", "matched_queries",
             "needs_acknowledgement", "status", "priority", "assigned_to", "team", "tags",
             "acknowledged_at", "time_to_acknowledge_minutes", "is_follow_up", "language",
-            "rating", "parent_external_id", "sla_due_at",
+            "rating", "parent_external_id", "sla_due_at", "priority_score",
         ]  # fmt: skip
         read_only_fields = fields
 
