@@ -673,8 +673,9 @@ def sla_policy_update(
     next_response_minutes: int = DEFAULT_NEXT_RESPONSE_MINUTES,
 ) -> SlaPolicy:
     """Set a client's SLA policy (creating it the first time). Field errors name the field:
-    ``target_<priority>``, ``next_response_minutes``, ``timezone``, ``closes_at``, ``open_weekdays``, ``holiday_country``,
-    ``holiday_subdivision``. Mentions given a due date from then on follow the new policy."""
+    ``target_<priority>``, ``next_response_minutes``, ``timezone``, ``closes_at``,
+    ``open_weekdays``, ``holiday_country``, ``holiday_subdivision``. Mentions given a due date
+    from then on follow the new policy."""
     errors: dict[str, str] = {}
     clean_targets = {}
     for priority in default_targets():

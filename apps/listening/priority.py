@@ -12,7 +12,7 @@ raises everyone by the same point an hour, so nobody sinks for ever (a stranger'
 has waited a day weighs as much as a fresh complaint from a valued customer).
 
 Because the waiting term grows alike for every mention, ordering by the score at any moment is
-ordering by ``static - 1 × hours since the epoch of posted_at``: that is the stored, indexed
+ordering by ``static - 1 * hours since the epoch of posted_at``: that is the stored, indexed
 ``Mention.priority_key``, and ``priority_score = priority_key + hours since the epoch of now``.
 The key changes only when its inputs do; ``mentions_priority_refresh`` recomputes it (at
 ingest, when customers are imported, daily after influence is refreshed).
@@ -39,12 +39,16 @@ def _has_intent() -> bool:
     return any(field.name == "intent" for field in Mention._meta.get_fields())
 
 
+_LIFETIME_VALUE = (
+    f"coalesce((SELECT c.lifetime_value FROM {Customer._meta.db_table} c "  # noqa: S608
+    "WHERE c.id = m.customer_id), 0)"
+)
+
+
 def _static_sql(intent: bool) -> str:
     """The static part over ``m`` (a mention) and ``author``: one term per input."""
     terms = [
-        f"{VALUE_POINTS} * least(1, log(1 + greatest(0, coalesce((SELECT c.lifetime_value "
-        f"FROM {Customer._meta.db_table} c WHERE c.id = m.customer_id), 0))) / "
-        f"{VALUE_FULL_DIGITS})",
+        f"{VALUE_POINTS} * least(1, log(1 + greatest(0, {_LIFETIME_VALUE})) / {VALUE_FULL_DIGITS})",
         f"{INFLUENCE_POINTS} * coalesce(author.influence, 0) / 100",
         f"{NEGATIVITY_POINTS} * greatest(0, -coalesce(m.sentiment_score, 0))",
     ]
