@@ -33,7 +33,6 @@ from apps.webhooks import events as webhook_events
 
 from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
 from .models import (
-    DEFAULT_NEXT_RESPONSE_MINUTES,
     Acknowledgement,
     AuditEntry,
     RoutingRule,
@@ -171,6 +170,46 @@ def mentions_assign(
     return len(changes)
 
 
+COLLISION_WINDOW = timedelta(minutes=10)
+# Acknowledgements that answer the person (a reaction or an internal resolution does not).
+ANSWERING_KINDS = (Acknowledgement.Kind.REPLY, Acknowledgement.Kind.REPLIED_ELSEWHERE)
+
+
+class ReplyCollision(ValidationError):
+    """Someone already answered the same person moments ago: answering again needs ``force``
+    (the API answers 409, the inbox asks for confirmation). ``recent`` holds those replies."""
+
+    def __init__(self, recent: list[Acknowledgement]):
+        self.recent = recent
+        latest = recent[0]
+        who = latest.user.email if latest.user else "Someone"
+        minutes = max(0, round((timezone.now() - latest.created_at).total_seconds() / 60))
+        super().__init__(
+            {
+                "force": f"{who} answered @{latest.mention.author.handle} {minutes} min ago "
+                f"(“{latest.text[:80]}”). Send another reply anyway?"
+            }
+        )
+
+
+def recent_replies(*, mentions: list[Mention]) -> list[Acknowledgement]:
+    """Replies to the people of ``mentions`` (same author, same client, any mention) in the last
+    ``COLLISION_WINDOW``, newest first — one query (the client's latest acknowledgements, by
+    ack_client_created_idx)."""
+    if not mentions:
+        return []
+    return list(
+        Acknowledgement.objects.filter(
+            client_id__in={m.client_id for m in mentions},
+            mention__author_id__in={m.author_id for m in mentions},
+            kind__in=ANSWERING_KINDS,
+            created_at__gte=timezone.now() - COLLISION_WINDOW,
+        )
+        .select_related("user", "mention__author")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def mentions_acknowledge(
     *,
     mentions: Iterable[Mention],
@@ -178,12 +217,15 @@ def mentions_acknowledge(
     kind: str,
     text: str = "",
     at: datetime | None = None,
+    force: bool = False,
 ) -> list[Acknowledgement]:
     """Acknowledge mentions (by a person: automated replies never count). ``text`` may be a saved
     reply's template, filled for each person (``reply_render``). Replies are queued for delivery
     through each mention's channel once the transaction commits.
 
     ``at`` records when a reply made elsewhere (or an internal resolution) happened, if not now.
+    A reply now to someone answered less than ``COLLISION_WINDOW`` ago raises
+    ``ReplyCollision`` unless ``force``.
     """
     if kind not in Acknowledgement.Kind.values:
         raise ValidationError(
@@ -193,6 +235,10 @@ def mentions_acknowledge(
     now = timezone.now()
     if at is not None:
         _check_recorded_time(at, now=now, kind=kind, mentions=mentions)
+    if kind in ANSWERING_KINDS and at is None and not force:  # (a recorded past one happened)
+        recent = recent_replies(mentions=mentions)
+        if recent:
+            raise ReplyCollision(recent)
     if kind == Acknowledgement.Kind.REPLY:
         if not text.strip():
             raise ValidationError({"text": "A reply needs text."})
@@ -297,9 +343,17 @@ def _check_recorded_time(at: datetime, *, now: datetime, kind: str, mentions: li
 
 
 def mention_acknowledge(
-    *, mention: Mention, user: User, kind: str, text: str = "", at: datetime | None = None
+    *,
+    mention: Mention,
+    user: User,
+    kind: str,
+    text: str = "",
+    at: datetime | None = None,
+    force: bool = False,
 ) -> Acknowledgement:
-    return mentions_acknowledge(mentions=[mention], user=user, kind=kind, text=text, at=at)[0]
+    return mentions_acknowledge(
+        mentions=[mention], user=user, kind=kind, text=text, at=at, force=force
+    )[0]
 
 
 def mentions_dismiss(*, mentions: Iterable[Mention], user: User, reason: str) -> int:
@@ -350,12 +404,13 @@ def mentions_act(
     team: Team | None = None,
     reason: str = "",
     note: str = "",
+    force: bool = False,
 ) -> str:
     """One inbox action on many mentions (the bulk of the inbox and of the API), in the caller's
     transaction. Returns the canned-reply warning of an acknowledgement, or ""."""
     if action == "acknowledge":
         warning = reply_warning(mentions=mentions, text=text)
-        mentions_acknowledge(mentions=mentions, user=user, kind=kind, text=text)
+        mentions_acknowledge(mentions=mentions, user=user, kind=kind, text=text, force=force)
         return warning
     if action == "assign":
         mentions_assign(mentions=mentions, actor=user, user=assignee, team=team)
@@ -670,7 +725,7 @@ def sla_policy_update(
     holiday_country: str = "",
     holiday_subdivision: str = "",
     holidays: Iterable[date] = (),
-    next_response_minutes: int = DEFAULT_NEXT_RESPONSE_MINUTES,
+    next_response_minutes: int | None = None,
 ) -> SlaPolicy:
     """Set a client's SLA policy (creating it the first time). Field errors name the field:
     ``target_<priority>``, ``next_response_minutes``, ``timezone``, ``closes_at``,
@@ -686,7 +741,7 @@ def sla_policy_update(
             )
         else:
             clean_targets[priority] = int(value)
-    if not 1 <= int(next_response_minutes) <= MAX_TARGET_MINUTES:
+    if next_response_minutes is not None and not 1 <= next_response_minutes <= MAX_TARGET_MINUTES:
         errors["next_response_minutes"] = (
             f"Give a target between 1 and {MAX_TARGET_MINUTES} minutes."
         )
@@ -711,7 +766,8 @@ def sla_policy_update(
         policy = policy or SlaPolicy(client=client)
         before = {} if created else _sla_snapshot(policy)
         policy.targets = clean_targets
-        policy.next_response_minutes = int(next_response_minutes)
+        if next_response_minutes is not None:  # else kept (or the default, for a new policy)
+            policy.next_response_minutes = next_response_minutes
         policy.business_hours_only = business_hours_only
         policy.timezone = timezone
         policy.opens_at, policy.closes_at = opens_at, closes_at

@@ -187,12 +187,16 @@ class AcknowledgedSerializer(AcknowledgementSerializer):
         read_only_fields = fields
 
 
+FORCE_HELP = "Reply although the same person was answered in the last 10 minutes (otherwise 409)."
+
+
 class AcknowledgeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Acknowledgement.Kind.choices)
     text = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=5000,
         help_text="May use {first_name} and {handle}, filled for each person.",
     )  # fmt: skip
+    force = serializers.BooleanField(required=False, default=False, help_text=FORCE_HELP)
 
 
 class AssignSerializer(serializers.Serializer):
@@ -236,6 +240,7 @@ class BulkActionSerializer(serializers.Serializer):
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    force = serializers.BooleanField(required=False, default=False, help_text=FORCE_HELP)
 
     def validate(self, attrs):
         if attrs["action"] == "acknowledge" and not attrs.get("kind"):

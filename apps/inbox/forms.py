@@ -94,6 +94,10 @@ class AcknowledgeForm(InboxForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="{first_name} and {handle} are filled in for each person.",
     )  # fmt: skip
+    force = forms.BooleanField(
+        required=False, label="Yes, reply anyway",
+        help_text="Shown when the same person was answered in the last 10 minutes.",
+    )  # fmt: skip
 
     def __init__(
         self, *args: Any, saved_replies, mention: Mention | None = None, **kwargs: Any

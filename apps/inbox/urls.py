@@ -12,5 +12,6 @@ urlpatterns = [
     path("bulk/", views.inbox_bulk, name="bulk"),
     path("<int:mention_id>/", views.conversation, name="conversation"),
     path("<int:mention_id>/retry/", views.acknowledgement_retry, name="retry"),
+    path("<int:mention_id>/presence/", views.presence, name="presence"),
     path("<int:mention_id>/<slug:action>/", views.mention_act, name="act"),
 ]

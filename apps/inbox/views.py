@@ -36,6 +36,7 @@ from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
 
 from . import forms as f
+from . import presence as presence_state
 from .selectors import (
     INFLUENCER_MIN,
     assignee_list,
@@ -99,6 +100,7 @@ def _run(*, user: User, ids: list[int], action: str, data: dict[str, Any]) -> Do
             mentions=mentions, user=user, action=action, kind=data.get("kind", ""),
             text=data.get("text", ""), assignee=data.get("user"), team=data.get("team"),
             reason=data.get("reason", ""), note=data.get("note", ""),
+            force=bool(data.get("force")),
         )  # fmt: skip
         return Done(_done(action, mentions, data), warning)
 
@@ -398,6 +400,7 @@ def _conversation_context(
         "can_reply": f.can_reply(mention),
         "forms": forms,
         "influencer_min": INFLUENCER_MIN,
+        "presence_poll_seconds": presence_state.POLL_SECONDS,
     }
 
 
@@ -451,3 +454,23 @@ def acknowledgement_retry(request: HttpRequest, mention_id: int) -> HttpResponse
         return render(request, "inbox/conversation.html", context, status=400)
     messages.success(request, "The reply will be sent again.")
     return redirect("inbox:conversation", mention_id=mention.pk)
+
+
+@require_POST
+def presence(request: HttpRequest, mention_id: int) -> HttpResponse:
+    """The conversation's presence poll: record that the user has the mention open (``state``
+    ``viewing`` or ``drafting``) and show who else has, and any reply to the same person in the
+    last minutes."""
+    if not request.user.is_authenticated:  # signed out meanwhile: stop polling
+        return HttpResponse(status=HTMX_STOP_POLLING)
+    mention = _mention_or_404(request, mention_id)
+    _require_acting(request)
+    state = request.POST.get("state", "viewing")
+    if state not in presence_state.STATES:
+        return HttpResponse("state: viewing or drafting", status=400)
+    presence_state.presence_mark(mention=mention, user=request.user, state=state)
+    context = {
+        "others": presence_state.presence_others(mention=mention, user=request.user),
+        "recent": services.recent_replies(mentions=[mention])[:1],
+    }
+    return render(request, "inbox/_presence.html", context)

@@ -29,6 +29,7 @@ class SlaPolicyForm(SettingsForm):
     target_normal = forms.IntegerField(label="Normal (minutes)")
     target_low = forms.IntegerField(label="Low (minutes)")
     next_response_minutes = forms.IntegerField(
+        required=False,
         label="Next response (minutes)",
         help_text="For a follow-up in a conversation already acknowledged.",
     )

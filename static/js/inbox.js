@@ -124,7 +124,17 @@
       target.value = target.value.slice(0, start) + text + target.value.slice(end);
       target.focus();
       target.setSelectionRange(start + text.length, start + text.length);
+      target.dispatchEvent(new Event("input", { bubbles: true }));
       picker.selectedIndex = 0;
     });
   });
+
+  // Presence: the conversation's poll (htmx) says "drafting" while the reply has text.
+  var state = document.getElementById("presence-state");
+  var reply = document.getElementById("id_acknowledge-text");
+  if (state && reply) {
+    var mark = function () { state.value = reply.value.trim() ? "drafting" : "viewing"; };
+    reply.addEventListener("input", mark);
+    mark();
+  }
 }());

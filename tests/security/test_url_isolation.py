@@ -31,7 +31,7 @@ DENIED = {302, 401, 403, 404, 405}
 # as for an id that exists nowhere. The inbox's live counts tell a signed-out page to stop
 # polling (htmx's 286, empty).
 BODY_IDS = {"inbox/bulk/", "api/v1/^mentions/bulk/$", "listening/queries/new/"}
-STOP_POLLING = {"inbox/counts/": 286}
+STOP_POLLING = {"inbox/counts/": 286, "inbox/<int:mention_id>/presence/": 286}
 # route → (the object its ids come from, or None; methods to try). "public" routes are open by
 # design and are tried only for what they must not reveal.
 ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
@@ -69,6 +69,7 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "inbox/bulk/": ("bulk", ("post",)),
     "inbox/<int:mention_id>/": ("mention", ("get",)),
     "inbox/<int:mention_id>/retry/": ("mention", ("post",)),
+    "inbox/<int:mention_id>/presence/": ("mention", ("post",)),
     "inbox/<int:mention_id>/<slug:action>/": ("mention", ("post",)),
     "settings/": (None, ("get", "post")),
     "settings/teams/": (None, ("get", "post")),
