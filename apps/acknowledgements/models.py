@@ -258,3 +258,51 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MentionNote(models.Model):
+    """An internal note on a mention, for the team only: never posted to the platform.
+    ``@name`` in its text notifies that teammate (``mentioned``)."""
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    mentioned = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in_notes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["mention", "created_at"], name="note_mention_idx")]
+
+    def __str__(self) -> str:
+        return f"note on {self.mention_id}"
+
+
+class Notification(models.Model):
+    """Something for one person to look at in the app (being @mentioned in a note)."""
+
+    class Kind(models.TextChoices):
+        NOTE_MENTION = "note_mention", "Mentioned in a note"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    note = models.ForeignKey(
+        MentionNote, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

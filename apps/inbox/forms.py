@@ -129,6 +129,15 @@ def can_reply(mention: Mention) -> bool:
     return mention.platform in REPLY_PLATFORMS and not mention.channel.listen_only
 
 
+class NoteForm(InboxForm):
+    """An internal note; ``@name`` notifies a teammate."""
+
+    text = forms.CharField(
+        max_length=5000, label="Internal note", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only your team sees it; it is never posted. @name notifies a teammate.",
+    )  # fmt: skip
+
+
 class AssignForm(InboxForm):
     user = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, label="Person", empty_label="—"

@@ -28,7 +28,12 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.models import Team, User
 from apps.acknowledgements import services
 from apps.acknowledgements.models import Acknowledgement, AuditEntry
-from apps.acknowledgements.selectors import audit_list, saved_reply_list
+from apps.acknowledgements.selectors import (
+    audit_list,
+    note_list,
+    notification_list,
+    saved_reply_list,
+)
 from apps.api.permissions import RESPONDING_ROLES
 from apps.channels.selectors import channel_list
 from apps.clients.selectors import client_list
@@ -373,6 +378,7 @@ def _conversation_context(
     *,
     bound: dict[str, f.InboxForm] | None = None,
     retry_errors: dict[int, list[str]] | None = None,
+    note_form: f.NoteForm | None = None,
 ) -> dict[str, Any]:
     user = request.user
     can_act = _can_act(user)
@@ -385,7 +391,10 @@ def _conversation_context(
     for ack in acknowledgements:
         ack.retry_errors = (retry_errors or {}).get(ack.pk, [])
         ack.link = _web_link(ack.external_url)
-    audit = list(audit_list(object_type="mention", object_id=mention.pk)[:AUDIT_SHOWN])
+    audit = audit_list(object_type="mention", object_id=mention.pk)
+    if user.is_client_user:  # internal notes stay internal
+        audit = audit.exclude(action="note")
+    audit = list(audit[:AUDIT_SHOWN])
     return {
         "mention": mention,
         "mention_link": _web_link(mention.url),
@@ -399,6 +408,9 @@ def _conversation_context(
         "can_act": can_act,
         "can_reply": f.can_reply(mention),
         "forms": forms,
+        "notes": list(note_list(user=user, mention=mention)),
+        "can_note": can_act and not user.is_client_user,
+        "note_form": note_form or f.NoteForm(prefix="note"),
         "influencer_min": INFLUENCER_MIN,
         "presence_poll_seconds": presence_state.POLL_SECONDS,
     }
@@ -474,3 +486,37 @@ def presence(request: HttpRequest, mention_id: int) -> HttpResponse:
         "recent": services.recent_replies(mentions=[mention])[:1],
     }
     return render(request, "inbox/_presence.html", context)
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, mention_id: int) -> HttpResponse:
+    """Add an internal note (agency staff and team members; never posted); back to the
+    conversation, or the page again with the error (400)."""
+    mention = _mention_or_404(request, mention_id)
+    _require_acting(request)
+    if request.user.is_client_user:
+        raise PermissionDenied("Internal notes are for the agency's team.")
+    form = f.NoteForm(request.POST, prefix="note")
+    if form.is_valid():
+        try:
+            note = services.mention_note_add(
+                mention=mention, user=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            told = ", ".join(person.email for person in note.mentioned.all())
+            messages.success(request, "Note added." + (f" Notified {told}." if told else ""))
+            return redirect("inbox:conversation", mention_id=mention.pk)
+    context = _conversation_context(request, mention, note_form=form)
+    return render(request, "inbox/conversation.html", context, status=400)
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, newest first; opening the page marks them read."""
+    shown = list(notification_list(user=request.user)[:100])
+    services.notifications_mark_read(user=request.user)
+    return render(request, "inbox/notifications.html", {"notifications": shown})

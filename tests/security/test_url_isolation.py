@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.urls import URLResolver, get_resolver
 
-from apps.acknowledgements.models import Acknowledgement, AuditEntry
+from apps.acknowledgements.models import Acknowledgement, AuditEntry, MentionNote
 from apps.alerts.models import SpikeAlert
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
@@ -70,6 +70,8 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "inbox/<int:mention_id>/": ("mention", ("get",)),
     "inbox/<int:mention_id>/retry/": ("mention", ("post",)),
     "inbox/<int:mention_id>/presence/": ("mention", ("post",)),
+    "inbox/<int:mention_id>/notes/": ("mention", ("post",)),
+    "inbox/notifications/": (None, ("get",)),
     "inbox/<int:mention_id>/<slug:action>/": ("mention", ("post",)),
     "settings/": (None, ("get", "post")),
     "settings/teams/": (None, ("get", "post")),
@@ -176,7 +178,7 @@ def state() -> list:
         sorted(Mention.objects.values_list("pk", "status", "team_id", "assigned_to_id")),
         sorted(WebhookSubscription.objects.values_list("pk", "is_active", "url")),
         Acknowledgement.objects.count(), AuditEntry.objects.count(), FetchRun.objects.count(),
-        QueryRematch.objects.count(),
+        QueryRematch.objects.count(), MentionNote.objects.count(),
     ]  # fmt: skip
 
 
