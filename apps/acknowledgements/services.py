@@ -24,7 +24,12 @@ from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.accounts.selectors import alert_recipients
-from apps.channels.connectors import PLATFORMS, REPLY_PLATFORMS, get_connector
+from apps.channels.connectors import (
+    PLATFORMS,
+    REPLY_LENGTH_LIMITS,
+    REPLY_PLATFORMS,
+    get_connector,
+)
 from apps.channels.connectors.base import ConnectorError
 from apps.clients.models import Client
 from apps.core.db import bulk_update_columns
@@ -254,6 +259,17 @@ def mentions_acknowledge(
                     {
                         "kind": f"{mention.channel.get_platform_display()} does not take replies; "
                         "record a reply made elsewhere instead."
+                    }
+                )
+    if kind == Acknowledgement.Kind.REPLY:
+        for mention in mentions:
+            limit = REPLY_LENGTH_LIMITS.get(mention.platform)
+            length = len(reply_render(text=text, mention=mention))
+            if limit and length > limit:
+                raise ValidationError(
+                    {
+                        "text": f"{length} characters: "
+                        f"{mention.channel.get_platform_display()} takes at most {limit}."
                     }
                 )
     delivery = (

@@ -45,6 +45,13 @@ class InboxFilterForm(InboxForm):
     priority = forms.ChoiceField(
         choices=[("", "Any priority"), *Mention.Priority.choices], required=False
     )
+    ordering = forms.ChoiceField(
+        required=False, label="Sort",
+        choices=[
+            ("", "Newest first"), ("posted_at", "Oldest waiting first"),
+            ("sla_due_at", "SLA due first"), ("-priority_score", "Priority (answer first)"),
+        ],
+    )  # fmt: skip
     customer = forms.BooleanField(required=False, label="Customers only")
     influencer = forms.BooleanField(
         required=False, label=f"Influencers only (influence ≥ {INFLUENCER_MIN})"
@@ -74,7 +81,7 @@ class InboxFilterForm(InboxForm):
         for name in ("client", "channel", "team"):
             if data.get(name) is not None:
                 filters[name] = data[name].pk
-        for name in ("sentiment", "priority"):
+        for name in ("sentiment", "priority", "ordering"):
             if data.get(name):
                 filters[name] = data[name]
         return filters

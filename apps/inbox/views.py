@@ -9,6 +9,7 @@ one transaction, as the API's bulk endpoint does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,7 @@ from apps.acknowledgements.selectors import (
     saved_reply_list,
 )
 from apps.api.permissions import RESPONDING_ROLES
+from apps.channels.connectors import REPLY_LENGTH_LIMITS
 from apps.channels.selectors import channel_list
 from apps.clients.selectors import client_list
 from apps.listening.models import Mention
@@ -44,6 +46,7 @@ from . import forms as f
 from . import presence as presence_state
 from .selectors import (
     INFLUENCER_MIN,
+    OPEN_STATUSES,
     assignee_list,
     author_history,
     inbox_mention_get,
@@ -213,6 +216,10 @@ def _list_context(
     mentions = inbox_mention_list(user=user, filters=filters)
     paginator = _CountedPaginator(mentions, PAGE_SIZE, count=context["counts"][filters["status"]])
     page = paginator.get_page(params.get("page"))
+    now = timezone.now()
+    for mention in page.object_list:
+        mention.countdown = sla_countdown(mention, now)
+        mention.is_open = mention.status in OPEN_STATUSES
     can_act = _can_act(user)
     forms = {}
     if can_act:
@@ -308,6 +315,20 @@ def _mention_or_404(request: HttpRequest, mention_id: int) -> Mention:
         raise Http404("No such mention.") from None
 
 
+SLA_SOON = timedelta(minutes=30)  # a card's SLA clock turns amber with this little time left
+
+
+def sla_countdown(mention: Mention, now: datetime) -> dict[str, Any] | None:
+    """An open mention's SLA clock for its card: ``{"state", "due"}`` with state ``running``,
+    ``soon`` (under ``SLA_SOON`` left) or ``breached``; None without a clock."""
+    due = mention.sla_due_at
+    if due is None or not mention.needs_acknowledgement or mention.status not in OPEN_STATUSES:
+        return None
+    left = due - now
+    state = "breached" if left <= timedelta(0) else "soon" if left < SLA_SOON else "running"
+    return {"state": state, "due": due}
+
+
 def sla_state(mention: Mention, now) -> dict[str, str]:
     """The mention's first-acknowledgement SLA in words: ``{"state", "label"}``."""
     due = mention.sla_due_at
@@ -367,6 +388,22 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
     return rows
 
 
+def _composer(mention: Mention, form: f.InboxForm | None) -> dict[str, Any]:
+    """What the reply composer shows: the text with {first_name} and {handle} filled for this
+    person (updated live by inbox.js) and, for a reply through the channel, its length
+    against the platform's limit."""
+    text = (form["text"].value() or "") if form is not None else ""
+    preview = services.reply_render(text=text, mention=mention)
+    author = mention.author
+    return {
+        "first_name": (author.display_name or author.handle).split(" ")[0],
+        "handle": f"@{author.handle}",
+        "preview": preview,
+        "length": len(preview),
+        "limit": REPLY_LENGTH_LIMITS.get(mention.platform) if f.can_reply(mention) else None,
+    }
+
+
 def _web_link(url: str) -> str:
     """``url`` if it is a web address (fetched data could hold ``javascript:``), else ""."""
     return url if urlsplit(url or "").scheme in ("http", "https") else ""
@@ -408,6 +445,7 @@ def _conversation_context(
         "can_act": can_act,
         "can_reply": f.can_reply(mention),
         "forms": forms,
+        "composer": _composer(mention, forms.get("acknowledge")),
         "notes": list(note_list(user=user, mention=mention)),
         "can_note": can_act and not user.is_client_user,
         "note_form": note_form or f.NoteForm(prefix="note"),

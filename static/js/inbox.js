@@ -129,6 +129,27 @@
     });
   });
 
+  // Composer: preview the reply as the person will read it ({first_name}, {handle} filled in,
+  // as the server fills them) and count it against the platform's limit.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-composer-for]"), function (aids) {
+    var text = document.getElementById(aids.getAttribute("data-composer-for"));
+    var preview = aids.querySelector("[data-reply-preview]");
+    var length = aids.querySelector("[data-reply-length]");
+    var limit = parseInt(aids.getAttribute("data-limit") || "0", 10);
+    if (!text || !preview) { return; }
+    var update = function () {
+      var filled = text.value
+        .replace(/\{first_name\}/g, aids.getAttribute("data-first-name"))
+        .replace(/\{handle\}/g, aids.getAttribute("data-handle"));
+      preview.textContent = filled;
+      if (length && limit) {
+        length.textContent = length.textContent.replace(/^\d+ \/ \d+/, filled.length + " / " + limit);
+        length.classList.toggle("is-over", filled.length > limit);
+      }
+    };
+    text.addEventListener("input", update);
+  });
+
   // Presence: the conversation's poll (htmx) says "drafting" while the reply has text.
   var state = document.getElementById("presence-state");
   var reply = document.getElementById("id_acknowledge-text");
