@@ -51,6 +51,7 @@ from .selectors import (
     author_history,
     inbox_mention_get,
     inbox_mention_list,
+    inbox_next_mention,
     inbox_status_counts,
     mention_thread,
 )
@@ -446,6 +447,8 @@ def _conversation_context(
         "can_reply": f.can_reply(mention),
         "forms": forms,
         "composer": _composer(mention, forms.get("acknowledge")),
+        # Came here by "then open the next": keep working down the inbox.
+        "then_next": request.GET.get("then") == "next" or request.POST.get("then") == "next",
         "notes": list(note_list(user=user, mention=mention)),
         "can_note": can_act and not user.is_client_user,
         "note_form": note_form or f.NoteForm(prefix="note"),
@@ -482,6 +485,12 @@ def mention_act(request: HttpRequest, mention_id: int, action: str) -> HttpRespo
             form.add_service_errors(error)
         else:
             _announce(request, done)
+            if request.POST.get("then") == "next":
+                following = inbox_next_mention(user=request.user, after=mention)
+                if following is None:
+                    messages.info(request, "Nobody else is waiting.")
+                    return redirect("inbox:list")
+                return redirect(reverse("inbox:conversation", args=[following.pk]) + "?then=next")
             return redirect("inbox:conversation", mention_id=mention.pk)
     context = _conversation_context(request, mention, bound={action: form})
     return render(request, "inbox/conversation.html", context, status=400)

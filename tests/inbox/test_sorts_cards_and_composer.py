@@ -55,6 +55,7 @@ def test_the_inbox_sorts_newest_oldest_sla_due_and_priority_first(browser):
 
 
 def test_cards_show_waiting_time_sla_countdown_and_next_response(browser):
+    NOW = datetime.now(UTC)  # the clocks shown are measured from the request
     channel = make_channel(platform="webhook", config={})
     person = AuthorData(handle="ana", display_name="Ana Lima")
     store_mentions(channel, [
@@ -109,3 +110,24 @@ def test_the_composer_previews_placeholders_and_counts_the_platform_limit(browse
     assert "501 characters: Mastodon takes at most 500." in html
     assert "Sorry Ana! xxx" in html and "501 / 500 characters" in html
     assert not Acknowledgement.objects.exists()
+
+
+def test_then_next_moves_to_the_next_waiting_mention_after_each_action(browser):
+    channel = make_channel(platform="webhook", config={})
+    store_mentions(channel, [
+        MentionData(external_id=str(n), text=f"Question number {n}?", author=AuthorData(
+            handle=f"p{n}"), posted_at=NOW - timedelta(hours=n))
+        for n in range(3)
+    ])  # fmt: skip
+    first, second, third = (Mention.objects.get(external_id=str(n)) for n in range(3))
+    done = browser.post(f"/inbox/{first.pk}/dismiss/", {"dismiss-reason": "spam", "then": "next"})
+    assert done.url == f"/inbox/{second.pk}/?then=next"
+    assert 'id="then-next-acknowledge" checked' in browser.get(done.url).content.decode()
+    done = browser.post(
+        f"/inbox/{second.pk}/acknowledge/",
+        {"acknowledge-kind": "resolved_internally", "then": "next"},
+    )
+    assert done.url == f"/inbox/{third.pk}/?then=next"
+    done = browser.post(f"/inbox/{third.pk}/dismiss/", {"dismiss-reason": "dup", "then": "next"})
+    assert done.url == "/inbox/"
+    assert "Nobody else is waiting." in browser.get("/inbox/").content.decode()
