@@ -1,7 +1,7 @@
 // The inbox's keyboard and form helpers (progressive: every page works without them).
 // List: j/k move the selection, o or Enter opens, x ticks, a goes to the acknowledge form,
-// / searches. Conversation: a goes to the acknowledge form, / searches the inbox. Keys typed
-// into a field are left alone. Saved-reply pickers insert their template into the text.
+// / searches. Conversation: a goes to the acknowledge form, r to the reply's text, e to the
+// escalation, / searches the inbox. Keys typed into a field are left alone. Saved-reply pickers insert their template into the text.
 (function () {
   "use strict";
 
@@ -71,6 +71,10 @@
       box.dispatchEvent(new Event("change", { bubbles: true }));
     } else if (key === "a") {
       if (!focusField("#id_acknowledge-kind")) { return; }
+    } else if (key === "r") {
+      if (!focusField("#id_acknowledge-text")) { return; }
+    } else if (key === "e") {
+      if (!focusField("#id_escalate-team")) { return; }
     } else if (key === "/") {
       if (!focusField("#id_q")) {
         if (!document.querySelector("[data-inbox-page]")) { return; }
