@@ -1,7 +1,8 @@
 // The inbox's keyboard and form helpers (progressive: every page works without them).
 // List: j/k move the selection, o or Enter opens, x ticks, a goes to the acknowledge form,
 // / searches. Conversation: a goes to the acknowledge form, r to the reply's text, e to the
-// escalation, / searches the inbox. Keys typed into a field are left alone. Saved-reply pickers insert their template into the text.
+// escalation, / searches the inbox. Keys typed into a field are left alone. Saved-reply
+// pickers insert their template into the text.
 (function () {
   "use strict";
 
