@@ -975,7 +975,15 @@ def mention_note_add(*, mention: Mention, user: User, text: str) -> MentionNote:
         raise ValidationError({"text": "Write the note."})
     if len(text) > MAX_NOTE_LENGTH:
         raise ValidationError({"text": f"Keep a note under {MAX_NOTE_LENGTH} characters."})
-    mentioned = [person for person in note_mentioned_users(text=text) if person.pk != user.pk]
+    mentioned = [
+        person
+        for person in note_mentioned_users(text=text)
+        if person.pk != user.pk
+        # a team member sees only what is routed to a team of theirs: tell only those who can
+        and (
+            person.role != User.Role.TEAM_MEMBER or person.teams.filter(pk=mention.team_id).exists()
+        )
+    ]
     with transaction.atomic():
         note = MentionNote.objects.create(mention=mention, author=user, text=text)
         note.mentioned.set(mentioned)

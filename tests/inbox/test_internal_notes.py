@@ -82,3 +82,18 @@ def test_an_empty_note_is_a_field_error_and_client_users_never_see_notes(mention
     theirs = browser_of(agency_a, viewer)
     assert "secret amount" not in theirs.get(f"/inbox/{mention.pk}/").content.decode()
     assert theirs.post(f"/inbox/{mention.pk}/notes/", {"note-text": "hi"}).status_code == 403
+
+
+def test_a_team_member_is_told_only_of_mentions_routed_to_their_team(mention, agency_a):
+    from tests.accounts.factories import TeamFactory
+
+    engineer = UserFactory(role="team_member", email="eng@alpha.test", first_name="Eng")
+    support = TeamFactory(name="Support")
+    support.members.add(engineer)
+    kims = browser_of(agency_a, UserFactory(role="responder"))
+    kims.post(f"/inbox/{mention.pk}/notes/", {"note-text": "@eng any idea?"})
+    assert not Notification.objects.filter(user=engineer).exists()
+
+    Mention.objects.filter(pk=mention.pk).update(team=support)
+    kims.post(f"/inbox/{mention.pk}/notes/", {"note-text": "@eng now it is yours"})
+    assert Notification.objects.filter(user=engineer).count() == 1
