@@ -138,6 +138,9 @@ class SavedReply(models.Model):
         return self.title
 
 
+DEFAULT_NEXT_RESPONSE_MINUTES = 120
+
+
 def default_targets() -> dict[str, int]:
     """First-acknowledgement targets in business minutes, by mention priority."""
     return {"urgent": 15, "high": 60, "normal": 240, "low": 1440}
@@ -150,6 +153,10 @@ class SlaPolicy(models.Model):
         "clients.Client", on_delete=models.CASCADE, related_name="sla_policy"
     )
     targets = models.JSONField(default=default_targets)
+    next_response_minutes = models.PositiveIntegerField(
+        default=DEFAULT_NEXT_RESPONSE_MINUTES,
+        help_text="Business minutes to answer a follow-up in a conversation already acknowledged.",
+    )
     business_hours_only = models.BooleanField(default=True)
     timezone = models.CharField(max_length=64, default="UTC")
     opens_at = models.TimeField(default="09:00")
@@ -179,15 +186,29 @@ class SlaPolicy(models.Model):
             timezone=self.timezone, opening={day: span for day in self.open_weekdays}, **extra
         )
 
-    def target_minutes(self, priority: str) -> int:
+    def target_minutes(self, priority: str, *, follow_up: bool = False) -> int:
+        """The business minutes a mention has: the next-response target for a follow-up, else
+        the first-acknowledgement target of its priority."""
+        if follow_up:
+            return self.next_response_minutes
         targets = default_targets() | (self.targets or {})
         return int(targets.get(priority, targets["normal"]))
 
 
 class SlaBreach(models.Model):
-    """A mention not acknowledged within its target: recorded once, whatever runs twice."""
+    """A mention not acknowledged within its target: recorded once, whatever runs twice.
+
+    A follow-up (``Mention.is_follow_up``) breaches its next-response target (``kind`` next),
+    any other mention its first-acknowledgement target (``kind`` first)."""
+
+    class Kind(models.TextChoices):
+        FIRST = "first", "First response"
+        NEXT = "next", "Next response"
 
     mention = models.OneToOneField(Mention, on_delete=models.CASCADE, related_name="sla_breach")
+    kind = models.CharField(
+        max_length=5, choices=Kind.choices, default=Kind.FIRST, db_default=Kind.FIRST
+    )
     due_at = models.DateTimeField()
     detected_at = models.DateTimeField()
     notified = models.BooleanField(default=False)
@@ -240,3 +261,51 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MentionNote(models.Model):
+    """An internal note on a mention, for the team only: never posted to the platform.
+    ``@name`` in its text notifies that teammate (``mentioned``)."""
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    mentioned = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in_notes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["mention", "created_at"], name="note_mention_idx")]
+
+    def __str__(self) -> str:
+        return f"note on {self.mention_id}"
+
+
+class Notification(models.Model):
+    """Something for one person to look at in the app (being @mentioned in a note)."""
+
+    class Kind(models.TextChoices):
+        NOTE_MENTION = "note_mention", "Mentioned in a note"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    note = models.ForeignKey(
+        MentionNote, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

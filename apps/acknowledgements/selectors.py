@@ -15,7 +15,15 @@ from apps.listening.models import Mention
 
 from .advocacy import unprompted
 from .business_time import ALWAYS_OPEN, add_business_minutes
-from .models import Acknowledgement, AuditEntry, RoutingRule, SavedReply, SlaPolicy
+from .models import (
+    Acknowledgement,
+    AuditEntry,
+    MentionNote,
+    Notification,
+    RoutingRule,
+    SavedReply,
+    SlaPolicy,
+)
 
 
 def saved_reply_list(*, user: User, client_id: int | None = None) -> QuerySet[SavedReply]:
@@ -250,3 +258,24 @@ def routing_rule_list(*, client: Client) -> QuerySet[RoutingRule]:
 def routing_rule_get(*, client: Client, rule_id: int) -> RoutingRule:
     """One of the client's rules; ``RoutingRule.DoesNotExist`` otherwise (→ 404)."""
     return routing_rule_list(client=client).get(pk=rule_id)
+
+
+def note_list(*, user: User, mention: Mention) -> QuerySet[MentionNote]:
+    """A mention's internal notes, oldest first — none for client users (notes are internal)."""
+    if user.is_client_user:
+        return MentionNote.objects.none()
+    return (
+        MentionNote.objects.filter(mention=mention)
+        .select_related("author")
+        .prefetch_related("mentioned")
+        .order_by("created_at", "pk")
+    )
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    """The user's notifications, newest first."""
+    return Notification.objects.filter(user=user).select_related("mention__author")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

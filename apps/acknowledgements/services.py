@@ -24,7 +24,12 @@ from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.accounts.selectors import alert_recipients
-from apps.channels.connectors import PLATFORMS, REPLY_PLATFORMS, get_connector
+from apps.channels.connectors import (
+    PLATFORMS,
+    REPLY_LENGTH_LIMITS,
+    REPLY_PLATFORMS,
+    get_connector,
+)
 from apps.channels.connectors.base import ConnectorError
 from apps.clients.models import Client
 from apps.core.db import bulk_update_columns
@@ -38,6 +43,8 @@ from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minu
 from .models import (
     Acknowledgement,
     AuditEntry,
+    MentionNote,
+    Notification,
     RoutingRule,
     SavedReply,
     SlaBreach,
@@ -184,6 +191,46 @@ def mentions_assign(
     return len(changes)
 
 
+COLLISION_WINDOW = timedelta(minutes=10)
+# Acknowledgements that answer the person (a reaction or an internal resolution does not).
+ANSWERING_KINDS = (Acknowledgement.Kind.REPLY, Acknowledgement.Kind.REPLIED_ELSEWHERE)
+
+
+class ReplyCollision(ValidationError):
+    """Someone already answered the same person moments ago: answering again needs ``force``
+    (the API answers 409, the inbox asks for confirmation). ``recent`` holds those replies."""
+
+    def __init__(self, recent: list[Acknowledgement]):
+        self.recent = recent
+        latest = recent[0]
+        who = latest.user.email if latest.user else "Someone"
+        minutes = max(0, round((timezone.now() - latest.created_at).total_seconds() / 60))
+        super().__init__(
+            {
+                "force": f"{who} answered @{latest.mention.author.handle} {minutes} min ago "
+                f"(“{latest.text[:80]}”). Send another reply anyway?"
+            }
+        )
+
+
+def recent_replies(*, mentions: list[Mention]) -> list[Acknowledgement]:
+    """Replies to the people of ``mentions`` (same author, same client, any mention) in the last
+    ``COLLISION_WINDOW``, newest first — one query (the client's latest acknowledgements, by
+    ack_client_created_idx)."""
+    if not mentions:
+        return []
+    return list(
+        Acknowledgement.objects.filter(
+            client_id__in={m.client_id for m in mentions},
+            mention__author_id__in={m.author_id for m in mentions},
+            kind__in=ANSWERING_KINDS,
+            created_at__gte=timezone.now() - COLLISION_WINDOW,
+        )
+        .select_related("user", "mention__author")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def mentions_acknowledge(
     *,
     mentions: Iterable[Mention],
@@ -191,12 +238,15 @@ def mentions_acknowledge(
     kind: str,
     text: str = "",
     at: datetime | None = None,
+    force: bool = False,
 ) -> list[Acknowledgement]:
     """Acknowledge mentions (by a person: automated replies never count). ``text`` may be a saved
     reply's template, filled for each person (``reply_render``). Replies are queued for delivery
     through each mention's channel once the transaction commits.
 
     ``at`` records when a reply made elsewhere (or an internal resolution) happened, if not now.
+    A reply now to someone answered less than ``COLLISION_WINDOW`` ago raises
+    ``ReplyCollision`` unless ``force``.
     """
     if kind not in Acknowledgement.Kind.values:
         raise ValidationError(
@@ -206,6 +256,10 @@ def mentions_acknowledge(
     now = timezone.now()
     if at is not None:
         _check_recorded_time(at, now=now, kind=kind, mentions=mentions)
+    if kind in ANSWERING_KINDS and at is None and not force:  # (a recorded past one happened)
+        recent = recent_replies(mentions=mentions)
+        if recent:
+            raise ReplyCollision(recent)
     if kind == Acknowledgement.Kind.REPLY:
         if not text.strip():
             raise ValidationError({"text": "A reply needs text."})
@@ -219,6 +273,17 @@ def mentions_acknowledge(
                     {
                         "kind": f"{mention.channel.get_platform_display()} does not take replies; "
                         "record a reply made elsewhere instead."
+                    }
+                )
+    if kind == Acknowledgement.Kind.REPLY:
+        for mention in mentions:
+            limit = REPLY_LENGTH_LIMITS.get(mention.platform)
+            length = len(reply_render(text=text, mention=mention))
+            if limit and length > limit:
+                raise ValidationError(
+                    {
+                        "text": f"{length} characters: "
+                        f"{mention.channel.get_platform_display()} takes at most {limit}."
                     }
                 )
     delivery = (
@@ -293,7 +358,7 @@ def _give_due_dates(mentions: list[Mention], policies: dict, hours_by_client: di
         policy = policies[client_id]
         dues = add_business_minutes_many(
             [m.posted_at for m in group],
-            [policy.target_minutes(m.priority) for m in group],
+            [policy.target_minutes(m.priority, follow_up=m.is_follow_up) for m in group],
             hours_by_client[client_id],
         )
         for mention, due in zip(group, dues, strict=True):
@@ -310,9 +375,17 @@ def _check_recorded_time(at: datetime, *, now: datetime, kind: str, mentions: li
 
 
 def mention_acknowledge(
-    *, mention: Mention, user: User, kind: str, text: str = "", at: datetime | None = None
+    *,
+    mention: Mention,
+    user: User,
+    kind: str,
+    text: str = "",
+    at: datetime | None = None,
+    force: bool = False,
 ) -> Acknowledgement:
-    return mentions_acknowledge(mentions=[mention], user=user, kind=kind, text=text, at=at)[0]
+    return mentions_acknowledge(
+        mentions=[mention], user=user, kind=kind, text=text, at=at, force=force
+    )[0]
 
 
 def mentions_dismiss(*, mentions: Iterable[Mention], user: User, reason: str) -> int:
@@ -434,12 +507,13 @@ def mentions_act(
     team: Team | None = None,
     reason: str = "",
     note: str = "",
+    force: bool = False,
 ) -> str:
     """One inbox action on many mentions (the bulk of the inbox and of the API), in the caller's
     transaction. Returns the canned-reply warning of an acknowledgement, or ""."""
     if action == "acknowledge":
         warning = reply_warning(mentions=mentions, text=text)
-        mentions_acknowledge(mentions=mentions, user=user, kind=kind, text=text)
+        mentions_acknowledge(mentions=mentions, user=user, kind=kind, text=text, force=force)
         return warning
     if action == "assign":
         mentions_assign(mentions=mentions, actor=user, user=assignee, team=team)
@@ -540,7 +614,9 @@ def _open_mentions():
 
 
 def sla_due_dates_assign() -> int:
-    """Give open mentions of clients with an SLA policy their due date (business time)."""
+    """Give open mentions of clients with an SLA policy their due date (business time): the
+    first-acknowledgement target of their priority, or for a follow-up in an acknowledged
+    conversation the policy's next-response target."""
     assigned = 0
     for policy in SlaPolicy.objects.select_related("client"):
         hours = policy.business_hours()
@@ -548,13 +624,16 @@ def sla_due_dates_assign() -> int:
             batch = list(
                 _open_mentions()
                 .filter(client_id=policy.client_id, sla_due_at__isnull=True)
-                .values_list("id", "posted_at", "priority")[:DUE_BATCH]
+                .values_list("id", "posted_at", "priority", "is_follow_up")[:DUE_BATCH]
             )
             if not batch:
                 break
             dues = add_business_minutes_many(
-                [posted_at for _, posted_at, _ in batch],
-                [policy.target_minutes(priority) for _, _, priority in batch],
+                [posted_at for _, posted_at, _, _ in batch],
+                [
+                    policy.target_minutes(priority, follow_up=follow_up)
+                    for _, _, priority, follow_up in batch
+                ],
                 hours,
             )
             with connection.cursor() as cursor:
@@ -562,7 +641,7 @@ def sla_due_dates_assign() -> int:
                     f"UPDATE {Mention._meta.db_table} m SET sla_due_at = due.at "  # noqa: S608
                     "FROM unnest(%s::bigint[], %s::timestamptz[]) AS due(id, at) "
                     "WHERE m.id = due.id",
-                    [[pk for pk, _, _ in batch], dues],
+                    [[pk for pk, *_ in batch], dues],
                 )
             assigned += len(batch)
     return assigned
@@ -577,8 +656,10 @@ def sla_breaches_detect(*, now=None, notify: bool = True) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {SlaBreach._meta.db_table} (mention_id, due_at, detected_at, notified)
-            SELECT id, sla_due_at, %s, %s FROM {Mention._meta.db_table}
+            INSERT INTO {SlaBreach._meta.db_table}
+                (mention_id, kind, due_at, detected_at, notified)
+            SELECT id, CASE WHEN is_follow_up THEN 'next' ELSE 'first' END, sla_due_at, %s, %s
+            FROM {Mention._meta.db_table}
             WHERE needs_acknowledgement AND status IN ('new', 'assigned', 'escalated')
               AND sla_due_at <= %s
             ON CONFLICT (mention_id) DO NOTHING
@@ -708,6 +789,7 @@ MIDNIGHT = time(0, 0)
 def _sla_snapshot(policy: SlaPolicy) -> dict:
     return {
         "targets": dict(policy.targets or {}),
+        "next_response_minutes": policy.next_response_minutes,
         "business_hours_only": policy.business_hours_only,
         "timezone": policy.timezone,
         "opens_at": str(policy.opens_at),
@@ -750,10 +832,12 @@ def sla_policy_update(
     holiday_country: str = "",
     holiday_subdivision: str = "",
     holidays: Iterable[date] = (),
+    next_response_minutes: int | None = None,
 ) -> SlaPolicy:
     """Set a client's SLA policy (creating it the first time). Field errors name the field:
-    ``target_<priority>``, ``timezone``, ``closes_at``, ``open_weekdays``, ``holiday_country``,
-    ``holiday_subdivision``. Mentions given a due date from then on follow the new policy."""
+    ``target_<priority>``, ``next_response_minutes``, ``timezone``, ``closes_at``,
+    ``open_weekdays``, ``holiday_country``, ``holiday_subdivision``. Mentions given a due date
+    from then on follow the new policy."""
     errors: dict[str, str] = {}
     clean_targets = {}
     for priority in default_targets():
@@ -764,6 +848,10 @@ def sla_policy_update(
             )
         else:
             clean_targets[priority] = int(value)
+    if next_response_minutes is not None and not 1 <= next_response_minutes <= MAX_TARGET_MINUTES:
+        errors["next_response_minutes"] = (
+            f"Give a target between 1 and {MAX_TARGET_MINUTES} minutes."
+        )
     timezone = timezone.strip()
     if timezone not in available_timezones():
         errors["timezone"] = f"Unknown time zone '{timezone}': use an IANA name (Europe/Paris)."
@@ -785,6 +873,8 @@ def sla_policy_update(
         policy = policy or SlaPolicy(client=client)
         before = {} if created else _sla_snapshot(policy)
         policy.targets = clean_targets
+        if next_response_minutes is not None:  # else kept (or the default, for a new policy)
+            policy.next_response_minutes = next_response_minutes
         policy.business_hours_only = business_hours_only
         policy.timezone = timezone
         policy.opens_at, policy.closes_at = opens_at, closes_at
@@ -944,3 +1034,82 @@ def routing_rule_move(*, rule: RoutingRule, user: User | None, direction: str) -
         _audit_rule(user, f"move_{direction}", moved, before)
     rule.position = moved.position
     return rule
+
+
+# --- internal notes ------------------------------------------------------------------------------
+
+MAX_NOTE_LENGTH = 5000
+_AT_NAME = re.compile(r"(?<![\w.])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.+-]*\w)")
+
+
+def note_mentioned_users(*, text: str) -> list[User]:
+    """The teammates a note's ``@name``s address: an ``@`` followed by a whole e-mail address,
+    its part before the ``@``, or a first name (case-insensitive) — active agency staff and team
+    members only (client users never see notes)."""
+    names = {name.lower() for name in _AT_NAME.findall(text)}
+    if not names:
+        return []
+    staff = User.objects.filter(
+        is_active=True, role__in=[*User.STAFF_ROLES, User.Role.TEAM_MEMBER]
+    ).order_by("email")
+    return [
+        user
+        for user in staff
+        if {user.email.lower(), user.email.split("@")[0].lower(), user.first_name.lower()} & names
+    ]
+
+
+def mention_note_add(*, mention: Mention, user: User, text: str) -> MentionNote:
+    """Add an internal note to a mention: shown in its conversation and audit log, never
+    posted. Each teammate it ``@``-mentions gets an in-app notification and an e-mail (sent
+    once the note is committed)."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write the note."})
+    if len(text) > MAX_NOTE_LENGTH:
+        raise ValidationError({"text": f"Keep a note under {MAX_NOTE_LENGTH} characters."})
+    mentioned = [
+        person
+        for person in note_mentioned_users(text=text)
+        if person.pk != user.pk
+        # a team member sees only what is routed to a team of theirs: tell only those who can
+        and (
+            person.role != User.Role.TEAM_MEMBER or person.teams.filter(pk=mention.team_id).exists()
+        )
+    ]
+    with transaction.atomic():
+        note = MentionNote.objects.create(mention=mention, author=user, text=text)
+        note.mentioned.set(mentioned)
+        summary = f"{user.email} mentioned you in a note on @{mention.author.handle}: {text}"
+        Notification.objects.bulk_create(
+            Notification(
+                user=person,
+                kind=Notification.Kind.NOTE_MENTION,
+                mention=mention,
+                note=note,
+                text=summary[:500],
+            )
+            for person in mentioned
+        )
+        AuditEntry.objects.create(
+            actor=user, action="note", object_type="mention", object_id=mention.pk,
+            after={"note": text, "mentioned": ", ".join(p.email for p in mentioned)},
+        )  # fmt: skip
+        if mentioned:
+            recipients = [person.email for person in mentioned]
+            transaction.on_commit(
+                lambda: send_mail(
+                    subject=f"[Rapport] {user.email} mentioned you in a note",
+                    message=f"{summary}\n\nOpen the conversation: /inbox/{mention.pk}/",
+                    from_email=None,
+                    recipient_list=recipients,
+                )
+            )
+    return note
+
+
+def notifications_mark_read(*, user: User) -> int:
+    """Mark all of ``user``'s unread notifications read."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -20,7 +20,7 @@ from apps.acknowledgements.models import Acknowledgement
 from apps.channels.models import Channel
 from apps.core.validation import database_refusal
 from apps.listening.models import ListeningQuery, Mention
-from apps.listening.selectors import mention_search
+from apps.listening.selectors import MENTION_ORDERINGS, mention_order, mention_search
 
 MAX_ID = 2**63 - 1
 
@@ -141,16 +141,26 @@ class MentionFilter(ClientScopedFilter):
     q = filters.CharFilter(
         method="search", help_text='Full text: words, "exact phrases", -excluded; best first.'
     )
+    # Declared last: it orders what the filters above (and ``q``'s ranking) leave.
+    ordering = filters.ChoiceFilter(
+        choices=[(value, value) for value in MENTION_ORDERINGS],
+        method="order",
+        help_text="-posted_at (newest first, the default; best match first with q), posted_at "
+        "(oldest waiting first), sla_due_at (due first), -priority_score (answer first).",
+    )
 
     class Meta:
         model = Mention
         fields = [
             "client", "channel", "status", "sentiment", "intent", "needs_acknowledgement", "since",
-            "until", "assigned_to", "team", "q",
+            "until", "assigned_to", "team", "q", "ordering",
         ]  # fmt: skip
 
     def search(self, queryset, name, value):
         return mention_search(queryset, value)
+
+    def order(self, queryset, name, value):
+        return mention_order(queryset, value)
 
 
 class AcknowledgementFilter(DatabaseSafeFilterSet):

@@ -141,6 +141,11 @@ class MentionSerializer(serializers.ModelSerializer):
     url = serializers.CharField(
         read_only=True, help_text="The mention on its platform; empty when the source has none."
     )
+    priority_score = serializers.FloatField(
+        allow_null=True, read_only=True,
+        help_text="Higher: answer first. Customer value, influence, negativity and waiting "
+        "time (formula in the README); null until scored.",
+    )  # fmt: skip
 
     class Meta:
         model = Mention
@@ -150,7 +155,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "matched_queries",
             "needs_acknowledgement", "status", "priority", "assigned_to", "team", "tags",
             "acknowledged_at", "time_to_acknowledge_minutes", "is_follow_up", "language",
-            "rating", "parent_external_id", "sla_due_at",
+            "rating", "parent_external_id", "sla_due_at", "priority_score",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -203,12 +208,16 @@ class AcknowledgedSerializer(AcknowledgementSerializer):
         read_only_fields = fields
 
 
+FORCE_HELP = "Reply although the same person was answered in the last 10 minutes (otherwise 409)."
+
+
 class AcknowledgeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Acknowledgement.Kind.choices)
     text = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=5000,
         help_text="May use {first_name} and {handle}, filled for each person.",
     )  # fmt: skip
+    force = serializers.BooleanField(required=False, default=False, help_text=FORCE_HELP)
 
 
 class AssignSerializer(serializers.Serializer):
@@ -252,6 +261,7 @@ class BulkActionSerializer(serializers.Serializer):
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    force = serializers.BooleanField(required=False, default=False, help_text=FORCE_HELP)
 
     def validate(self, attrs):
         if attrs["action"] == "acknowledge" and not attrs.get("kind"):

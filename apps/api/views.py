@@ -320,7 +320,13 @@ class MentionViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=s.AcknowledgeSerializer,
-        responses={201: s.AcknowledgedSerializer},
+        responses={
+            201: s.AcknowledgedSerializer,
+            409: OpenApiResponse(
+                description="The same person was answered in the last 10 minutes: nothing was "
+                'sent. Send again with "force": true to reply anyway.'
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Personal reply",
@@ -341,8 +347,9 @@ class MentionViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
         mention, data = self._act(request, s.AcknowledgeSerializer)
         warning = inbox.reply_warning(mentions=[mention], text=data["text"])
         ack = inbox.mention_acknowledge(
-            mention=mention, user=request.user, kind=data["kind"], text=data["text"]
-        )
+            mention=mention, user=request.user, kind=data["kind"], text=data["text"],
+            force=data["force"],
+        )  # fmt: skip
         ack.warning = warning
         return Response(s.AcknowledgedSerializer(ack).data, status=status.HTTP_201_CREATED)
 
@@ -426,6 +433,7 @@ class MentionViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
                 mentions=mentions, user=request.user, action=data["action"],
                 kind=data.get("kind", ""), text=data["text"], assignee=data.get("user"),
                 team=data.get("team"), reason=data["reason"], note=data["note"],
+                force=data["force"],
             )  # fmt: skip
         return Response({"action": data["action"], "count": len(mentions), "warning": warning})
 

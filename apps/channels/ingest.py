@@ -26,6 +26,7 @@ from apps.clients.models import CustomerIdentity
 from apps.core.validation import moment_refusal, text_refusal
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.models import Author, Mention, normalise_handle
+from apps.listening.priority import mentions_priority_refresh
 from apps.reporting.rollups import term_days_forget
 from apps.webhooks import events as webhook_events
 from apps.webhooks.models import Event
@@ -289,6 +290,11 @@ def ingest_page(
         result.created_ids = [pk for pk, _, _, _ in created]
         if created and any(item.parent_external_id for item in items):
             cursor.execute(_MARK_FOLLOW_UPS, {"created": result.created_ids})
+        # The new mentions' priority, and that of their authors' open mentions (influence moved).
+        mentions_priority_refresh(
+            author_ids={author for _, author, _, _ in created}, client_id=channel.client_id,
+            open_only=True,
+        )  # fmt: skip
         routing_apply(
             rules=routing_rules_for(channel.client_id) if rules is None else rules,
             mention_ids=result.created_ids,

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from apps.accounts.models import User
 from apps.channels.connectors import PLATFORMS
 from apps.listening.models import Author, Mention, normalise_handle
+from apps.listening.priority import mentions_priority_refresh
 
 from .models import Client, ClientMembership, Customer, CustomerIdentity
 
@@ -174,6 +175,7 @@ def customer_import_csv(*, client: Client, file_bytes: bytes) -> CustomerImportR
         list(Client.objects.select_for_update().filter(pk=client.pk).order_by().values_list("pk"))
         result = _customers_store(client, rows)
         result.mentions_linked, result.mentions_unlinked = _mentions_link_customers(client)
+        mentions_priority_refresh(client_id=client.pk)  # lifetime values count in priority
     return result
 
 

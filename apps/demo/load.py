@@ -15,6 +15,7 @@ from apps.channels.services import channel_create
 from apps.clients.services import client_create
 from apps.core.db import copy_rows
 from apps.listening.models import Author, Mention
+from apps.listening.priority import mentions_priority_refresh
 from apps.tenants.selectors import agency_get_by_slug
 from apps.tenants.services import agency_provision
 
@@ -87,4 +88,6 @@ def _fill(rng: random.Random, *, mentions: int, clients: int, days: int) -> int:
             }  # fmt: skip
 
     with connection.cursor() as cursor:
-        return copy_rows(cursor, Mention, rows())
+        copied = copy_rows(cursor, Mention, rows())
+    mentions_priority_refresh()  # COPY bypasses ingest: score them in one UPDATE
+    return copied

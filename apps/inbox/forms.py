@@ -49,6 +49,13 @@ class InboxFilterForm(InboxForm):
     priority = forms.ChoiceField(
         choices=[("", "Any priority"), *Mention.Priority.choices], required=False
     )
+    ordering = forms.ChoiceField(
+        required=False, label="Sort",
+        choices=[
+            ("", "Newest first"), ("posted_at", "Oldest waiting first"),
+            ("sla_due_at", "SLA due first"), ("-priority_score", "Priority (answer first)"),
+        ],
+    )  # fmt: skip
     customer = forms.BooleanField(required=False, label="Customers only")
     influencer = forms.BooleanField(
         required=False, label=f"Influencers only (influence ≥ {INFLUENCER_MIN})"
@@ -78,7 +85,7 @@ class InboxFilterForm(InboxForm):
         for name in ("client", "channel", "team"):
             if data.get(name) is not None:
                 filters[name] = data[name].pk
-        for name in ("sentiment", "intent", "priority"):
+        for name in ("sentiment", "intent", "priority", "ordering"):
             if data.get(name):
                 filters[name] = data[name]
         return filters
@@ -110,6 +117,10 @@ class AcknowledgeForm(InboxForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="{first_name} and {handle} are filled in for each person.",
     )  # fmt: skip
+    force = forms.BooleanField(
+        required=False, label="Yes, reply anyway",
+        help_text="Shown when the same person was answered in the last 10 minutes.",
+    )  # fmt: skip
 
     def __init__(
         self, *args: Any, saved_replies, mention: Mention | None = None, **kwargs: Any
@@ -139,6 +150,15 @@ class AcknowledgeForm(InboxForm):
 def can_reply(mention: Mention) -> bool:
     """Whether Rapport may post a reply to the mention through its channel."""
     return mention.platform in REPLY_PLATFORMS and not mention.channel.listen_only
+
+
+class NoteForm(InboxForm):
+    """An internal note; ``@name`` notifies a teammate."""
+
+    text = forms.CharField(
+        max_length=5000, label="Internal note", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only your team sees it; it is never posted. @name notifies a teammate.",
+    )  # fmt: skip
 
 
 class AssignForm(InboxForm):

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
 from apps.listening.models import Mention
-from apps.listening.selectors import mention_list
+from apps.listening.selectors import mention_list, mention_order
 
 OPEN_STATUSES = (Mention.Status.NEW, Mention.Status.ASSIGNED, Mention.Status.ESCALATED)
 INFLUENCER_MIN = 50  # author influence (0-100) from which a person counts as an influencer
@@ -24,9 +24,9 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
     new, assigned or escalated —, ``all`` or one status), ``priority``, ``customer`` (only
     authors linked to a CRM customer), ``influencer`` (author influence ≥ ``INFLUENCER_MIN``)
     and those ``mention_list`` takes (``client``, ``channel``, ``sentiment``, ``intent``,
-    ``team``, ``q``).
-    Newest first, or best match first with ``q``."""
-    own = {"status", "priority", "customer", "influencer"}
+    ``team``, ``q``). Newest first, or best match first with ``q``, unless ``ordering`` (one of
+    ``MENTION_ORDERINGS``) says otherwise."""
+    own = {"status", "priority", "customer", "influencer", "ordering"}
     mentions = mention_list(
         user=user, filters={key: value for key, value in filters.items() if key not in own}
     ).select_related("team", "assigned_to")
@@ -41,6 +41,8 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
         mentions = mentions.filter(customer__isnull=False)
     if filters.get("influencer"):
         mentions = mentions.filter(author__influence__gte=INFLUENCER_MIN)
+    if filters.get("ordering"):
+        mentions = mention_order(mentions, filters["ordering"])
     return mentions
 
 
@@ -54,6 +56,21 @@ def inbox_status_counts(*, user: User, filters: dict[str, Any]) -> dict[str, int
     counts["open"] = sum(counts[status] for status in OPEN_STATUSES)
     counts["all"] = sum(counts[status] for status in Mention.Status.values)
     return counts
+
+
+def inbox_next_mention(*, user: User, after: Mention) -> Mention | None:
+    """The open mention to work on after ``after``: the next one down the inbox (newest first),
+    else the newest still open; None when nobody is waiting."""
+    waiting = (
+        mention_list(user=user)
+        .filter(status__in=OPEN_STATUSES)
+        .exclude(pk=after.pk)
+        .order_by("-posted_at", "-pk")
+    )
+    older = waiting.filter(
+        Q(posted_at__lt=after.posted_at) | Q(posted_at=after.posted_at, pk__lt=after.pk)
+    )
+    return older.first() or waiting.first()
 
 
 def inbox_mention_get(*, user: User, mention_id: int) -> Mention:

@@ -13,5 +13,8 @@ urlpatterns = [
     path("<int:mention_id>/", views.conversation, name="conversation"),
     path("<int:mention_id>/retry/", views.acknowledgement_retry, name="retry"),
     path("<int:mention_id>/labels/", views.mention_labels, name="labels"),
+    path("<int:mention_id>/presence/", views.presence, name="presence"),
+    path("<int:mention_id>/notes/", views.note_add, name="note"),
+    path("notifications/", views.notifications, name="notifications"),
     path("<int:mention_id>/<slug:action>/", views.mention_act, name="act"),
 ]

@@ -9,6 +9,7 @@ one transaction, as the API's bulk endpoint does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,20 +29,29 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.models import Team, User
 from apps.acknowledgements import services
 from apps.acknowledgements.models import Acknowledgement, AuditEntry
-from apps.acknowledgements.selectors import audit_list, saved_reply_list
+from apps.acknowledgements.selectors import (
+    audit_list,
+    note_list,
+    notification_list,
+    saved_reply_list,
+)
 from apps.api.permissions import RESPONDING_ROLES
+from apps.channels.connectors import REPLY_LENGTH_LIMITS
 from apps.channels.selectors import channel_list
 from apps.clients.selectors import client_list
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
 
 from . import forms as f
+from . import presence as presence_state
 from .selectors import (
     INFLUENCER_MIN,
+    OPEN_STATUSES,
     assignee_list,
     author_history,
     inbox_mention_get,
     inbox_mention_list,
+    inbox_next_mention,
     inbox_status_counts,
     mention_thread,
 )
@@ -99,6 +109,7 @@ def _run(*, user: User, ids: list[int], action: str, data: dict[str, Any]) -> Do
             mentions=mentions, user=user, action=action, kind=data.get("kind", ""),
             text=data.get("text", ""), assignee=data.get("user"), team=data.get("team"),
             reason=data.get("reason", ""), note=data.get("note", ""),
+            force=bool(data.get("force")),
         )  # fmt: skip
         return Done(_done(action, mentions, data), warning)
 
@@ -211,6 +222,10 @@ def _list_context(
     mentions = inbox_mention_list(user=user, filters=filters)
     paginator = _CountedPaginator(mentions, PAGE_SIZE, count=context["counts"][filters["status"]])
     page = paginator.get_page(params.get("page"))
+    now = timezone.now()
+    for mention in page.object_list:
+        mention.countdown = sla_countdown(mention, now)
+        mention.is_open = mention.status in OPEN_STATUSES
     can_act = _can_act(user)
     forms = {}
     if can_act:
@@ -306,6 +321,20 @@ def _mention_or_404(request: HttpRequest, mention_id: int) -> Mention:
         raise Http404("No such mention.") from None
 
 
+SLA_SOON = timedelta(minutes=30)  # a card's SLA clock turns amber with this little time left
+
+
+def sla_countdown(mention: Mention, now: datetime) -> dict[str, Any] | None:
+    """An open mention's SLA clock for its card: ``{"state", "due"}`` with state ``running``,
+    ``soon`` (under ``SLA_SOON`` left) or ``breached``; None without a clock."""
+    due = mention.sla_due_at
+    if due is None or not mention.needs_acknowledgement or mention.status not in OPEN_STATUSES:
+        return None
+    left = due - now
+    state = "breached" if left <= timedelta(0) else "soon" if left < SLA_SOON else "running"
+    return {"state": state, "due": due}
+
+
 def sla_state(mention: Mention, now) -> dict[str, str]:
     """The mention's first-acknowledgement SLA in words: ``{"state", "label"}``."""
     due = mention.sla_due_at
@@ -368,6 +397,22 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
     return rows
 
 
+def _composer(mention: Mention, form: f.InboxForm | None) -> dict[str, Any]:
+    """What the reply composer shows: the text with {first_name} and {handle} filled for this
+    person (updated live by inbox.js) and, for a reply through the channel, its length
+    against the platform's limit."""
+    text = (form["text"].value() or "") if form is not None else ""
+    preview = services.reply_render(text=text, mention=mention)
+    author = mention.author
+    return {
+        "first_name": (author.display_name or author.handle).split(" ")[0],
+        "handle": f"@{author.handle}",
+        "preview": preview,
+        "length": len(preview),
+        "limit": REPLY_LENGTH_LIMITS.get(mention.platform) if f.can_reply(mention) else None,
+    }
+
+
 def _web_link(url: str) -> str:
     """``url`` if it is a web address (fetched data could hold ``javascript:``), else ""."""
     return url if urlsplit(url or "").scheme in ("http", "https") else ""
@@ -380,6 +425,7 @@ def _conversation_context(
     bound: dict[str, f.InboxForm] | None = None,
     retry_errors: dict[int, list[str]] | None = None,
     labels_form: f.LabelsForm | None = None,
+    note_form: f.NoteForm | None = None,
 ) -> dict[str, Any]:
     user = request.user
     can_act = _can_act(user)
@@ -392,7 +438,10 @@ def _conversation_context(
     for ack in acknowledgements:
         ack.retry_errors = (retry_errors or {}).get(ack.pk, [])
         ack.link = _web_link(ack.external_url)
-    audit = list(audit_list(object_type="mention", object_id=mention.pk)[:AUDIT_SHOWN])
+    audit = audit_list(object_type="mention", object_id=mention.pk)
+    if user.is_client_user:  # internal notes stay internal
+        audit = audit.exclude(action="note")
+    audit = list(audit[:AUDIT_SHOWN])
     return {
         "mention": mention,
         "mention_link": _web_link(mention.url),
@@ -408,7 +457,14 @@ def _conversation_context(
         "can_correct": _can_correct(user),
         "labels_form": labels_form or f.LabelsForm.for_mention(mention),
         "forms": forms,
+        "composer": _composer(mention, forms.get("acknowledge")),
+        # Came here by "then open the next": keep working down the inbox.
+        "then_next": request.GET.get("then") == "next" or request.POST.get("then") == "next",
+        "notes": list(note_list(user=user, mention=mention)),
+        "can_note": can_act and not user.is_client_user,
+        "note_form": note_form or f.NoteForm(prefix="note"),
         "influencer_min": INFLUENCER_MIN,
+        "presence_poll_seconds": presence_state.POLL_SECONDS,
     }
 
 
@@ -440,6 +496,12 @@ def mention_act(request: HttpRequest, mention_id: int, action: str) -> HttpRespo
             form.add_service_errors(error)
         else:
             _announce(request, done)
+            if request.POST.get("then") == "next":
+                following = inbox_next_mention(user=request.user, after=mention)
+                if following is None:
+                    messages.info(request, "Nobody else is waiting.")
+                    return redirect("inbox:list")
+                return redirect(reverse("inbox:conversation", args=[following.pk]) + "?then=next")
             return redirect("inbox:conversation", mention_id=mention.pk)
     context = _conversation_context(request, mention, bound={action: form})
     return render(request, "inbox/conversation.html", context, status=400)
@@ -482,3 +544,57 @@ def acknowledgement_retry(request: HttpRequest, mention_id: int) -> HttpResponse
         return render(request, "inbox/conversation.html", context, status=400)
     messages.success(request, "The reply will be sent again.")
     return redirect("inbox:conversation", mention_id=mention.pk)
+
+
+@require_POST
+def presence(request: HttpRequest, mention_id: int) -> HttpResponse:
+    """The conversation's presence poll: record that the user has the mention open (``state``
+    ``viewing`` or ``drafting``) and show who else has, and any reply to the same person in the
+    last minutes."""
+    if not request.user.is_authenticated:  # signed out meanwhile: stop polling
+        return HttpResponse(status=HTMX_STOP_POLLING)
+    mention = _mention_or_404(request, mention_id)
+    _require_acting(request)
+    state = request.POST.get("state", "viewing")
+    if state not in presence_state.STATES:
+        return HttpResponse("state: viewing or drafting", status=400)
+    presence_state.presence_mark(mention=mention, user=request.user, state=state)
+    context = {
+        "others": presence_state.presence_others(mention=mention, user=request.user),
+        "recent": services.recent_replies(mentions=[mention])[:1],
+    }
+    return render(request, "inbox/_presence.html", context)
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, mention_id: int) -> HttpResponse:
+    """Add an internal note (agency staff and team members; never posted); back to the
+    conversation, or the page again with the error (400)."""
+    mention = _mention_or_404(request, mention_id)
+    _require_acting(request)
+    if request.user.is_client_user:
+        raise PermissionDenied("Internal notes are for the agency's team.")
+    form = f.NoteForm(request.POST, prefix="note")
+    if form.is_valid():
+        try:
+            note = services.mention_note_add(
+                mention=mention, user=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            told = ", ".join(person.email for person in note.mentioned.all())
+            messages.success(request, "Note added." + (f" Notified {told}." if told else ""))
+            return redirect("inbox:conversation", mention_id=mention.pk)
+    context = _conversation_context(request, mention, note_form=form)
+    return render(request, "inbox/conversation.html", context, status=400)
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, newest first; opening the page marks them read."""
+    shown = list(notification_list(user=request.user)[:100])
+    services.notifications_mark_read(user=request.user)
+    return render(request, "inbox/notifications.html", {"notifications": shown})

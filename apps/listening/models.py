@@ -5,6 +5,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import F
 
 from apps.accounts.models import Team
 from apps.channels.models import Channel
@@ -142,6 +143,11 @@ class Mention(models.Model):
         null=True, blank=True, help_text="When the client's SLA wants it acknowledged by."
     )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority_key = models.FloatField(
+        null=True, blank=True,
+        help_text="The priority score less its waiting term at a fixed epoch: ordering by it is "
+        "ordering by the score at any moment (apps.listening.priority). Null: not scored yet.",
+    )  # fmt: skip
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="assigned_mentions", db_index=False,
@@ -219,6 +225,23 @@ class Mention(models.Model):
                     | models.Q(status="assigned")
                     | models.Q(status="escalated")
                 ),
+            ),
+            # The inbox's open mentions by priority and by SLA due date, per client.
+            models.Index(
+                F("client"),
+                F("priority_key").desc(nulls_last=True),
+                F("id").desc(),
+                name="mention_open_priority_idx",
+                condition=models.Q(status="new")
+                | models.Q(status="assigned")
+                | models.Q(status="escalated"),
+            ),
+            models.Index(
+                fields=["client", "sla_due_at", "id"],
+                name="mention_open_sla_due_idx",
+                condition=models.Q(status="new")
+                | models.Q(status="assigned")
+                | models.Q(status="escalated"),
             ),
             # A conversation: the replies to a mention, in its channel.
             models.Index(

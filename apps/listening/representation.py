@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .models import Mention
+from .priority import priority_score
 
 
 def mention_representation(mention: Mention) -> dict:
@@ -46,4 +47,5 @@ def mention_representation(mention: Mention) -> dict:
         "rating": mention.rating,
         "parent_external_id": mention.parent_external_id,
         "sla_due_at": mention.sla_due_at,
+        "priority_score": priority_score(mention.priority_key),
     }

@@ -94,3 +94,21 @@ def mention_search(mentions: QuerySet[Mention], text: str) -> QuerySet[Mention]:
         .annotate(rank=SearchRank(F("search_vector"), query))
         .order_by("-rank", "-posted_at", "-pk")
     )
+
+
+# The orderings of mention lists (SPEC §11), each backed by an index per client: posted_at by
+# mention_client_posted_idx, the open mentions' SLA due dates and priorities by
+# mention_open_sla_due_idx and mention_open_priority_idx.
+MENTION_ORDERINGS: dict[str, tuple] = {
+    "-posted_at": ("-posted_at", "-pk"),
+    "posted_at": ("posted_at", "pk"),
+    "sla_due_at": (F("sla_due_at").asc(nulls_last=True), "pk"),
+    "-priority_score": (F("priority_key").desc(nulls_last=True), "-pk"),
+}
+DEFAULT_ORDERING = "-posted_at"
+
+
+def mention_order(mentions: QuerySet[Mention], ordering: str) -> QuerySet[Mention]:
+    """``mentions`` in one of ``MENTION_ORDERINGS``: newest or oldest first, SLA due first (no
+    due date last), highest priority score first (``apps.listening.priority``; unscored last)."""
+    return mentions.order_by(*MENTION_ORDERINGS[ordering])

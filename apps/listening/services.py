@@ -33,6 +33,7 @@ from django.utils import timezone
 from apps.clients.models import Client
 
 from .models import ListeningQuery, Mention, QueryRematch
+from .priority import mentions_priority_refresh
 from .query_language import Query, QuerySyntaxError, parse, tokenize_text
 
 logger = logging.getLogger(__name__)
@@ -326,7 +327,8 @@ def _rematch_inactive(rematch: QueryRematch) -> None:
 def authors_refresh_influence(*, since_days: int = 90) -> int:
     """Recompute the influence of every author active in the last ``since_days`` (one UPDATE).
 
-    Runs daily from Celery beat for each agency; see ``apps.listening.influence``.
+    Runs daily from Celery beat for each agency; see ``apps.listening.influence``. The open
+    mentions' priority keys follow the new influence (``apps.listening.priority``).
     """
     from django.db import connection
 
@@ -348,7 +350,9 @@ def authors_refresh_influence(*, since_days: int = 90) -> int:
             """,  # noqa: S608 - names from model metadata and module constants
             [since_days],
         )
-        return cursor.rowcount
+        updated = cursor.rowcount
+    mentions_priority_refresh(open_only=True)
+    return updated
 
 
 # --- retention ---------------------------------------------------------------------------------

@@ -34,6 +34,11 @@ class SlaPolicyForm(SettingsForm):
     target_high = forms.IntegerField(label="High (minutes)")
     target_normal = forms.IntegerField(label="Normal (minutes)")
     target_low = forms.IntegerField(label="Low (minutes)")
+    next_response_minutes = forms.IntegerField(
+        required=False,
+        label="Next response (minutes)",
+        help_text="For a follow-up in a conversation already acknowledged.",
+    )
     business_hours_only = forms.BooleanField(
         required=False, label="Count business hours only (otherwise the clock always runs)"
     )
@@ -72,6 +77,7 @@ class SlaPolicyForm(SettingsForm):
     def initial_for(cls, policy) -> dict[str, Any]:
         return {
             **{f"target_{p}": policy.target_minutes(p) for p in PRIORITIES},
+            "next_response_minutes": policy.next_response_minutes,
             "business_hours_only": policy.business_hours_only,
             "timezone": policy.timezone,
             "opens_at": policy.opens_at,

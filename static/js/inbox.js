@@ -1,7 +1,8 @@
 // The inbox's keyboard and form helpers (progressive: every page works without them).
 // List: j/k move the selection, o or Enter opens, x ticks, a goes to the acknowledge form,
-// / searches. Conversation: a goes to the acknowledge form, / searches the inbox. Keys typed
-// into a field are left alone. Saved-reply pickers insert their template into the text.
+// / searches. Conversation: a goes to the acknowledge form, r to the reply's text, e to the
+// escalation, / searches the inbox. Keys typed into a field are left alone. Saved-reply
+// pickers insert their template into the text.
 (function () {
   "use strict";
 
@@ -71,6 +72,10 @@
       box.dispatchEvent(new Event("change", { bubbles: true }));
     } else if (key === "a") {
       if (!focusField("#id_acknowledge-kind")) { return; }
+    } else if (key === "r") {
+      if (!focusField("#id_acknowledge-text")) { return; }
+    } else if (key === "e") {
+      if (!focusField("#id_escalate-team")) { return; }
     } else if (key === "/") {
       if (!focusField("#id_q")) {
         if (!document.querySelector("[data-inbox-page]")) { return; }
@@ -124,7 +129,38 @@
       target.value = target.value.slice(0, start) + text + target.value.slice(end);
       target.focus();
       target.setSelectionRange(start + text.length, start + text.length);
+      target.dispatchEvent(new Event("input", { bubbles: true }));
       picker.selectedIndex = 0;
     });
   });
+
+  // Composer: preview the reply as the person will read it ({first_name}, {handle} filled in,
+  // as the server fills them) and count it against the platform's limit.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-composer-for]"), function (aids) {
+    var text = document.getElementById(aids.getAttribute("data-composer-for"));
+    var preview = aids.querySelector("[data-reply-preview]");
+    var length = aids.querySelector("[data-reply-length]");
+    var limit = parseInt(aids.getAttribute("data-limit") || "0", 10);
+    if (!text || !preview) { return; }
+    var update = function () {
+      var filled = text.value
+        .replace(/\{first_name\}/g, aids.getAttribute("data-first-name"))
+        .replace(/\{handle\}/g, aids.getAttribute("data-handle"));
+      preview.textContent = filled;
+      if (length && limit) {
+        length.textContent = length.textContent.replace(/^\d+ \/ \d+/, filled.length + " / " + limit);
+        length.classList.toggle("is-over", filled.length > limit);
+      }
+    };
+    text.addEventListener("input", update);
+  });
+
+  // Presence: the conversation's poll (htmx) says "drafting" while the reply has text.
+  var state = document.getElementById("presence-state");
+  var reply = document.getElementById("id_acknowledge-text");
+  if (state && reply) {
+    var mark = function () { state.value = reply.value.trim() ? "drafting" : "viewing"; };
+    reply.addEventListener("input", mark);
+    mark();
+  }
 }());

@@ -68,7 +68,7 @@ def test_the_500_page_needs_no_request_context_and_suggests_next_steps(rf):
     [
         ("client_viewer", ["Inbox", "Reports"]),
         ("client_responder", ["Inbox", "Reports"]),
-        ("team_member", ["Inbox"]),
+        ("team_member", ["Inbox", "Notifications"]),  # @mentioned in notes on routed mentions
     ],
 )
 def test_client_users_and_team_members_see_only_their_pages_in_the_nav(

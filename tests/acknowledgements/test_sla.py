@@ -12,6 +12,7 @@ from apps.acknowledgements.models import SlaBreach, SlaPolicy
 from apps.acknowledgements.services import mention_acknowledge, sla_breaches_detect
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.listening.models import Author, Mention
+from apps.reporting.selectors import client_report
 from tests.accounts.factories import UserFactory
 from tests.channels.factories import make_channel, store_mentions
 
@@ -143,3 +144,39 @@ def test_two_checks_at_the_same_time_record_each_breach_once(agency_a, django_db
             Mention.objects.filter(channel=channel).delete()
             Client.objects.filter(pk=channel.client_id).delete()
             Author.objects.filter(pk__in=authors).delete()
+
+
+def test_a_follow_up_breaches_its_next_response_target_once_and_counts_in_the_report(channel):
+    SlaPolicy.objects.filter(client=channel.client).update(next_response_minutes=20)
+    opening = said(channel, "opening", at=FRIDAY_1755 - timedelta(hours=2))
+    mention_acknowledge(
+        mention=opening, user=UserFactory(), kind="replied_elsewhere", text="Ana, on it",
+        at=FRIDAY_1755 - timedelta(hours=1),
+    )  # fmt: skip
+    store_mentions(channel, [MentionData(
+        external_id="again", text="Still waiting for the refund", parent_external_id="opening",
+        posted_at=FRIDAY_1755 - timedelta(minutes=5),  # 17:50: ten business minutes left
+        author=AuthorData(handle="ana", display_name="Ana Lopes"),
+    )])  # fmt: skip
+    follow_up = Mention.objects.select_related("author", "channel").get(external_id="again")
+    assert follow_up.is_follow_up
+
+    # Ten minutes on Friday, ten on Monday morning: the next-response target, not the first's 30.
+    due = MONDAY_0925 - timedelta(minutes=15)
+    assert sla_breaches_detect(now=due - timedelta(minutes=1)) == []
+    follow_up.refresh_from_db()
+    assert follow_up.sla_due_at == due
+    assert len(sla_breaches_detect(now=due + timedelta(minutes=1))) == 1
+    assert sla_breaches_detect(now=due + timedelta(minutes=30)) == []
+    breach = SlaBreach.objects.get()
+    assert (breach.mention_id, breach.kind) == (follow_up.pk, SlaBreach.Kind.NEXT)
+
+    mention_acknowledge(
+        mention=follow_up, user=UserFactory(), kind="replied_elsewhere", text="Ana: refunded",
+        at=MONDAY_0925 + timedelta(minutes=15),  # 09:40, 40 business minutes into Monday
+    )  # fmt: skip
+    report = client_report(
+        client=channel.client, since=FRIDAY_1755.date(), until=FRIDAY_1755.date()
+    )
+    assert report["median_next_response_minutes"] == 50.0  # 10 on Friday + 40 on Monday
+    assert report["median_time_to_acknowledge_minutes"] == 60.0  # the opening, first response

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.urls import URLResolver, get_resolver
 
-from apps.acknowledgements.models import Acknowledgement, AuditEntry
+from apps.acknowledgements.models import Acknowledgement, AuditEntry, MentionNote
 from apps.alerts.models import SpikeAlert
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
@@ -31,7 +31,7 @@ DENIED = {302, 401, 403, 404, 405}
 # as for an id that exists nowhere. The inbox's live counts tell a signed-out page to stop
 # polling (htmx's 286, empty).
 BODY_IDS = {"inbox/bulk/", "api/v1/^mentions/bulk/$", "listening/queries/new/"}
-STOP_POLLING = {"inbox/counts/": 286}
+STOP_POLLING = {"inbox/counts/": 286, "inbox/<int:mention_id>/presence/": 286}
 # route → (the object its ids come from, or None; methods to try). "public" routes are open by
 # design and are tried only for what they must not reveal.
 ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
@@ -71,6 +71,9 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "inbox/<int:mention_id>/": ("mention", ("get",)),
     "inbox/<int:mention_id>/retry/": ("mention", ("post",)),
     "inbox/<int:mention_id>/labels/": ("mention", ("post",)),
+    "inbox/<int:mention_id>/presence/": ("mention", ("post",)),
+    "inbox/<int:mention_id>/notes/": ("mention", ("post",)),
+    "inbox/notifications/": (None, ("get",)),
     "inbox/<int:mention_id>/<slug:action>/": ("mention", ("post",)),
     "settings/": (None, ("get", "post")),
     "settings/teams/": (None, ("get", "post")),
@@ -185,7 +188,7 @@ def state() -> list:
                                            "sentiment", "intent")),
         sorted(WebhookSubscription.objects.values_list("pk", "is_active", "url")),
         Acknowledgement.objects.count(), AuditEntry.objects.count(), FetchRun.objects.count(),
-        QueryRematch.objects.count(),
+        QueryRematch.objects.count(), MentionNote.objects.count(),
     ]  # fmt: skip
 
 

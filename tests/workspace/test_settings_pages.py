@@ -20,7 +20,7 @@ from tests.conftest import PASSWORD, host_client
 
 SLA_FORM = {
     "target_urgent": "10", "target_high": "30", "target_normal": "90", "target_low": "600",
-    "business_hours_only": "on", "timezone": "America/New_York",
+    "next_response_minutes": "20", "business_hours_only": "on", "timezone": "America/New_York",
     "opens_at": "08:00", "closes_at": "17:00", "open_weekdays": ["0", "1", "2", "3", "4"],
     "holiday_country": "US", "holiday_subdivision": "NY", "holidays": "2026-12-24\n2026-12-31",
 }  # fmt: skip
@@ -71,6 +71,7 @@ def test_a_manager_edits_the_sla_policy_and_it_is_stored_and_audited(browser, br
     assert response.status_code == 302
     policy = SlaPolicy.objects.get(client=brand)
     assert policy.targets == {"urgent": 10, "high": 30, "normal": 90, "low": 600}
+    assert policy.next_response_minutes == 20
     assert (policy.timezone, str(policy.opens_at), str(policy.closes_at)) == (
         "America/New_York", "08:00:00", "17:00:00",
     )  # fmt: skip

@@ -24,6 +24,15 @@ PLATFORMS = (
     "csv",
 )
 REPLY_PLATFORMS = ("mastodon", "bluesky", "reddit", "youtube", "facebook_page", "instagram")
+# The longest reply each platform accepts, in characters (its documented default limit).
+REPLY_LENGTH_LIMITS = {
+    "mastodon": 500,
+    "bluesky": 300,
+    "reddit": 10_000,
+    "youtube": 10_000,
+    "facebook_page": 8_000,
+    "instagram": 2_200,
+}
 PUSH_PLATFORMS = ("webhook", "csv")
 
 
