@@ -211,6 +211,8 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or per signed-in session) and minute; over it: 429 with Retry-After.
 RAPPORT_API_RATE_PER_MINUTE = env.int("RAPPORT_API_RATE_PER_MINUTE", default=600)
+# Agency sign-ups accepted from one IP address per hour on the public host.
+RAPPORT_SIGNUPS_PER_HOUR = env.int("RAPPORT_SIGNUPS_PER_HOUR", default=5)
 REST_KNOX = {
     "TOKEN_TTL": None,  # tokens live until revoked (DELETE /api/v1/auth/token/)
     "AUTH_HEADER_PREFIX": "Token",
