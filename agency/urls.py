@@ -7,6 +7,7 @@ from apps.channels.views import webhook_receive
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("clients/", include("apps.workspace.client_urls")),
     path("channels/", include("apps.channels.urls")),
     path("listening/", include("apps.listening.urls")),
     path("reports/", include("apps.reporting.urls")),

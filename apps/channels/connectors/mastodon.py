@@ -24,7 +24,10 @@ from .base import (
     ConfigurationError,
     FetchPage,
     MentionData,
+    PlatformDescription,
     ReplyResult,
+    SettingField,
+    base_url_field,
 )
 from .common import (
     backfill_pages,
@@ -38,6 +41,33 @@ from .common import (
 
 PLATFORM = "mastodon"
 DEFAULT_BASE_URL = "https://mastodon.social"
+
+DESCRIPTION = PlatformDescription(
+    label="Mastodon",
+    config=(
+        base_url_field(DEFAULT_BASE_URL),
+        SettingField(
+            "mode",
+            "Listen to",
+            choices=("mentions", "hashtag", "search"),
+            default="mentions",
+            help="Mentions of the account, a hashtag, or a search.",
+        ),
+        SettingField(
+            "hashtag", "Hashtag", help="Without the #.", required_when=("mode", "hashtag")
+        ),
+        SettingField("query", "Search", required_when=("mode", "search")),
+    ),
+    credentials=(
+        SettingField(
+            "access_token",
+            "Access token",
+            required=True,
+            secret=True,
+            help="From the instance's Preferences → Development, or by signing in.",
+        ),
+    ),
+)
 PAGE_SIZE = 40  # the API maximum for statuses and notifications
 PRIVATE_VISIBILITIES = ("unlisted", "private", "direct")
 

@@ -21,9 +21,12 @@ from .base import (
     FetchNotSupported,
     FetchPage,
     MentionData,
+    PlatformDescription,
     ReplyNotSupported,
     ReplyResult,
 )
+
+DESCRIPTION = PlatformDescription(label="Webhook (pushed to Rapport)", fetches=False)
 
 SIGNATURE_HEADER = "X-Rapport-Signature"
 MAX_MENTIONS = 1000
