@@ -229,3 +229,53 @@ class ClientInviteForm(SettingsForm):
         ],
         initial=User.Role.CLIENT_VIEWER,
     )
+
+
+class SavedReplyForm(SettingsForm):
+    """A reply written once, for one client or (no client) for every client."""
+
+    client = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Every client (agency-wide)"
+    )
+    title = forms.CharField(max_length=200)
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="{first_name} and {handle} are filled in for each person.",
+    )
+
+    def __init__(self, *args: Any, clients, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+
+
+class AuditFilterForm(forms.Form):
+    """Which audit entries to show (or export)."""
+
+    person = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone")
+    client = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any client")
+    kind = forms.ChoiceField(required=False)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Inclusive."
+    )
+
+    def __init__(self, *args: Any, people, clients, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["client"].queryset = clients
+        self.fields["kind"].choices = [("", "Any kind")] + [
+            (kind, kind.replace("_", " ")) for kind in kinds
+        ]
+
+    def selector_arguments(self, zone) -> dict[str, Any]:
+        from datetime import datetime, time, timedelta
+
+        data = self.cleaned_data
+        day = lambda d: datetime.combine(d, time.min, tzinfo=zone)  # noqa: E731
+        return {
+            "actor_id": data["person"].pk if data.get("person") else None,
+            "client_id": data["client"].pk if data.get("client") else None,
+            "object_type": data.get("kind") or "",
+            "since": day(data["since"]) if data.get("since") else None,
+            "until": day(data["until"] + timedelta(days=1)) if data.get("until") else None,
+        }

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.urls import URLResolver, get_resolver
 
-from apps.acknowledgements.models import Acknowledgement, AuditEntry
+from apps.acknowledgements.models import Acknowledgement, AuditEntry, SavedReply
 from apps.alerts.models import SpikeAlert
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
@@ -30,7 +30,8 @@ DENIED = {302, 401, 403, 404, 405}
 # Where the foreign ids travel in the body, a field error (400) is the refusal: it reads the same
 # as for an id that exists nowhere. The inbox's live counts tell a signed-out page to stop
 # polling (htmx's 286, empty).
-BODY_IDS = {"inbox/bulk/", "api/v1/^mentions/bulk/$", "listening/queries/new/"}
+BODY_IDS = {"inbox/bulk/", "api/v1/^mentions/bulk/$", "listening/queries/new/",
+            "settings/saved-replies/"}  # fmt: skip
 STOP_POLLING = {"inbox/counts/": 286}
 # route → (the object its ids come from, or None; methods to try). "public" routes are open by
 # design and are tried only for what they must not reveal.
@@ -81,6 +82,9 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "inbox/<int:mention_id>/<slug:action>/": ("mention", ("post",)),
     "settings/": (None, ("get", "post")),
     "settings/teams/": (None, ("get", "post")),
+    "settings/saved-replies/": (None, ("get", "post")),
+    "settings/audit/": (None, ("get",)),
+    "settings/audit.csv": (None, ("get",)),
     "settings/clients/<int:client_id>/sla/": ("client", ("get", "post")),
     "settings/clients/<int:client_id>/routing/": ("client", ("get", "post")),
     "hooks/<str:token>/": ("public", ()),  # signed; other agencies' tokens: see below
@@ -185,6 +189,7 @@ def state() -> list:
         sorted(Mention.objects.values_list("pk", "status", "team_id", "assigned_to_id")),
         sorted(WebhookSubscription.objects.values_list("pk", "is_active", "url")),
         Acknowledgement.objects.count(), AuditEntry.objects.count(), FetchRun.objects.count(),
+        sorted(SavedReply.objects.values_list("pk", "title", "text")),
         QueryRematch.objects.count(),
     ]  # fmt: skip
 
