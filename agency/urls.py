@@ -3,9 +3,10 @@
 from django.urls import include, path
 
 from apps.channels.views import webhook_receive
+from apps.workspace.home import home
 
 urlpatterns = [
-    path("", include("apps.core.urls")),
+    path("", home, name="home"),
     path("accounts/", include("apps.accounts.urls")),
     path("clients/", include("apps.workspace.client_urls")),
     path("channels/", include("apps.channels.urls")),
