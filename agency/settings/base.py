@@ -188,6 +188,13 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rapport.test>")
+# SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): sign-up verification,
+# invitations, password resets, alerts and monthly reports go through it.
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 
 # --- Rapport -----------------------------------------------------------------------------------
 # --- REST API v1 (apps.api) ----------------------------------------------------------------------
