@@ -17,9 +17,8 @@ from .models import AgencySignup
 
 def _agency_login_url(request: HttpRequest, slug: str) -> str:
     """The sign-in page on the agency's own host, on the port this request came in on."""
-    port = request.get_port()
-    default = "443" if request.is_secure() else "80"
-    suffix = f":{port}" if port and port != default else ""
+    host = request.get_host()
+    suffix = host[host.rindex(":") :] if ":" in host else ""
     scheme = "https" if request.is_secure() else "http"
     login = reverse("accounts:login", urlconf=settings.ROOT_URLCONF)
     return f"{scheme}://{services.agency_host(slug)}{suffix}{login}"
