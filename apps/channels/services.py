@@ -180,6 +180,49 @@ def channel_test_connection(
     return list(page.items[:limit])
 
 
+@dataclass(frozen=True)
+class MastodonSignIn:
+    """A Mastodon sign-in under way: where to send the person, and what to check on return."""
+
+    authorize_url: str
+    pending: dict[str, str]  # state, server, client_id, client_secret, redirect_uri
+
+
+def mastodon_sign_in_start(*, server: str, redirect_uri: str) -> MastodonSignIn:
+    """Register Rapport as an app on the instance at ``server`` (SSRF-checked) and return the
+    page where the person allows it. ``ValidationError`` on ``config.base_url`` otherwise."""
+    from .connectors import mastodon
+
+    server = (server or mastodon.DEFAULT_BASE_URL).rstrip("/")
+    try:
+        ssrf.check_url(server)
+        app = mastodon.oauth_register_app(server, redirect_uri=redirect_uri, client_name="Rapport")
+    except (ssrf.UnsafeURL, ConnectorError) as error:
+        raise ValidationError({"config.base_url": _describe(error)}) from error
+    state = secrets.token_urlsafe(24)
+    url = mastodon.oauth_authorize_url(
+        server, client_id=app["client_id"], redirect_uri=redirect_uri, state=state
+    )
+    pending = {"state": state, "server": server, "redirect_uri": redirect_uri, **app}
+    return MastodonSignIn(authorize_url=url, pending=pending)
+
+
+def mastodon_sign_in_finish(*, pending: dict[str, str], code: str, state: str) -> str:
+    """The access token for the code the instance sent back, if ``state`` is the one sent."""
+    from .connectors import mastodon
+
+    if not code or not secrets.compare_digest(state or "", pending.get("state", "")):
+        raise ValidationError("The sign-in did not come back from the page Rapport opened.")
+    try:
+        return mastodon.oauth_exchange_code(
+            pending["server"], client_id=pending["client_id"],
+            client_secret=pending["client_secret"], redirect_uri=pending["redirect_uri"],
+            code=code,
+        )  # fmt: skip
+    except ConnectorError as error:
+        raise ValidationError(f"Mastodon answered: {_describe(error)}") from error
+
+
 def channel_pause(*, channel: Channel) -> Channel:
     """Stop fetching the channel until it is resumed."""
     channel.health = Channel.Health.PAUSED

@@ -119,6 +119,73 @@ def channel_new(request):
     )
 
 
+MASTODON_SIGN_IN = "mastodon_sign_in"  # the session key of a sign-in under way
+
+
+@login_required
+@require_POST
+def mastodon_sign_in(request):
+    """ "Sign in with Mastodon" on the Mastodon form: register Rapport on the instance at the
+    form's server address and send the person there to allow it."""
+    if not can_manage_people(request.user):
+        raise Http404("No such page.")
+    clients = client_list(user=request.user).filter(is_active=True)
+    form = ChannelForm(request.POST, platform="mastodon", clients=clients)
+    if form.is_valid():
+        callback = request.build_absolute_uri(reverse("channels:mastodon-callback"))
+        try:
+            started = services.mastodon_sign_in_start(
+                server=form.config().get("base_url", ""), redirect_uri=callback
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            fields = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken",)}
+            request.session[MASTODON_SIGN_IN] = {**started.pending, "form": fields}
+            # A page with a link, not a redirect: the form page's Content-Security-Policy
+            # (form-action 'self') forbids a form submission ending on another site.
+            context = {"authorize_url": started.authorize_url, "server": started.pending["server"]}
+            return render(request, "channels/mastodon_sign_in.html", context)
+    context = {"form": form, "platform": "mastodon", "description": describe("mastodon")}
+    return render(request, "channels/channel_form.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET"])
+def mastodon_callback(request):
+    """Back from the instance: exchange the code for a token and create the channel."""
+    if not can_manage_people(request.user):
+        raise Http404("No such page.")
+    pending = request.session.pop(MASTODON_SIGN_IN, None)
+    if pending is None:
+        raise Http404("No Mastodon sign-in is under way.")
+    clients = client_list(user=request.user).filter(is_active=True)
+    form = ChannelForm(pending["form"], platform="mastodon", clients=clients)
+    try:
+        token = services.mastodon_sign_in_finish(
+            pending=pending, code=request.GET.get("code", ""), state=request.GET.get("state", "")
+        )
+        if not form.is_valid():
+            raise ValidationError("The channel's settings changed meanwhile; fill them in again.")
+        created = services.channel_create(
+            client=form.cleaned_data["client"], platform="mastodon",
+            name=form.cleaned_data["name"], config={**form.config(), "base_url": pending["server"]},
+            credentials={**form.credentials(), "access_token": token},
+            fetch_interval_minutes=form.cleaned_data.get("fetch_interval_minutes") or 15,
+            listen_only=form.cleaned_data["listen_only"],
+        ).channel  # fmt: skip
+    except ValidationError as error:
+        form.add_service_errors(error)
+        context = {"form": form, "platform": "mastodon", "description": describe("mastodon"),
+                   "test_error": " ".join(error.messages)}  # fmt: skip
+        return render(request, "channels/channel_form.html", context, status=400)
+    services.channel_fetch_now(channel=created)
+    messages.success(
+        request, f"{created.name} connected through Mastodon; its first fetch is on its way."
+    )
+    return redirect("channels:detail", channel_id=created.pk)
+
+
 def _show_secret(request, channel: Channel, secret: str):
     url = request.build_absolute_uri(reverse("webhook-receive", args=[channel.webhook_token]))
     context = {"channel": channel, "secret": secret, "webhook_url": url}

@@ -52,6 +52,8 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "clients/<int:client_id>/": ("client", ("get", "post")),
     "channels/": (None, ("get",)),
     "channels/new/": (None, ("get", "post")),
+    "channels/oauth/mastodon/": (None, ("post",)),
+    "channels/oauth/mastodon/callback/": (None, ("get",)),
     "channels/<int:channel_id>/": ("channel", ("get",)),
     "channels/<int:channel_id>/edit/": ("channel", ("get", "post")),
     "channels/<int:channel_id>/pause/": ("channel", ("post",)),

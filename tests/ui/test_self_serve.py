@@ -1,7 +1,8 @@
 """A new agency's first ten minutes, in Chromium: sign up on the public host, open the
 verification link from the e-mail outbox, land on the new agency, add a client, connect an RSS
-channel with "Test connection", see its first mentions, write a saved reply, invite a client
-user and, in a second browser, accept the invitation and see only that client."""
+channel with "Test connection", see its first mentions, connect a Mastodon account by signing in
+on the instance, write a saved reply, invite a client user and, in a second browser, accept the
+invitation and see only that client."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from django.conf import settings
 from django.db import connection
 from playwright.sync_api import BrowserContext, expect
 
+from apps.demo.fake_platforms import FakePlatforms
 from apps.tenants.models import Agency, AgencySignup
 from tests.channels.fakeplatform import Canned, fixture
+from tests.demo.test_fake_platforms import serving
 from tests.support import CeleryWorker, subprocess_env
 
 from .conftest import DESKTOP, running_server, shoot
@@ -81,7 +84,16 @@ def _context(browser, base_url: str) -> BrowserContext:
     return context
 
 
-def test_a_new_agency_signs_up_connects_a_feed_and_invites_its_client(browser, server, feed):
+@pytest.fixture
+def mastodon() -> Iterator[str]:
+    """A Mastodon instance: the demo's platform simulator."""
+    with serving(FakePlatforms()) as url:
+        yield f"{url}/mastodon"
+
+
+def test_a_new_agency_signs_up_connects_a_feed_and_invites_its_client(
+    browser, server, feed, mastodon
+):
     port, outbox, slug = server
     public = f"http://{settings.BASE_DOMAIN}:{port}"
     agency_url = f"http://{slug}.{settings.BASE_DOMAIN}:{port}"
@@ -142,6 +154,21 @@ def test_a_new_agency_signs_up_connects_a_feed_and_invites_its_client(browser, s
         page.reload()
     expect(page.get_by_text("winter blend").first).to_be_visible()
 
+    # A Mastodon account by signing in on the instance (the demo's platform simulator).
+    page.goto(f"{agency_url}/channels/new/?platform=mastodon")
+    page.get_by_label("Client").select_option(label="Aurora Tea")
+    page.get_by_label("Name", exact=True).fill("Mastodon mentions")
+    page.get_by_label("Server address").fill(mastodon)
+    page.get_by_role("button", name="Sign in with Mastodon").click()
+    page.get_by_role("link", name="Continue to").click()
+    expect(
+        page.get_by_role("heading", name="Authorize Rapport to use your account?")
+    ).to_be_visible()
+    page.get_by_label("Account").select_option("northwind-coffee")
+    page.get_by_role("button", name="Authorize").click()
+    expect(page.get_by_role("heading", name="Mastodon mentions", exact=True)).to_be_visible()
+    expect(page.get_by_text("connected through Mastodon")).to_be_visible()
+
     # A saved reply, which the audit log then shows.
     page.goto(f"{agency_url}/settings/saved-replies/")
     page.get_by_label("Title").fill("Thanks")
@@ -168,7 +195,7 @@ def test_a_new_agency_signs_up_connects_a_feed_and_invites_its_client(browser, s
     portal.goto(f"{agency_url}/")
     expect(portal.locator("main")).to_contain_text("Aurora Tea")
     expect(portal.locator("main")).not_to_contain_text("Zenith Coffee")
-    portal.goto(f"{agency_url}/inbox/?status=all")
+    portal.goto(f"{agency_url}/inbox/?status=all&q=winter")
     expect(portal.get_by_text("winter blend").first).to_be_visible()
     expect(portal.locator("main")).not_to_contain_text("Zenith Coffee")
     guest.close()
