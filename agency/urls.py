@@ -3,10 +3,12 @@
 from django.urls import include, path
 
 from apps.channels.views import webhook_receive
+from apps.workspace.home import home
 
 urlpatterns = [
-    path("", include("apps.core.urls")),
+    path("", home, name="home"),
     path("accounts/", include("apps.accounts.urls")),
+    path("clients/", include("apps.workspace.client_urls")),
     path("channels/", include("apps.channels.urls")),
     path("listening/", include("apps.listening.urls")),
     path("reports/", include("apps.reporting.urls")),

@@ -152,7 +152,7 @@ CONTENT_SECURITY_POLICY = {
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -189,6 +189,13 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rapport.test>")
+# SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): sign-up verification,
+# invitations, password resets, alerts and monthly reports go through it.
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 
 # --- Rapport -----------------------------------------------------------------------------------
 # --- REST API v1 (apps.api) ----------------------------------------------------------------------
@@ -218,6 +225,8 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or per signed-in session) and minute; over it: 429 with Retry-After.
 RAPPORT_API_RATE_PER_MINUTE = env.int("RAPPORT_API_RATE_PER_MINUTE", default=600)
+# Agency sign-ups accepted from one IP address per hour on the public host.
+RAPPORT_SIGNUPS_PER_HOUR = env.int("RAPPORT_SIGNUPS_PER_HOUR", default=5)
 REST_KNOX = {
     "TOKEN_TTL": None,  # tokens live until revoked (DELETE /api/v1/auth/token/)
     "AUTH_HEADER_PREFIX": "Token",

@@ -279,3 +279,49 @@ def notification_list(*, user: User) -> QuerySet[Notification]:
 
 def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# What each kind of audited object belongs to: the client whose entries a filter by client shows.
+_CLIENT_OF_AUDITED = {
+    "mention": Mention,
+    "acknowledgement": Acknowledgement,
+    "sla_policy": SlaPolicy,
+    "routing_rule": RoutingRule,
+    "saved_reply": SavedReply,
+}
+
+
+def audit_entry_list(
+    *,
+    actor_id: int | None = None,
+    client_id: int | None = None,
+    object_type: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    """The agency's audit log, newest first, narrowed by who, which client (entries about the
+    client itself or about its mentions, acknowledgements, SLA policy or routing rules), what
+    kind of object, and when (``since`` inclusive, ``until`` exclusive)."""
+    entries = AuditEntry.objects.select_related("actor")
+    if actor_id is not None:
+        entries = entries.filter(actor_id=actor_id)
+    if client_id is not None:
+        about_client = Q(object_type="client", object_id=client_id)
+        for kind, model in _CLIENT_OF_AUDITED.items():
+            ids = model.objects.filter(client_id=client_id).values("pk")
+            about_client |= Q(object_type=kind, object_id__in=ids)
+        entries = entries.filter(about_client)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    return entries
+
+
+def audit_object_types() -> list[str]:
+    """The kinds of object the audit log holds entries about."""
+    return list(
+        AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+    )

@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import available_timezones
 
 import holidays as public_holidays
@@ -727,20 +728,43 @@ def _validate_saved_reply(*, title: str, text: str) -> None:
         raise ValidationError(errors)
 
 
+SAMPLE_AUTHOR = SimpleNamespace(handle="ana.lima", display_name="Ana Lima")
+
+
+def saved_reply_preview(*, text: str) -> str:
+    """The reply as a sample person (Ana Lima, @ana.lima) would receive it."""
+    return reply_render(text=text, mention=SimpleNamespace(author=SAMPLE_AUTHOR))
+
+
+def _saved_reply_audit(user: User | None, action: str, reply: SavedReply, before: dict) -> None:
+    AuditEntry.objects.create(
+        actor=user, action=action, object_type="saved_reply", object_id=reply.pk, before=before,
+        after={"title": reply.title, "text": reply.text, "client": reply.client_id},
+    )  # fmt: skip
+
+
+@transaction.atomic
 def saved_reply_create(
     *, title: str, text: str, user: User, client: Client | None = None
 ) -> SavedReply:
     """A reusable reply for one client (or, without one, for every client)."""
     _validate_saved_reply(title=title, text=text)
-    return SavedReply.objects.create(
+    reply = SavedReply.objects.create(
         client=client, title=title.strip(), text=text.strip(), created_by=user
     )
+    _saved_reply_audit(user, "create", reply, {})
+    return reply
 
 
-def saved_reply_update(*, saved_reply: SavedReply, title: str, text: str) -> SavedReply:
+@transaction.atomic
+def saved_reply_update(
+    *, saved_reply: SavedReply, title: str, text: str, user: User | None = None
+) -> SavedReply:
     _validate_saved_reply(title=title, text=text)
+    before = {"title": saved_reply.title, "text": saved_reply.text, "client": saved_reply.client_id}
     saved_reply.title, saved_reply.text = title.strip(), text.strip()
     saved_reply.save(update_fields=["title", "text"])
+    _saved_reply_audit(user, "update", saved_reply, before)
     return saved_reply
 
 

@@ -56,6 +56,10 @@ class Channel(models.Model):
     cursor = models.JSONField(null=True, blank=True)
     webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token)
     webhook_secret_encrypted = models.TextField(blank=True, default="")
+    disconnected_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Removed with its mentions kept: never fetched again, credentials erased.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

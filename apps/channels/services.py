@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -33,12 +34,13 @@ from apps.core import crypto
 from apps.core.validation import json_loads
 
 from . import ssrf
-from .connectors import PLATFORMS, get_connector
+from .connectors import PLATFORMS, describe, get_connector
 from .connectors.base import (
     ConfigurationError,
     ConnectorError,
     FetchNotSupported,
     FetchPage,
+    MentionData,
     RateLimited,
 )
 from .connectors.csv import parse_csv
@@ -54,43 +56,16 @@ FAILING_AFTER = 5  # consecutive failed runs
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
 
-# Config keys each platform cannot do without (SPEC §10); "a|b" means either one.
-REQUIRED_CONFIG: dict[str, tuple[str, ...]] = {
-    "rss": ("url",),
-    "mastodon": ("base_url",),
-    "reddit": ("subreddit|query",),
-    "bluesky": ("query|actor",),
-    "youtube": ("video_id|channel_id",),
-    "facebook_page": ("page_id",),
-    "instagram": ("ig_user_id",),
-    "webhook": (),
-    "csv": (),
-}
-REQUIRED_CREDENTIALS: dict[str, tuple[str, ...]] = {
-    "mastodon": ("access_token",),
-    "youtube": ("api_key",),
-    "facebook_page": ("access_token",),
-    "instagram": ("access_token",),
-}
-URL_KEYS = ("url", "base_url")
-
-
 # --- creating channels -------------------------------------------------------------------------
 
 
 def _validate(platform: str, config: dict[str, Any], credentials: dict[str, Any]) -> None:
     if platform not in PLATFORMS:
         raise ValidationError({"platform": f"Unknown platform; expected one of {PLATFORMS}."})
-    errors: dict[str, str] = {}
-    for requirement in REQUIRED_CONFIG[platform]:
-        options = requirement.split("|")
-        if not any(str(config.get(key) or "").strip() for key in options):
-            errors[f"config.{options[0]}"] = f"Required for {platform}: {' or '.join(options)}."
-    for key in REQUIRED_CREDENTIALS.get(platform, ()):
-        if not str(credentials.get(key) or "").strip():
-            errors[f"credentials.{key}"] = f"Required for {platform}."
-    for key in URL_KEYS:
-        if config.get(key):
+    description = describe(platform)
+    errors = description.problems(config, credentials)
+    for key in description.url_keys:
+        if config.get(key) and f"config.{key}" not in errors:
             try:
                 ssrf.check_url(str(config[key]))
             except ssrf.UnsafeURL as error:
@@ -180,6 +155,118 @@ def channel_delete(*, channel: Channel) -> None:
 
     channel.delete()
     term_rollups_drop(client_id=channel.client_id)
+
+
+def channel_test_connection(
+    *, platform: str, config: dict[str, Any], credentials: dict[str, Any], limit: int = 5
+) -> list[MentionData]:
+    """A dry fetch with these settings ("Test connection"): the first items, nothing stored.
+
+    ``ValidationError`` says in plain words what is wrong: a missing or unsafe setting, or what
+    the platform answered (a wrong token, an unknown feed, a server that cannot be reached).
+    """
+    _validate(platform, dict(config), dict(credentials))
+    if not describe(platform).fetches:
+        raise ValidationError(
+            f"{describe(platform).label} channels are not fetched: nothing to test."
+        )
+    draft = SimpleNamespace(platform=platform, config=dict(config), credentials=dict(credentials))
+    try:
+        page = get_connector(platform).fetch(draft, None)
+    except (ConnectorError, ssrf.UnsafeURL) as error:
+        raise ValidationError(f"{describe(platform).label} answered: {_describe(error)}") from error
+    except Exception as error:
+        raise ValidationError(f"The test failed: {error}") from error
+    return list(page.items[:limit])
+
+
+@dataclass(frozen=True)
+class MastodonSignIn:
+    """A Mastodon sign-in under way: where to send the person, and what to check on return."""
+
+    authorize_url: str
+    pending: dict[str, str]  # state, server, client_id, client_secret, redirect_uri
+
+
+def mastodon_sign_in_start(*, server: str, redirect_uri: str) -> MastodonSignIn:
+    """Register Rapport as an app on the instance at ``server`` (SSRF-checked) and return the
+    page where the person allows it. ``ValidationError`` on ``config.base_url`` otherwise."""
+    from .connectors import mastodon
+
+    server = (server or mastodon.DEFAULT_BASE_URL).rstrip("/")
+    try:
+        ssrf.check_url(server)
+        app = mastodon.oauth_register_app(server, redirect_uri=redirect_uri, client_name="Rapport")
+    except (ssrf.UnsafeURL, ConnectorError) as error:
+        raise ValidationError({"config.base_url": _describe(error)}) from error
+    state = secrets.token_urlsafe(24)
+    url = mastodon.oauth_authorize_url(
+        server, client_id=app["client_id"], redirect_uri=redirect_uri, state=state
+    )
+    pending = {"state": state, "server": server, "redirect_uri": redirect_uri, **app}
+    return MastodonSignIn(authorize_url=url, pending=pending)
+
+
+def mastodon_sign_in_finish(*, pending: dict[str, str], code: str, state: str) -> str:
+    """The access token for the code the instance sent back, if ``state`` is the one sent."""
+    from .connectors import mastodon
+
+    if not code or not secrets.compare_digest(state or "", pending.get("state", "")):
+        raise ValidationError("The sign-in did not come back from the page Rapport opened.")
+    try:
+        return mastodon.oauth_exchange_code(
+            pending["server"], client_id=pending["client_id"],
+            client_secret=pending["client_secret"], redirect_uri=pending["redirect_uri"],
+            code=code,
+        )  # fmt: skip
+    except ConnectorError as error:
+        raise ValidationError(f"Mastodon answered: {_describe(error)}") from error
+
+
+def channel_pause(*, channel: Channel) -> Channel:
+    """Stop fetching the channel until it is resumed."""
+    channel.health = Channel.Health.PAUSED
+    channel.save(update_fields=["health"])
+    return channel
+
+
+def channel_resume(*, channel: Channel) -> Channel:
+    """Fetch the channel again, starting now."""
+    if channel.disconnected_at:
+        raise ValidationError("This channel was removed; connect it again as a new channel.")
+    channel.health, channel.consecutive_failures = Channel.Health.OK, 0
+    channel.next_fetch_at = timezone.now()
+    channel.save(update_fields=["health", "consecutive_failures", "next_fetch_at"])
+    return channel
+
+
+def channel_remove(*, channel: Channel, keep_mentions: bool) -> None:
+    """Remove a channel. With ``keep_mentions`` it is disconnected instead — never fetched
+    again, its credentials and webhook secret erased — and its mentions stay in the inbox and
+    reports; otherwise it is deleted with them (``channel_delete``)."""
+    if not keep_mentions:
+        channel_delete(channel=channel)
+        return
+    channel.health, channel.disconnected_at = Channel.Health.PAUSED, timezone.now()
+    channel.credentials_encrypted = channel.webhook_secret_encrypted = ""
+    channel.save(
+        update_fields=[
+            "health",
+            "disconnected_at",
+            "credentials_encrypted",
+            "webhook_secret_encrypted",
+        ]
+    )
+
+
+def channel_rotate_webhook_secret(*, channel: Channel) -> str:
+    """A new signing secret for a webhook channel, returned once; the old one stops working."""
+    if channel.platform != Channel.Platform.WEBHOOK or channel.disconnected_at:
+        raise ValidationError("Only a connected webhook channel has a signing secret.")
+    secret = secrets.token_urlsafe(32)
+    channel.webhook_secret_encrypted = crypto.encrypt(secret)
+    channel.save(update_fields=["webhook_secret_encrypted"])
+    return secret
 
 
 @transaction.atomic

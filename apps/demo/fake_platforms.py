@@ -569,6 +569,11 @@ class Request:
         return f"{self.root}{self.path}?{urlencode(query, doseq=True)}"
 
 
+def _attr(text: str) -> str:
+    """``text`` escaped for an HTML attribute value or element."""
+    return escape(text, {'"': "&quot;"})
+
+
 def _json(body: Any, status: int = 200, **headers: str) -> Answer:
     content = json.dumps(body, ensure_ascii=False).encode()
     return status, {"Content-Type": "application/json; charset=utf-8", **headers}, content
@@ -621,6 +626,7 @@ class FakePlatforms:
         self._idempotent: dict[str, Answer] = {}
         self._lock = threading.Lock()
         self._last_ms = 0
+        self._apps: dict[str, dict[str, str]] = {}  # Mastodon OAuth apps by client_id
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
@@ -846,6 +852,96 @@ class FakePlatforms:
         if key:
             self._idempotent[key] = answer
         return answer
+
+    # Mastodon's OAuth (docs.joinmastodon.org/client/token): register an app, the person allows
+    # it on the instance (here: chooses which demo brand's account to sign in as), code → token.
+
+    def mastodon_register_app(self, request: Request) -> Answer:
+        data = request.data()
+        if not data.get("client_name") or not data.get("redirect_uris"):
+            return _json({"error": "Validation failed: Name can't be blank"}, 422)
+        client_id, secret = (
+            hashlib.sha256(f"{kind}{len(self._apps)}{data}".encode()).hexdigest()[:32]
+            for kind in ("id", "secret")
+        )
+        app = {
+            "client_id": client_id,
+            "client_secret": secret,
+            "redirect_uri": str(data["redirect_uris"]),
+            "name": str(data["client_name"]),
+        }
+        with self._lock:
+            self._apps[client_id] = app
+        return _json({"id": str(len(self._apps)), "website": None, "vapid_key": "", **app})
+
+    def mastodon_authorize(self, request: Request) -> Answer:
+        """The consent page (GET) and its answer (POST): back to the app with a code."""
+        fields = (
+            request.data()
+            if request.method == "POST"
+            else {k: v[0] for k, v in request.query.items()}
+        )
+        app = self._apps.get(str(fields.get("client_id")))
+        if app is None or fields.get("redirect_uri") != app["redirect_uri"]:
+            return 400, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>Invalid client</h1>"
+        if request.method == "POST":
+            brand = BRANDS.get(str(fields.get("account")))
+            if brand is None or brand.competitor:
+                return 400, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>No account</h1>"
+            grant = f"{app['client_id']}:{brand.slug}".encode()
+            code = base64.urlsafe_b64encode(grant).decode().rstrip("=")
+            query = urlencode({"code": code, "state": fields.get("state", "")})
+            return 302, {"Location": f"{app['redirect_uri']}?{query}"}, b""
+        hidden = "".join(
+            f'<input type="hidden" name="{_attr(k)}" value="{_attr(str(v))}">'
+            for k, v in fields.items()
+        )
+        options = "".join(
+            f'<option value="{b.slug}">@{b.handle} ({_attr(b.name)})</option>'
+            for b in BRANDS.values()
+            if not b.competitor
+        )
+        page = (
+            f"<!doctype html><title>Authorize {_attr(app['name'])}</title>"
+            f"<h1>Authorize {_attr(app['name'])} to use your account?</h1>"
+            f'<form method="post"><label for="account">Account</label>'
+            f'<select id="account" name="account">{options}</select>{hidden}'
+            f'<button type="submit">Authorize</button></form>'
+        )
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
+
+    def mastodon_token(self, request: Request) -> Answer:
+        data = request.data()
+        app = self._apps.get(str(data.get("client_id")))
+        code = str(data.get("code") or "")
+        invalid = _json(
+            {
+                "error": "invalid_grant",
+                "error_description": "The provided authorization grant is invalid, expired or "
+                "revoked.",
+            },
+            400,
+        )
+        if app is None or data.get("client_secret") != app["client_secret"]:
+            return _json(
+                {"error": "invalid_client", "error_description": "Client authentication failed."},
+                401,
+            )
+        try:
+            grant = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4)).decode()
+            client_id, slug = grant.split(":")
+        except (ValueError, UnicodeDecodeError):
+            return invalid
+        if client_id != app["client_id"] or data.get("redirect_uri") != app["redirect_uri"]:
+            return invalid
+        return _json(
+            {
+                "access_token": credential("mastodon", slug),
+                "token_type": "Bearer",
+                "scope": str(data.get("scope") or "read"),
+                "created_at": self.now_ms() // 1000,
+            }
+        )
 
     def _mastodon_list(
         self,
@@ -1243,6 +1339,10 @@ ROUTES = [  # (method, path pattern, FakePlatforms handler); groups become keywo
         ("GET", r"/mastodon/api/v2/search", "mastodon_search"),
         ("GET", r"/mastodon/api/v1/statuses/(?P<status_id>\d+)", "mastodon_status"),
         ("POST", r"/mastodon/api/v1/statuses", "mastodon_post_status"),
+        ("POST", r"/mastodon/api/v1/apps", "mastodon_register_app"),
+        ("GET", r"/mastodon/oauth/authorize", "mastodon_authorize"),
+        ("POST", r"/mastodon/oauth/authorize", "mastodon_authorize"),
+        ("POST", r"/mastodon/oauth/token", "mastodon_token"),
         ("GET", r"/bluesky/xrpc/app\.bsky\.feed\.searchPosts", "bluesky_search"),
         ("GET", r"/bluesky/xrpc/app\.bsky\.feed\.getAuthorFeed", "bluesky_author_feed"),
         ("GET", r"/bluesky/xrpc/app\.bsky\.feed\.getPosts", "bluesky_get_posts"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -269,3 +270,34 @@ def client_everything_csv(*, client: Client) -> dict[str, Iterator[bytes]]:
             ACKNOWLEDGEMENT_HEADER, _acknowledgement_rows(acknowledgements, zone)
         ),
     }
+
+
+AUDIT_HEADER = (
+    "id",
+    "created_at",
+    "person",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+)
+
+
+def audit_csv_rows(entries: QuerySet) -> Iterator[bytes]:
+    """The audit entries as CSV (times in UTC; before/after as JSON), every text cell quoted
+    against spreadsheet formulas."""
+    rows = (
+        (
+            entry.pk,
+            entry.created_at.isoformat(),
+            safe_text(entry.actor.email if entry.actor else "system"),
+            safe_text(entry.action),
+            safe_text(entry.object_type),
+            entry.object_id,
+            safe_text(json.dumps(entry.before, sort_keys=True, default=str)),
+            safe_text(json.dumps(entry.after, sort_keys=True, default=str)),
+        )
+        for entry in entries.iterator(chunk_size=CHUNK_SIZE)
+    )
+    return _csv_chunks(AUDIT_HEADER, rows)

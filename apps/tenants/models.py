@@ -44,3 +44,35 @@ class Agency(TenantMixin):
 
 class Domain(DomainMixin):
     """A host name that routes to an agency, e.g. ``acme.localhost``."""
+
+
+class AgencySignup(models.Model):
+    """A request for a new agency from the public sign-up page.
+
+    Nothing is provisioned until the owner opens the link e-mailed to them (``verified_at``):
+    an unverified sign-up has no schema, no host and so no channels that could be fetched.
+    """
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", "Waiting for the e-mail to be confirmed"
+        PROVISIONING = "provisioning", "Setting up the agency"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=40)
+    email = models.EmailField()
+    password_hash = models.CharField(max_length=256)
+    token = models.CharField(max_length=64, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNVERIFIED)
+    error = models.TextField(blank=True, default="")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["slug"], name="agency_signup_slug_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.status})"

@@ -187,3 +187,110 @@ class TeamMembersForm(SettingsForm):
     def __init__(self, *args: Any, people, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = people
+
+
+def _words(value: str) -> list[str]:
+    return [word.strip() for word in value.replace("\n", ",").split(",") if word.strip()]
+
+
+class ClientForm(SettingsForm):
+    """A client brand: name, address, time zone, own accounts, keywords and competitors."""
+
+    name = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=60, required=False, help_text="Left empty, it is made from the name."
+    )
+    timezone = forms.ChoiceField(
+        label="Time zone", help_text="Its reports' days and its SLA's business hours."
+    )
+    brand_handles = forms.CharField(
+        required=False,
+        label="Brand accounts",
+        help_text="Its own handles on every platform, comma-separated (@brand, brand.bsky.social).",
+    )
+    keywords = forms.CharField(required=False, help_text="Comma-separated.")
+    competitors = forms.CharField(required=False, help_text="Comma-separated.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(zone, zone) for zone in sorted(available_timezones())]
+        self.fields["timezone"].initial = "UTC"
+
+    @classmethod
+    def initial_for(cls, client) -> dict[str, Any]:
+        return {
+            "name": client.name, "slug": client.slug, "timezone": client.timezone,
+            "brand_handles": ", ".join(client.brand_handles),
+            "keywords": ", ".join(client.keywords), "competitors": ", ".join(client.competitors),
+        }  # fmt: skip
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"], "slug": data["slug"], "timezone": data["timezone"],
+            "brand_handles": _words(data["brand_handles"]), "keywords": _words(data["keywords"]),
+            "competitors": _words(data["competitors"]),
+        }  # fmt: skip
+
+
+class ClientInviteForm(SettingsForm):
+    """A person of the client, invited to its portal."""
+
+    email = forms.EmailField(label="E-mail", max_length=254)
+    role = forms.ChoiceField(
+        choices=[
+            (User.Role.CLIENT_VIEWER, "Client viewer (reads the inbox and reports)"),
+            (User.Role.CLIENT_RESPONDER, "Client responder (also answers)"),
+        ],
+        initial=User.Role.CLIENT_VIEWER,
+    )
+
+
+class SavedReplyForm(SettingsForm):
+    """A reply written once, for one client or (no client) for every client."""
+
+    client = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Every client (agency-wide)"
+    )
+    title = forms.CharField(max_length=200)
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="{first_name} and {handle} are filled in for each person.",
+    )
+
+    def __init__(self, *args: Any, clients, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+
+
+class AuditFilterForm(forms.Form):
+    """Which audit entries to show (or export)."""
+
+    person = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone")
+    client = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any client")
+    kind = forms.ChoiceField(required=False)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Inclusive."
+    )
+
+    def __init__(self, *args: Any, people, clients, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["client"].queryset = clients
+        self.fields["kind"].choices = [("", "Any kind")] + [
+            (kind, kind.replace("_", " ")) for kind in kinds
+        ]
+
+    def selector_arguments(self, zone) -> dict[str, Any]:
+        from datetime import datetime, time, timedelta
+
+        data = self.cleaned_data
+        day = lambda d: datetime.combine(d, time.min, tzinfo=zone)  # noqa: E731
+        return {
+            "actor_id": data["person"].pk if data.get("person") else None,
+            "client_id": data["client"].pk if data.get("client") else None,
+            "object_type": data.get("kind") or "",
+            "since": day(data["since"]) if data.get("since") else None,
+            "until": day(data["until"] + timedelta(days=1)) if data.get("until") else None,
+        }

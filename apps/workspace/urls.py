@@ -12,3 +12,8 @@ urlpatterns = [
     path("clients/<int:client_id>/sla/", views.sla_policy, name="sla"),
     path("clients/<int:client_id>/routing/", views.routing_rules, name="routing"),
 ]
+urlpatterns += [
+    path("saved-replies/", views.saved_replies, name="saved-replies"),
+    path("audit/", views.audit_log, name="audit"),
+    path("audit.csv", views.audit_csv, name="audit-csv"),
+]

@@ -9,10 +9,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts import services as account_services
@@ -23,11 +26,14 @@ from apps.acknowledgements.models import RoutingRule
 from apps.clients.models import Client
 from apps.clients.selectors import client_get, client_list
 from apps.listening.selectors import query_list
+from apps.reporting.exports import audit_csv_rows
 from apps.tenants.services import agency_set_portal_staff_names
 
 from .forms import (
+    AuditFilterForm,
     PortalForm,
     RoutingRuleForm,
+    SavedReplyForm,
     SettingsForm,
     SlaPolicyForm,
     TeamMembersForm,
@@ -248,3 +254,113 @@ def teams(request):
     create_form = failed if failed is not None and not hasattr(failed, "team_id") else None
     context = {"rows": rows, "create_form": create_form or TeamNameForm(prefix="new")}
     return render(request, "workspace/teams.html", context, status=400 if failed else 200)
+
+
+# --- saved replies -------------------------------------------------------------------------------
+
+
+def _require_staff(request) -> None:
+    if not request.user.is_agency_staff:
+        raise Http404("No such page.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_replies(request):
+    """Saved replies (agency-wide or per client) with their placeholders previewed. POST
+    ``action``: save (``reply``: the id when editing) or preview."""
+    _require_staff(request)
+    replies = selectors.saved_reply_list(user=request.user).select_related("client")
+    clients = client_list(user=request.user).filter(is_active=True)
+    editing = None
+    reply_id = _id(request.POST.get("reply") or request.GET.get("edit"))
+    if reply_id:
+        editing = replies.filter(pk=reply_id).first()
+        if editing is None:
+            raise Http404("No such saved reply.")
+    initial = (
+        {"title": editing.title, "text": editing.text, "client": editing.client_id}
+        if (editing)
+        else {}
+    )
+    form = SavedReplyForm(
+        request.POST if request.method == "POST" else None, clients=clients, initial=initial
+    )
+    if editing:
+        form.fields["client"].disabled = True
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("action") == "preview":
+            preview = services.saved_reply_preview(text=data["text"])
+        else:
+            try:
+                if editing:
+                    services.saved_reply_update(
+                        saved_reply=editing, title=data["title"], text=data["text"],
+                        user=request.user,
+                    )  # fmt: skip
+                else:
+                    services.saved_reply_create(
+                        title=data["title"], text=data["text"], client=data["client"],
+                        user=request.user,
+                    )  # fmt: skip
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "Saved reply saved.")
+                return redirect("workspace:saved-replies")
+    rows = [(reply, services.saved_reply_preview(text=reply.text)) for reply in replies]
+    context = {"rows": rows, "form": form, "editing": editing, "preview": preview}
+    status = 400 if form.errors else 200
+    return render(request, "workspace/saved_replies.html", context, status=status)
+
+
+# --- audit log -----------------------------------------------------------------------------------
+
+
+def _audit_filter(request) -> AuditFilterForm:
+    _require_manager(request)
+    return AuditFilterForm(
+        request.GET,
+        people=User.objects.exclude(role__in=User.CLIENT_ROLES).order_by("email"),
+        clients=client_list(user=request.user).order_by("name"),
+        kinds=selectors.audit_object_types(),
+    )
+
+
+def _agency_zone():
+    return timezone.get_current_timezone()
+
+
+@login_required
+@require_http_methods(["GET"])
+def audit_log(request):
+    """Every audited change, newest first, filtered by person, client, kind and date."""
+    form = _audit_filter(request)
+    entries = selectors.audit_entry_list(
+        **(form.selector_arguments(_agency_zone()) if form.is_valid() else {})
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "workspace/audit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET"])
+def audit_csv(request):
+    """The filtered audit log as CSV (formula-like cells quoted)."""
+    form = _audit_filter(request)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Bad filter: " + form.errors.as_text())
+    entries = selectors.audit_entry_list(**form.selector_arguments(_agency_zone()))
+    response = StreamingHttpResponse(
+        audit_csv_rows(entries.order_by("created_at", "id")), content_type="text/csv; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename="audit.csv"
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response

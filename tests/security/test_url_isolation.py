@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.urls import URLResolver, get_resolver
 
-from apps.acknowledgements.models import Acknowledgement, AuditEntry, MentionNote
+from apps.acknowledgements.models import Acknowledgement, AuditEntry, MentionNote, SavedReply
 from apps.alerts.models import SpikeAlert
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
@@ -30,7 +30,8 @@ DENIED = {302, 401, 403, 404, 405}
 # Where the foreign ids travel in the body, a field error (400) is the refusal: it reads the same
 # as for an id that exists nowhere. The inbox's live counts tell a signed-out page to stop
 # polling (htmx's 286, empty).
-BODY_IDS = {"inbox/bulk/", "api/v1/^mentions/bulk/$", "listening/queries/new/"}
+BODY_IDS = {"inbox/bulk/", "api/v1/^mentions/bulk/$", "listening/queries/new/",
+            "settings/saved-replies/"}  # fmt: skip
 STOP_POLLING = {"inbox/counts/": 286, "inbox/<int:mention_id>/presence/": 286}
 # route → (the object its ids come from, or None; methods to try). "public" routes are open by
 # design and are tried only for what they must not reveal.
@@ -46,8 +47,19 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "accounts/invitation/<uidb64>/<token>/": ("public", ()),
     "accounts/people/": (None, ("get", "post")),
     "accounts/two-factor/": (None, ("get", "post")),
+    "clients/": (None, ("get",)),
+    "clients/new/": (None, ("get", "post")),
+    "clients/<int:client_id>/": ("client", ("get", "post")),
     "channels/": (None, ("get",)),
+    "channels/new/": (None, ("get", "post")),
+    "channels/oauth/mastodon/": (None, ("post",)),
+    "channels/oauth/mastodon/callback/": (None, ("get",)),
     "channels/<int:channel_id>/": ("channel", ("get",)),
+    "channels/<int:channel_id>/edit/": ("channel", ("get", "post")),
+    "channels/<int:channel_id>/pause/": ("channel", ("post",)),
+    "channels/<int:channel_id>/resume/": ("channel", ("post",)),
+    "channels/<int:channel_id>/remove/": ("channel", ("get", "post")),
+    "channels/<int:channel_id>/rotate-secret/": ("channel", ("post",)),
     "channels/<int:channel_id>/fetch/": ("channel", ("post",)),
     "channels/runs/<int:run_id>/": ("run", ("get",)),
     "listening/mentions/": (None, ("get",)),
@@ -77,6 +89,9 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "inbox/<int:mention_id>/<slug:action>/": ("mention", ("post",)),
     "settings/": (None, ("get", "post")),
     "settings/teams/": (None, ("get", "post")),
+    "settings/saved-replies/": (None, ("get", "post")),
+    "settings/audit/": (None, ("get",)),
+    "settings/audit.csv": (None, ("get",)),
     "settings/clients/<int:client_id>/sla/": ("client", ("get", "post")),
     "settings/clients/<int:client_id>/routing/": ("client", ("get", "post")),
     "hooks/<str:token>/": ("public", ()),  # signed; other agencies' tokens: see below
@@ -182,13 +197,16 @@ def make_objects(client: Client, base: int = 0) -> dict[str, int]:
 def state() -> list:
     return [
         sorted(Client.objects.values_list("pk", "name", "is_active")),
-        sorted(Channel.objects.values_list("pk", "name", "next_fetch_at")),
+        sorted(Channel.objects.values_list("pk", "name", "next_fetch_at", "health",
+                                           "disconnected_at", "webhook_secret_encrypted")),
         sorted(ListeningQuery.objects.values_list("pk", "expression", "is_active")),
         sorted(Mention.objects.values_list("pk", "status", "team_id", "assigned_to_id",
                                            "sentiment", "intent")),
         sorted(WebhookSubscription.objects.values_list("pk", "is_active", "url")),
         Acknowledgement.objects.count(), AuditEntry.objects.count(), FetchRun.objects.count(),
         QueryRematch.objects.count(), MentionNote.objects.count(),
+        sorted(SavedReply.objects.values_list("pk", "title", "text")),
+        QueryRematch.objects.count(),
     ]  # fmt: skip
 
 

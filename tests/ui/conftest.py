@@ -53,23 +53,22 @@ def server_queue() -> str:
     return f"ui-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(scope="package")
-def server_url(agency_a, server_queue, tmp_path_factory) -> Iterator[str]:
-    """``http://alpha.localhost:<port>``: gunicorn serving the project on the test database."""
+@contextmanager
+def running_server(log_dir: Path, **env: str) -> Iterator[int]:
+    """gunicorn serving the project on the test database (with ``env`` added); its port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    log = tmp_path_factory.mktemp("server") / "gunicorn.log"
+    log = log_dir / "gunicorn.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "agency.wsgi", f"--bind=127.0.0.1:{port}",
              "--workers=1", "--threads=8", "--access-logfile=-"],
-            cwd=settings.BASE_DIR, env=subprocess_env(CELERY_DEFAULT_QUEUE=server_queue),
-            stdout=out, stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR, env=subprocess_env(**env), stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         _wait_for_health(port, process, log)
-        yield f"http://{agency_host(agency_a.slug)}:{port}"
+        yield port
     finally:
         process.terminate()
         try:
@@ -77,6 +76,14 @@ def server_url(agency_a, server_queue, tmp_path_factory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="package")
+def server_url(agency_a, server_queue, tmp_path_factory) -> Iterator[str]:
+    """``http://alpha.localhost:<port>``: gunicorn serving the project on the test database."""
+    log_dir = tmp_path_factory.mktemp("server")
+    with running_server(log_dir, CELERY_DEFAULT_QUEUE=server_queue) as port:
+        yield f"http://{agency_host(agency_a.slug)}:{port}"
 
 
 def _wait_for_health(port: int, process: subprocess.Popen, log: Path) -> None:

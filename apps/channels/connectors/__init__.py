@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Protocol
 
-from .base import ChannelLike, ConfigurationError, FetchPage, ReplyResult
+from .base import ChannelLike, ConfigurationError, FetchPage, PlatformDescription, ReplyResult
 
 PLATFORMS = (
     "rss",
@@ -49,3 +49,9 @@ def get_connector(platform: str) -> Connector:
             f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}"
         )
     return importlib.import_module(f"{__name__}.{platform}")  # type: ignore[return-value]
+
+
+def describe(platform: str) -> PlatformDescription:
+    """What a channel of ``platform`` needs (its connector's ``DESCRIPTION``): the API validates
+    with it and the "Add channel" form is built from it."""
+    return get_connector(platform).DESCRIPTION  # type: ignore[attr-defined]

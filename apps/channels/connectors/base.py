@@ -105,3 +105,75 @@ class RequestRejected(ConnectorError):
 
 class FetchNotSupported(ConnectorError):
     """The platform is push-only (webhook) or import-only (csv): there is nothing to fetch."""
+
+
+# --- what a platform's channel needs: one description for the API's validation and the forms -----
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One key of a channel's ``config`` or ``credentials``.
+
+    ``one_of`` names a group of which at least one key must be given; ``required_when`` is
+    ``(other key, value)``: required when that key has that value. ``url`` keys are SSRF-checked.
+    """
+
+    key: str
+    label: str
+    help: str = ""
+    required: bool = False
+    one_of: str = ""
+    required_when: tuple[str, str] | None = None
+    choices: tuple[str, ...] = ()
+    default: str = ""
+    url: bool = False
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class PlatformDescription:
+    """A platform's channel settings, as every surface (API, "Add channel" form) checks them."""
+
+    label: str
+    config: tuple[SettingField, ...] = ()
+    credentials: tuple[SettingField, ...] = ()
+    fetches: bool = True  # False: pushed (webhook) or imported (CSV), never fetched
+
+    def problems(self, config: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
+        """Missing or unknown values, keyed ``config.<key>`` / ``credentials.<key>``."""
+        errors: dict[str, str] = {}
+        for where, fields, values in (
+            ("config", self.config, config),
+            ("credentials", self.credentials, credentials),
+        ):
+            given = {f.key for f in fields if str(values.get(f.key) or "").strip()}
+            groups: dict[str, list[SettingField]] = {}
+            for field in fields:
+                value = str(values.get(field.key) or "").strip()
+                if field.one_of:
+                    groups.setdefault(field.one_of, []).append(field)
+                needed = field.required or (
+                    field.required_when is not None
+                    and str(config.get(field.required_when[0]) or "") == field.required_when[1]
+                )
+                if needed and not value:
+                    errors[f"{where}.{field.key}"] = f"Required: {field.label}."
+                elif value and field.choices and value not in field.choices:
+                    errors[f"{where}.{field.key}"] = f"Choose one of {', '.join(field.choices)}."
+            for group in groups.values():
+                if not any(field.key in given for field in group):
+                    labels = " or ".join(field.label for field in group)
+                    errors[f"{where}.{group[0].key}"] = f"Required: {labels}."
+        return errors
+
+    @property
+    def url_keys(self) -> tuple[str, ...]:
+        return tuple(field.key for field in self.config if field.url)
+
+
+def base_url_field(default: str) -> SettingField:
+    """The ``base_url`` every API platform takes (SPEC §10)."""
+    return SettingField(
+        "base_url", "Server address", help=f"Default {default}; any compatible server works.",
+        default=default, url=True,
+    )  # fmt: skip

@@ -21,8 +21,11 @@ from .base import (
     ConfigurationError,
     FetchPage,
     MentionData,
+    PlatformDescription,
     ReplyResult,
     RequestRejected,
+    SettingField,
+    base_url_field,
 )
 from .common import (
     Listing,
@@ -37,6 +40,24 @@ from .common import (
 
 PLATFORM = "bluesky"
 DEFAULT_BASE_URL = "https://public.api.bsky.app"
+
+DESCRIPTION = PlatformDescription(
+    label="Bluesky",
+    config=(
+        base_url_field(DEFAULT_BASE_URL),
+        SettingField("query", "Search", one_of="source"),
+        SettingField(
+            "actor", "Account", help="A handle such as brand.bsky.social.", one_of="source"
+        ),
+        SettingField(
+            "pds_url", "Server for replies", help="Default https://bsky.social.", url=True
+        ),
+    ),
+    credentials=(
+        SettingField("identifier", "Handle (for replies)"),
+        SettingField("app_password", "App password (for replies)", secret=True),
+    ),
+)
 DEFAULT_PDS_URL = "https://bsky.social"
 WEB = "https://bsky.app"
 PAGE_SIZE = 100

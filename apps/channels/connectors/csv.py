@@ -17,10 +17,13 @@ from .base import (
     FetchNotSupported,
     FetchPage,
     MentionData,
+    PlatformDescription,
     ReplyNotSupported,
     ReplyResult,
 )
 from .webhook import FIELDS, build_mention
+
+DESCRIPTION = PlatformDescription(label="CSV import", fetches=False)
 
 COLUMNS = tuple(name.replace(".", "_") for name in FIELDS)
 REQUIRED_COLUMNS = ("external_id", "posted_at", "author_handle")

@@ -15,10 +15,31 @@ from __future__ import annotations
 from typing import Any
 
 from . import graph, http
-from .base import AuthorData, ChannelLike, FetchPage, MentionData, ReplyResult
+from .base import (
+    AuthorData,
+    ChannelLike,
+    FetchPage,
+    MentionData,
+    PlatformDescription,
+    ReplyResult,
+    SettingField,
+    base_url_field,
+)
 from .common import Listing, backfill_pages, config, expect, field, shape_errors, sweep
 
 PLATFORM = "facebook_page"
+
+DESCRIPTION = PlatformDescription(
+    label="Facebook Page",
+    config=(
+        base_url_field(graph.DEFAULT_BASE_URL),
+        SettingField("page_id", "Page id", required=True),
+    ),
+    credentials=(
+        SettingField("access_token", "Page access token", required=True, secret=True),
+        SettingField("app_secret", "App secret (optional)", secret=True),
+    ),
+)
 PAGE_SIZE = 25
 COMMENTS_PER_POST = 100
 COMMENT_FIELDS = (

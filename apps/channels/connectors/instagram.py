@@ -15,10 +15,31 @@ import math
 from typing import Any
 
 from . import graph, http
-from .base import AuthorData, ChannelLike, FetchPage, MentionData, ReplyResult
+from .base import (
+    AuthorData,
+    ChannelLike,
+    FetchPage,
+    MentionData,
+    PlatformDescription,
+    ReplyResult,
+    SettingField,
+    base_url_field,
+)
 from .common import Listing, backfill_pages, config, expect, field, shape_errors, sweep
 
 PLATFORM = "instagram"
+
+DESCRIPTION = PlatformDescription(
+    label="Instagram",
+    config=(
+        base_url_field(graph.DEFAULT_BASE_URL),
+        SettingField("ig_user_id", "Instagram user id", required=True),
+    ),
+    credentials=(
+        SettingField("access_token", "Access token", required=True, secret=True),
+        SettingField("app_secret", "App secret (optional)", secret=True),
+    ),
+)
 MEDIA_PER_PAGE = 10
 DEFAULT_MEDIA_WINDOW = 20
 COMMENT_PAGES_PER_MEDIA = 5

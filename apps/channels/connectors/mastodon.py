@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from . import http
 from .base import (
@@ -24,7 +24,10 @@ from .base import (
     ConfigurationError,
     FetchPage,
     MentionData,
+    PlatformDescription,
     ReplyResult,
+    SettingField,
+    base_url_field,
 )
 from .common import (
     backfill_pages,
@@ -38,6 +41,33 @@ from .common import (
 
 PLATFORM = "mastodon"
 DEFAULT_BASE_URL = "https://mastodon.social"
+
+DESCRIPTION = PlatformDescription(
+    label="Mastodon",
+    config=(
+        base_url_field(DEFAULT_BASE_URL),
+        SettingField(
+            "mode",
+            "Listen to",
+            choices=("mentions", "hashtag", "search"),
+            default="mentions",
+            help="Mentions of the account, a hashtag, or a search.",
+        ),
+        SettingField(
+            "hashtag", "Hashtag", help="Without the #.", required_when=("mode", "hashtag")
+        ),
+        SettingField("query", "Search", required_when=("mode", "search")),
+    ),
+    credentials=(
+        SettingField(
+            "access_token",
+            "Access token",
+            required=True,
+            secret=True,
+            help="From the instance's Preferences → Development, or by signing in.",
+        ),
+    ),
+)
 PAGE_SIZE = 40  # the API maximum for statuses and notifications
 PRIVATE_VISIBILITIES = ("unlisted", "private", "direct")
 
@@ -164,3 +194,43 @@ def _mention(status: dict[str, Any]) -> MentionData:
             for key in ("replies_count", "reblogs_count", "favourites_count")
         ),
     )
+
+
+# --- signing in by OAuth (https://docs.joinmastodon.org/client/token/) ---------------------------
+
+OAUTH_SCOPES = "read write"
+
+
+def oauth_register_app(server: str, *, redirect_uri: str, client_name: str) -> dict[str, str]:
+    """Register Rapport as an application on the instance at ``server`` (``POST /api/v1/apps``);
+    its ``client_id`` and ``client_secret``."""
+    answer = http.post_form(
+        f"{server.rstrip('/')}/api/v1/apps",
+        {"client_name": client_name, "redirect_uris": redirect_uri, "scopes": OAUTH_SCOPES},
+        platform=PLATFORM,
+    )
+    if not isinstance(answer, dict) or not answer.get("client_id"):
+        raise ConfigurationError(f"{PLATFORM}: the server did not register the application")
+    return {"client_id": str(answer["client_id"]), "client_secret": str(answer["client_secret"])}
+
+
+def oauth_authorize_url(server: str, *, client_id: str, redirect_uri: str, state: str) -> str:
+    """Where the person signs in on the instance and allows Rapport (``GET /oauth/authorize``)."""
+    query = {"client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri,
+             "scope": OAUTH_SCOPES, "state": state}  # fmt: skip
+    return f"{server.rstrip('/')}/oauth/authorize?{urlencode(query)}"
+
+
+def oauth_exchange_code(
+    server: str, *, client_id: str, client_secret: str, redirect_uri: str, code: str
+) -> str:
+    """The access token for the authorisation ``code`` (``POST /oauth/token``)."""
+    answer = http.post_form(
+        f"{server.rstrip('/')}/oauth/token",
+        {"grant_type": "authorization_code", "code": code, "client_id": client_id,
+         "client_secret": client_secret, "redirect_uri": redirect_uri, "scope": OAUTH_SCOPES},
+        platform=PLATFORM,
+    )  # fmt: skip
+    if not isinstance(answer, dict) or not answer.get("access_token"):
+        raise ConfigurationError(f"{PLATFORM}: the server gave no access token")
+    return str(answer["access_token"])

@@ -22,9 +22,12 @@ from .base import (
     ConfigurationError,
     FetchPage,
     MentionData,
+    PlatformDescription,
     RateLimited,
     ReplyResult,
     RequestRejected,
+    SettingField,
+    base_url_field,
 )
 from .common import (
     Listing,
@@ -40,6 +43,25 @@ from .common import (
 )
 
 PLATFORM = "reddit"
+
+DESCRIPTION = PlatformDescription(
+    label="Reddit",
+    config=(
+        base_url_field("https://oauth.reddit.com"),
+        SettingField("subreddit", "Subreddit", help="Without r/.", one_of="source"),
+        SettingField(
+            "query", "Search", help="With a subreddit, searches within it.", one_of="source"
+        ),
+    ),
+    credentials=(
+        SettingField(
+            "access_token",
+            "Access token",
+            secret=True,
+            help="Needed to reply; reading works without.",
+        ),
+    ),
+)
 OAUTH_BASE_URL = "https://oauth.reddit.com"
 PUBLIC_BASE_URL = "https://www.reddit.com"
 WEB = "https://www.reddit.com"

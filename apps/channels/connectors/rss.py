@@ -29,12 +29,27 @@ from .base import (
     FetchPage,
     MalformedResponse,
     MentionData,
+    PlatformDescription,
     ReplyNotSupported,
     ReplyResult,
+    SettingField,
 )
 from .common import config, html_to_text
 
 PLATFORM = "rss"
+
+DESCRIPTION = PlatformDescription(
+    label="RSS or Atom feed",
+    config=(
+        SettingField(
+            "url",
+            "Feed address",
+            help="An RSS 2.0 or Atom feed: a blog, review site or forum.",
+            required=True,
+            url=True,
+        ),
+    ),
+)
 MAX_SEEN = 500
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"

@@ -26,9 +26,12 @@ from .base import (
     FetchNotSupported,
     FetchPage,
     MentionData,
+    PlatformDescription,
     ReplyNotSupported,
     ReplyResult,
 )
+
+DESCRIPTION = PlatformDescription(label="Webhook (pushed to Rapport)", fetches=False)
 
 SIGNATURE_HEADER = "X-Rapport-Signature"
 TIMESTAMP_HEADER = "X-Rapport-Timestamp"

@@ -21,8 +21,11 @@ from .base import (
     ConnectorError,
     FetchPage,
     MentionData,
+    PlatformDescription,
     RateLimited,
     ReplyResult,
+    SettingField,
+    base_url_field,
 )
 from .common import (
     Listing,
@@ -39,6 +42,21 @@ from .common import (
 
 PLATFORM = "youtube"
 DEFAULT_BASE_URL = "https://www.googleapis.com"
+
+DESCRIPTION = PlatformDescription(
+    label="YouTube",
+    config=(
+        base_url_field(DEFAULT_BASE_URL),
+        SettingField("video_id", "Video id", one_of="source"),
+        SettingField(
+            "channel_id", "Channel id", help="Everything related to the channel.", one_of="source"
+        ),
+    ),
+    credentials=(
+        SettingField("api_key", "API key", required=True, secret=True),
+        SettingField("access_token", "OAuth access token (for replies)", secret=True),
+    ),
+)
 PAGE_SIZE = 100  # the commentThreads maximum
 WEB = "https://www.youtube.com"
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
