@@ -119,6 +119,9 @@ class QuerySerializer(serializers.ModelSerializer):
 
 
 class QueryUpdateSerializer(QuerySerializer):
+    # Declared fields ignore Meta.read_only_fields: a query stays with its client.
+    client = serializers.PrimaryKeyRelatedField(read_only=True)
+
     class Meta(QuerySerializer.Meta):
         read_only_fields = [*QuerySerializer.Meta.read_only_fields, "client"]
 

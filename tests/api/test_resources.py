@@ -147,6 +147,18 @@ def test_queries_are_managed_and_a_syntax_error_names_its_position(api):
     assert api.delete(url).status_code == 204
 
 
+def test_a_query_stays_with_its_client_when_an_update_names_another(api):
+    mine, other = ClientFactory(), ClientFactory()
+    query = ListeningQuery.objects.create(client=mine, name="Coffee", expression="latte")
+    response = api.patch(
+        f"/api/v1/queries/{query.pk}/", {"client": other.pk, "name": "Tea"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["client"] == mine.pk
+    query.refresh_from_db()
+    assert (query.client_id, query.name) == (mine.pk, "Tea")
+
+
 def test_a_mention_has_the_documented_representation(api, feed):
     mention = Mention.objects.get(external_id="1")
     body = api.get(f"/api/v1/mentions/{mention.pk}/").json()
