@@ -104,3 +104,27 @@ class CeleryBeat(CeleryProcess):
 
     def __init__(self, schedule_file: str, env: dict[str, str]):
         super().__init__(["beat", "--loglevel=INFO", f"--schedule={schedule_file}"], env)
+
+
+def closed_port() -> int:
+    """A local TCP port nobody listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class BrokerDown:
+    """While active, this process publishes tasks to a Redis URL on a closed port: the broker is
+    unreachable, exactly as when it is stopped (connection refused)."""
+
+    def __enter__(self) -> BrokerDown:
+        from agency.celery import app
+
+        self._app, self._previous = app, app.conf.get("broker_write_url")
+        app.conf.broker_write_url = f"redis://127.0.0.1:{closed_port()}/0"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._app.conf.broker_write_url = self._previous

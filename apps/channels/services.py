@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from apps.accounts.selectors import alert_recipients
 from apps.clients.models import Client
-from apps.core import crypto
+from apps.core import crypto, outbox
 from apps.core.validation import json_loads
 
 from . import ssrf
@@ -306,17 +306,34 @@ def channels_claim_due(*, now=None) -> list[int]:
         return sorted(pk for (pk,) in cursor.fetchall())
 
 
+@transaction.atomic
+def channels_dispatch_due(*, now=None) -> int:
+    """Claim the due channels and queue one fetch each, all in one transaction."""
+    claimed = channels_claim_due(now=now)
+    for channel_id in claimed:
+        fetch_run_enqueue(channel_id=channel_id, trigger=FetchRun.Trigger.SCHEDULE)
+    return len(claimed)
+
+
 def fetch_run_queue(*, channel_id: int, trigger: str) -> FetchRun:
     return FetchRun.objects.create(channel_id=channel_id, trigger=trigger)
 
 
+FETCH_TASK = "apps.channels.tasks.fetch_channel"
+
+
+@transaction.atomic
+def fetch_run_enqueue(*, channel_id: int, trigger: str, delay: float = 0) -> FetchRun:
+    """Record a queued run and its ``fetch_channel`` task (transactional outbox): the task is
+    sent after the commit, or by the outbox sweep if the broker is down."""
+    run = fetch_run_queue(channel_id=channel_id, trigger=trigger)
+    outbox.enqueue(FETCH_TASK, channel_id, run.pk, delay=delay)
+    return run
+
+
 def channel_fetch_now(*, channel: Channel) -> FetchRun:
     """Queue an immediate fetch ("fetch now"); the returned run shows its progress."""
-    from .tasks import fetch_channel
-
-    run = fetch_run_queue(channel_id=channel.pk, trigger=FetchRun.Trigger.MANUAL)
-    transaction.on_commit(lambda: fetch_channel.delay(channel.pk, run.pk))
-    return run
+    return fetch_run_enqueue(channel_id=channel.pk, trigger=FetchRun.Trigger.MANUAL)
 
 
 def backoff_seconds(failures: int) -> float:
@@ -353,6 +370,9 @@ def channel_fetch(
         if run_id
         else fetch_run_queue(channel_id=channel.pk, trigger=trigger)
     )
+    if not _fetch_run_claim(run):
+        logger.info("fetch run %s is %s already; task not run again", run.pk, run.status)
+        return run
     if not channel.is_pulled:  # refused without touching health: the channel itself is fine
         run.errors = 1
         _finish(run, FetchRun.Status.FAILED, _describe(FetchNotSupported(
@@ -369,10 +389,22 @@ def channel_fetch(
     return run
 
 
+def _fetch_run_claim(run: FetchRun) -> bool:
+    """Move a queued run to running; False if another delivery of its task got there first
+    (each run is carried out once, however often its task is delivered)."""
+    now = timezone.now()
+    claimed = FetchRun.objects.filter(pk=run.pk, status=FetchRun.Status.QUEUED).update(
+        status=FetchRun.Status.RUNNING, started_at=now
+    )
+    if claimed:
+        run.status, run.started_at = FetchRun.Status.RUNNING, now
+    else:
+        run.refresh_from_db(fields=["status"])
+    return bool(claimed)
+
+
 def _run_fetch(channel: Channel, run: FetchRun) -> None:
     started = time.monotonic()
-    run.status, run.started_at = FetchRun.Status.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at"])
     connector = get_connector(channel.platform)
     refused: list[str] = []  # items the database would not take, per page
 

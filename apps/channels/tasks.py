@@ -6,7 +6,6 @@ from agency.celery import app
 from apps.tenants.selectors import agency_list
 
 from . import services
-from .models import FetchRun
 
 
 @app.task(soft_time_limit=240, time_limit=300)
@@ -22,10 +21,5 @@ def dispatch_due_fetches() -> int:
     dispatched = 0
     for agency in agency_list():
         with schema_context(agency.schema_name):
-            for channel_id in services.channels_claim_due():
-                run = services.fetch_run_queue(
-                    channel_id=channel_id, trigger=FetchRun.Trigger.SCHEDULE
-                )
-                fetch_channel.delay(channel_id, run.pk)
-                dispatched += 1
+            dispatched += services.channels_dispatch_due()
     return dispatched

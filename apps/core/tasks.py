@@ -13,3 +13,11 @@ def describe_agency() -> dict:
         "schema": connection.schema_name,
         "users": list(User.objects.order_by("email").values_list("email", flat=True)),
     }
+
+
+@app.task(soft_time_limit=50, time_limit=60)
+def publish_outbox() -> int:
+    """Beat, every 30 seconds: publish the tasks the outbox still holds (broker outage, delay)."""
+    from .outbox import outbox_publish_due
+
+    return outbox_publish_due()

@@ -31,6 +31,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.clients.models import Client
+from apps.core import outbox
 
 from .models import ListeningQuery, Mention, QueryRematch
 from .priority import mentions_priority_refresh
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 REMATCH_BATCH_SIZE = 5_000
 _QUERY_IDS = ArrayField(BigIntegerField())
-FINISHED = (QueryRematch.Status.DONE, QueryRematch.Status.FAILED)
 
 
 # --- validating expressions --------------------------------------------------------------------
@@ -188,12 +188,14 @@ def _with(query_id: int) -> Func:
 # --- re-matching past mentions -----------------------------------------------------------------
 
 
+REMATCH_TASK = "apps.listening.tasks.rematch_query"
+
+
 def query_rematch_queue(*, query: ListeningQuery) -> QueryRematch:
     """Record a re-match and send it to a worker once the caller's transaction commits."""
-    from .tasks import rematch_query
-
-    rematch = QueryRematch.objects.create(query=query)
-    transaction.on_commit(lambda: rematch_query.delay(rematch.pk))
+    with transaction.atomic():
+        rematch = QueryRematch.objects.create(query=query)
+        outbox.enqueue(REMATCH_TASK, rematch.pk)
     return rematch
 
 
@@ -215,8 +217,8 @@ def query_rematch_run(
             .filter(pk=rematch_id)
             .first()
         )
-        if rematch is None or rematch.status in FINISHED:
-            return rematch
+        if rematch is None or rematch.status != QueryRematch.Status.QUEUED:
+            return rematch  # finished, or running under another delivery of the same task
         rematch.status = QueryRematch.Status.RUNNING
         rematch.started_at = timezone.now()
         # The mentions there are now; later ones are matched as they are stored, so counting

@@ -147,13 +147,15 @@ def test_create_queues_a_rematch_that_is_sent_only_on_commit(
     channel, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr("apps.listening.tasks.rematch_query.delay", sent.append)
+    monkeypatch.setattr(
+        "apps.listening.tasks.rematch_query.apply_async", lambda args, **options: sent.append(args)
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         query = query_create(client=channel.client, name="Lattes", expression="latte")
         assert sent == []  # nothing reaches the broker before the query is committed
     rematch = query.rematches.get()
     assert rematch.status == QueryRematch.Status.QUEUED
-    assert len(callbacks) == 1 and sent == [rematch.pk]
+    assert len(callbacks) == 1 and sent == [[rematch.pk]]
 
 
 @pytest.mark.parametrize(
@@ -169,7 +171,7 @@ def test_create_queues_a_rematch_that_is_sent_only_on_commit(
 def test_update_queues_a_rematch_when_what_it_matches_changes(
     channel, django_capture_on_commit_callbacks, monkeypatch, change, queues
 ):
-    monkeypatch.setattr("apps.listening.tasks.rematch_query.delay", lambda rematch_id: None)
+    monkeypatch.setattr("apps.listening.tasks.rematch_query.apply_async", lambda *a, **k: None)
     query = query_create(client=channel.client, name="Lattes", expression="latte")
     with django_capture_on_commit_callbacks() as callbacks:
         query_update(query=query, **change)
@@ -400,7 +402,7 @@ def test_create_form_with_bad_syntax_shows_the_error_at_its_position_and_stores_
 def test_creating_a_query_shows_its_progress_count_and_newest_matches(
     mentions, client_a, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr("apps.listening.tasks.rematch_query.delay", lambda rematch_id: None)
+    monkeypatch.setattr("apps.listening.tasks.rematch_query.apply_async", lambda *a, **k: None)
     client, _ = signed_in(client_a, role="owner")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -430,7 +432,7 @@ def test_creating_a_query_shows_its_progress_count_and_newest_matches(
 
 
 def test_editing_a_query_re_matches_and_shows_the_new_count(mentions, client_a, monkeypatch):
-    monkeypatch.setattr("apps.listening.tasks.rematch_query.delay", lambda rematch_id: None)
+    monkeypatch.setattr("apps.listening.tasks.rematch_query.apply_async", lambda *a, **k: None)
     query = created_and_matched(mentions["oat"].client, LATTE)
     client, _ = signed_in(client_a, role="responder")
     response = client.post(
