@@ -281,6 +281,10 @@ RAPPORT_RESERVED_SLUGS = frozenset(
 
 # --- Celery ------------------------------------------------------------------------------------
 BROKER_VISIBILITY_TIMEOUT = 3900  # seconds; see CELERY_BROKER_TRANSPORT_OPTIONS
+# A running fetch or re-match stamps its row this often; a stamp older than the stale limit means
+# its worker died, and beat runs it again (apps.core.heartbeat).
+RAPPORT_HEARTBEAT_SECONDS = env.float("RAPPORT_HEARTBEAT_SECONDS", default=15.0)
+RAPPORT_HEARTBEAT_STALE_SECONDS = env.float("RAPPORT_HEARTBEAT_STALE_SECONDS", default=90.0)
 if env("CELERY_BROKER_URL", default=""):
     CELERY_BROKER_URL = env("CELERY_BROKER_URL")
     # Redis hands an unacknowledged task (acks_late: a worker died, or an ETA not yet due) to
@@ -332,6 +336,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("RAPPORT_DISPATCH_INTERVAL_SECONDS", default=60.0),
     },
     "check-slas": {"task": "apps.acknowledgements.tasks.check_slas", "schedule": 60.0},
+    # Fetches and re-matches whose worker died (stale heartbeat): run again (apps.core.heartbeat).
+    "recover-dead-fetches": {"task": "apps.channels.tasks.recover_dead_fetches", "schedule": 60.0},
+    "recover-dead-rematches": {
+        "task": "apps.listening.tasks.recover_dead_rematches",
+        "schedule": 60.0,
+    },
     # The transactional outbox (apps.core.outbox): tasks left by a broker outage, or delayed.
     "publish-outbox": {
         "task": "apps.core.tasks.publish_outbox",

@@ -31,6 +31,7 @@ from django.utils import timezone
 from apps.accounts.selectors import alert_recipients
 from apps.clients.models import Client
 from apps.core import crypto, outbox
+from apps.core.heartbeat import heartbeat, stale_before
 from apps.core.validation import json_loads
 
 from . import ssrf
@@ -385,8 +386,37 @@ def channel_fetch(
         if not acquired:
             _finish(run, FetchRun.Status.FAILED, "Another fetch of this channel is running.")
             return run
-        _run_fetch(channel, run)
+        with heartbeat(FetchRun, run.pk):
+            _run_fetch(channel, run)
     return run
+
+
+def fetch_runs_recover_dead(*, stale_after: timedelta | None = None) -> list[FetchRun]:
+    """Fail the running fetches whose worker died (no heartbeat for ``stale_after``, by default
+    RAPPORT_HEARTBEAT_STALE_SECONDS) and fetch their channels again, from the stored cursor.
+
+    Pages already stored stay (each committed with the cursor), so nothing is lost or stored
+    twice; a late redelivery of the dead run's task finds the run finished and does nothing.
+    """
+    with transaction.atomic():
+        dead = list(
+            FetchRun.objects.select_for_update(skip_locked=True).filter(
+                status=FetchRun.Status.RUNNING, heartbeat_at__lt=stale_before(stale_after)
+            )
+        )
+        for run in dead:
+            run.status, run.finished_at = FetchRun.Status.FAILED, timezone.now()
+            run.errors += 1
+            run.error_message = (
+                "The worker running this fetch stopped (no heartbeat since "
+                f"{run.heartbeat_at:%H:%M:%S} UTC); the channel is fetched again."
+            )
+            run.save(update_fields=["status", "finished_at", "errors", "error_message"])
+            fetch_run_enqueue(channel_id=run.channel_id, trigger=run.trigger)
+    for run in dead:
+        logger.warning("fetch run %s of channel %s: worker gone, fetched again", run.pk,
+                       run.channel_id)  # fmt: skip
+    return dead
 
 
 def _fetch_run_claim(run: FetchRun) -> bool:
@@ -394,7 +424,7 @@ def _fetch_run_claim(run: FetchRun) -> bool:
     (each run is carried out once, however often its task is delivered)."""
     now = timezone.now()
     claimed = FetchRun.objects.filter(pk=run.pk, status=FetchRun.Status.QUEUED).update(
-        status=FetchRun.Status.RUNNING, started_at=now
+        status=FetchRun.Status.RUNNING, started_at=now, heartbeat_at=now
     )
     if claimed:
         run.status, run.started_at = FetchRun.Status.RUNNING, now

@@ -15,7 +15,7 @@ def fetch_channel(channel_id: int, run_id: int | None = None) -> dict:
     return {"run": run.pk, "status": run.status, "new": run.new}
 
 
-@app.task
+@app.task(soft_time_limit=240, time_limit=300)
 def dispatch_due_fetches() -> int:
     """Beat, every minute: one ``fetch_channel`` per due channel, across every agency."""
     dispatched = 0
@@ -23,3 +23,13 @@ def dispatch_due_fetches() -> int:
         with schema_context(agency.schema_name):
             dispatched += services.channels_dispatch_due()
     return dispatched
+
+
+@app.task(soft_time_limit=50, time_limit=60)
+def recover_dead_fetches() -> int:
+    """Beat, every minute: fetch again the channels whose fetch lost its worker, every agency."""
+    recovered = 0
+    for agency in agency_list():
+        with schema_context(agency.schema_name):
+            recovered += len(services.fetch_runs_recover_dead())
+    return recovered

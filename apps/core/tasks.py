@@ -6,7 +6,7 @@ from agency.celery import app
 from apps.accounts.models import User
 
 
-@app.task
+@app.task(soft_time_limit=20, time_limit=30)
 def describe_agency() -> dict:
     """Report the schema this task ran in and the users visible there."""
     return {

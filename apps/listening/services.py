@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from apps.clients.models import Client
 from apps.core import outbox
+from apps.core.heartbeat import heartbeat, stale_before
 
 from .models import ListeningQuery, Mention, QueryRematch
 from .priority import mentions_priority_refresh
@@ -199,6 +200,23 @@ def query_rematch_queue(*, query: ListeningQuery) -> QueryRematch:
     return rematch
 
 
+def rematches_recover_dead(*, stale_after: timedelta | None = None) -> list[QueryRematch]:
+    """Queue again the running re-matches whose worker died (no heartbeat for ``stale_after``,
+    by default RAPPORT_HEARTBEAT_STALE_SECONDS); they start again from the top."""
+    with transaction.atomic():
+        dead = list(
+            QueryRematch.objects.select_for_update(skip_locked=True).filter(
+                status=QueryRematch.Status.RUNNING, heartbeat_at__lt=stale_before(stale_after)
+            )
+        )
+        for rematch in dead:
+            QueryRematch.objects.filter(pk=rematch.pk).update(status=QueryRematch.Status.QUEUED)
+            outbox.enqueue(REMATCH_TASK, rematch.pk)
+    for rematch in dead:
+        logger.warning("re-match %s: worker gone, queued again", rematch.pk)
+    return dead
+
+
 class _Superseded(Exception):
     """A newer re-match of the same query exists, or the query was deleted: stop here."""
 
@@ -220,7 +238,7 @@ def query_rematch_run(
         if rematch is None or rematch.status != QueryRematch.Status.QUEUED:
             return rematch  # finished, or running under another delivery of the same task
         rematch.status = QueryRematch.Status.RUNNING
-        rematch.started_at = timezone.now()
+        rematch.started_at = rematch.heartbeat_at = timezone.now()
         # The mentions there are now; later ones are matched as they are stored, so counting
         # them too would report more processed than the total (6,241 of 6,041).
         present = Mention.objects.filter(client_id=rematch.query.client_id).aggregate(
@@ -230,13 +248,16 @@ def query_rematch_run(
         rematch.processed = rematch.matched = 0  # a redelivered task starts again from the top
         rematch.error = ""
         rematch.save(
-            update_fields=["status", "started_at", "total", "processed", "matched", "error"]
-        )
+            update_fields=[
+                "status", "started_at", "heartbeat_at", "total", "processed", "matched", "error",
+            ]
+        )  # fmt: skip
     try:
-        if rematch.query.is_active:
-            _rematch_batches(rematch, parse(rematch.query.expression), batch_size, last_id)
-        else:
-            _rematch_inactive(rematch)
+        with heartbeat(QueryRematch, rematch.pk):
+            if rematch.query.is_active:
+                _rematch_batches(rematch, parse(rematch.query.expression), batch_size, last_id)
+            else:
+                _rematch_inactive(rematch)
     except _Superseded:
         pass  # the newer re-match (or the deletion) has the last word; report how far we got
     except Exception as error:  # recorded on the re-match the user is watching

@@ -158,6 +158,30 @@ def test_create_queues_a_rematch_that_is_sent_only_on_commit(
     assert len(callbacks) == 1 and sent == [[rematch.pk]]
 
 
+def test_a_rematch_whose_worker_died_is_queued_again_and_then_runs(mentions):
+    from django.utils import timezone
+
+    from apps.core.outbox import outbox_pending
+
+    query = query_create(client=mentions["oat"].client, name="Lattes", expression=LATTE)
+    dead = query.rematches.get()
+    alive = QueryRematch.objects.create(query=query)
+    now = timezone.now()
+    QueryRematch.objects.filter(pk=dead.pk).update(
+        status="running", heartbeat_at=now - timedelta(minutes=5), processed=3
+    )
+    QueryRematch.objects.filter(pk=alive.pk).update(status="running", heartbeat_at=now)
+    recovered = services.rematches_recover_dead(stale_after=timedelta(minutes=1))
+    assert [rematch.pk for rematch in recovered] == [dead.pk]  # the live one is left alone
+    dead.refresh_from_db()
+    assert dead.status == "queued"
+    assert [m.args for m in outbox_pending(schema_name="alpha")][-1] == [dead.pk]
+    QueryRematch.objects.filter(pk=alive.pk).delete()  # so the dead one is the newest again
+    finished = query_rematch_run(rematch_id=dead.pk)  # the task the outbox sends
+    assert (finished.status, finished.processed, finished.matched) == ("done", 7, 4)
+    assert query_rematch_run(rematch_id=dead.pk).status == "done"  # a late duplicate: no-op
+
+
 @pytest.mark.parametrize(
     ("change", "queues"),
     [
