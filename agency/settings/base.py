@@ -285,6 +285,10 @@ BROKER_VISIBILITY_TIMEOUT = 3900  # seconds; see CELERY_BROKER_TRANSPORT_OPTIONS
 # its worker died, and beat runs it again (apps.core.heartbeat).
 RAPPORT_HEARTBEAT_SECONDS = env.float("RAPPORT_HEARTBEAT_SECONDS", default=15.0)
 RAPPORT_HEARTBEAT_STALE_SECONDS = env.float("RAPPORT_HEARTBEAT_STALE_SECONDS", default=90.0)
+# Fair sharing (apps.core.fairshare): fetch and re-match tasks of one agency running at once;
+# keep it below the fetch workers' total concurrency so other agencies always find a worker.
+RAPPORT_AGENCY_TASK_SLOTS = env.int("RAPPORT_AGENCY_TASK_SLOTS", default=4)
+RAPPORT_AGENCY_RETRY_SECONDS = env.float("RAPPORT_AGENCY_RETRY_SECONDS", default=15.0)
 if env("CELERY_BROKER_URL", default=""):
     CELERY_BROKER_URL = env("CELERY_BROKER_URL")
     # Redis hands an unacknowledged task (acks_late: a worker died, or an ETA not yet due) to

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from apps.accounts.selectors import alert_recipients
 from apps.clients.models import Client
-from apps.core import crypto, outbox
+from apps.core import crypto, fairshare, outbox
 from apps.core.heartbeat import heartbeat, stale_before
 from apps.core.validation import json_loads
 
@@ -371,6 +371,14 @@ def channel_fetch(
         if run_id
         else fetch_run_queue(channel_id=channel.pk, trigger=trigger)
     )
+    with fairshare.agency_slot() as granted:
+        if not granted:  # the agency has its share of the workers busy: come back shortly
+            outbox.enqueue(FETCH_TASK, channel.pk, run.pk, delay=fairshare.retry_seconds())
+            return run
+        return _channel_fetch_claimed(channel, run)
+
+
+def _channel_fetch_claimed(channel: Channel, run: FetchRun) -> FetchRun:
     if not _fetch_run_claim(run):
         logger.info("fetch run %s is %s already; task not run again", run.pk, run.status)
         return run

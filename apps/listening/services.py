@@ -31,16 +31,19 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.clients.models import Client
-from apps.core import outbox
+from apps.core import fairshare, outbox
 from apps.core.heartbeat import heartbeat, stale_before
 
 from .models import ListeningQuery, Mention, QueryRematch
 from .priority import mentions_priority_refresh
-from .query_language import Query, QuerySyntaxError, parse, tokenize_text
+from .query_language import Query, QuerySyntaxError, parse, term_count, tokenize_text
 
 logger = logging.getLogger(__name__)
 
 REMATCH_BATCH_SIZE = 5_000
+# The terms all of a client's active queries may check on each mention: with pages of at most a
+# few hundred items this bounds the matching cost of any page, whoever wrote the queries.
+MAX_CLIENT_TERMS = 500
 _QUERY_IDS = ArrayField(BigIntegerField())
 
 
@@ -85,18 +88,44 @@ def expression_check(expression: str) -> ExpressionCheck:
     return ExpressionCheck(ok=True, normalised=str(query))
 
 
-def _validate(*, client: Client, name: str, expression: str, exclude_pk: int | None = None) -> None:
+def _validate(
+    *, client: Client, name: str, expression: str, is_active: bool = True,
+    exclude_pk: int | None = None,
+) -> None:  # fmt: skip
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "Give the query a name."
     elif ListeningQuery.objects.filter(client=client, name=name).exclude(pk=exclude_pk).exists():
         errors["name"] = f"{client.name} already has a query named '{name}'."
     try:
-        parse(expression)
+        terms = term_count(parse(expression))
     except QuerySyntaxError as error:
         errors["expression"] = describe_syntax_error(error)
+    else:
+        others = _active_terms(client=client, exclude_pk=exclude_pk) if is_active else 0
+        if others + terms > MAX_CLIENT_TERMS:
+            errors["expression"] = (
+                f"{client.name}'s active queries would check {others + terms} terms on every "
+                f"mention; at most {MAX_CLIENT_TERMS} (this one has {terms}). Shorten a query, "
+                "or pause one."
+            )
     if errors:
         raise ValidationError(errors)
+
+
+def _active_terms(*, client: Client, exclude_pk: int | None) -> int:
+    expressions = (
+        ListeningQuery.objects.filter(client=client, is_active=True)
+        .exclude(pk=exclude_pk)
+        .values_list("expression", flat=True)
+    )
+    total = 0
+    for expression in expressions:
+        try:
+            total += term_count(parse(expression))
+        except QuerySyntaxError:  # saved before the limits: it matches nothing, costs nothing
+            continue
+    return total
 
 
 # --- writes on queries -------------------------------------------------------------------------
@@ -141,6 +170,7 @@ def query_update(
         client=query.client,
         name=changes.get("name", query.name),
         expression=changes.get("expression", query.expression),
+        is_active=changes.get("is_active", query.is_active),
         exclude_pk=query.pk,
     )
     for field, value in changes.items():
@@ -227,7 +257,17 @@ def query_rematch_run(
     """Re-apply the query to all of its client's mentions, committing progress after each batch.
 
     Returns the finished re-match, or ``None`` if it no longer exists (its query was deleted).
+    If the agency's share of the workers is busy (``apps.core.fairshare``) it stays queued and
+    comes back through the outbox a few seconds later.
     """
+    with fairshare.agency_slot() as granted:
+        if not granted:
+            outbox.enqueue(REMATCH_TASK, rematch_id, delay=fairshare.retry_seconds())
+            return QueryRematch.objects.filter(pk=rematch_id).first()
+        return _query_rematch_run(rematch_id=rematch_id, batch_size=batch_size)
+
+
+def _query_rematch_run(*, rematch_id: int, batch_size: int) -> QueryRematch | None:
     with transaction.atomic():
         rematch = (
             QueryRematch.objects.select_for_update(of=("self",))

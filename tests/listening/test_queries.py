@@ -158,6 +158,61 @@ def test_create_queues_a_rematch_that_is_sent_only_on_commit(
     assert len(callbacks) == 1 and sent == [[rematch.pk]]
 
 
+def test_a_query_too_long_or_with_too_many_terms_is_refused_with_its_position(channel):
+    from apps.listening.query_language import MAX_EXPRESSION_LENGTH, MAX_TERMS
+
+    huge = " OR ".join(f"word{n}" for n in range(200_000))[: 1024 * 1024]  # 1 MB
+    with pytest.raises(ValidationError) as refused:
+        query_create(client=channel.client, name="Huge", expression=huge)
+    assert refused.value.message_dict["expression"] == [
+        f"Query too long (1,048,576 characters; at most {MAX_EXPRESSION_LENGTH:,}) at position "
+        f"{MAX_EXPRESSION_LENGTH}"
+    ]
+    many = " OR ".join(f"w{n}" for n in range(MAX_TERMS + 1))
+    with pytest.raises(ValidationError) as refused:
+        query_create(client=channel.client, name="Many", expression=many)
+    (message,) = refused.value.message_dict["expression"]
+    position = many.index("w100")
+    assert message == f"Too many terms (101; at most 100 in one query) at position {position}"
+    query_create(client=channel.client, name="Enough", expression=many.rsplit(" OR ", 1)[0])
+    assert not ListeningQuery.objects.filter(name__in=["Huge", "Many"]).exists()
+
+
+def test_a_clients_active_queries_check_at_most_500_terms_on_each_mention(channel):
+    hundred = " OR ".join(f"w{n}" for n in range(100))
+    queries = [
+        query_create(client=channel.client, name=f"Q{n}", expression=hundred) for n in range(5)
+    ]
+    with pytest.raises(ValidationError) as refused:
+        query_create(client=channel.client, name="One more", expression="latte")
+    assert "would check 501 terms on every mention; at most 500" in str(refused.value)
+    query_update(query=queries[0], is_active=False)  # pausing one makes room
+    query_create(client=channel.client, name="One more", expression="latte")
+    with pytest.raises(ValidationError):
+        query_update(query=queries[0], is_active=True)  # and the room is taken
+
+
+def test_the_api_and_the_form_refuse_a_huge_query_with_a_field_error(channel, client_a):
+    from apps.accounts.models import User
+    from tests.api.conftest import api_client
+
+    huge = "latte OR " * 300 + "tea"
+    owner = User.objects.get(email="owner@alpha.test")
+    response = api_client(connection.tenant, owner).post(
+        "/api/v1/queries/", {"client": channel.client_id, "name": "Huge", "expression": huge},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "Query too long (2,703 characters; at most 2,000)" in response.json()["expression"][0]
+    client, _ = signed_in(client_a, role="owner")
+    page = client.post(
+        "/listening/queries/new/", {"client": channel.client_id, "name": "Huge", "expression": huge}
+    )
+    assert page.status_code == 400  # the form again, the error next to the field
+    assert "Query too long (2,703 characters; at most 2,000)" in page.content.decode()
+    assert not ListeningQuery.objects.exists()
+
+
 def test_a_rematch_whose_worker_died_is_queued_again_and_then_runs(mentions):
     from django.utils import timezone
 
