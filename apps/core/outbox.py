@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from importlib import import_module
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -109,16 +110,24 @@ def _publish(messages: list[OutboxMessage]) -> int:
             },
         ) as broker:
             for message in messages:
-                app.tasks[message.task].apply_async(
+                _task(app, message.task).apply_async(
                     message.args, connection=broker, retry=False, ignore_result=True,
                     headers={"_schema_name": message.schema_name},
                 )  # fmt: skip
                 sent.append(message.pk)
     except Exception as error:  # kombu's OperationalError and friends: the broker is unreachable
         left = [message.pk for message in messages if message.pk not in sent]
-        logger.warning("broker unreachable, %d task(s) left in the outbox: %s", len(left), error)
+        logger.warning("%d task(s) left in the outbox: %r", len(left), error)
         OutboxMessage.objects.filter(pk__in=left).update(
             attempts=F("attempts") + 1, last_error=str(error)[:500]
         )
     OutboxMessage.objects.filter(pk__in=sent).delete()
     return len(sent)
+
+
+def _task(app, name: str):
+    """The registered task ``name``, importing its module first: a web process has not loaded
+    the tasks modules (only workers autodiscover them)."""
+    if name not in app.tasks:
+        import_module(name.rsplit(".", 1)[0])
+    return app.tasks[name]

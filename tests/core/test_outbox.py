@@ -216,3 +216,29 @@ def test_with_the_broker_stopped_every_action_answers_and_runs_once_when_it_is_b
         )
         assert stored == sorted([COMMENT, *FACEBOOK_IDS])  # every mention, each once
         assert ListeningQuery.objects.get(pk=query.json()["id"]).rematches.count() == 1
+
+
+def test_a_web_process_publishes_tasks_whose_modules_it_never_imported(agency_a):
+    """Only workers autodiscover the tasks modules: a fresh process (gunicorn's) must still
+    publish at once rather than leave every task to the sweep."""
+    import redis
+    from django.conf import settings
+
+    from tests.support import run_manage
+
+    queue = f"web-{uuid.uuid4().hex[:8]}"
+    script = (
+        "import sys\nfrom django_tenants.utils import schema_context\n"
+        "from agency.celery import app\nfrom apps.core import outbox\n"
+        "from apps.core.models import OutboxMessage\n"
+        "assert 'apps.core.tasks.describe_agency' not in app.tasks\n"
+        "with schema_context('alpha'):\n"
+        "    message = outbox.enqueue('apps.core.tasks.describe_agency')\n"
+        "print('left', OutboxMessage.objects.filter(pk=message.pk).count())\n"
+    )
+    result = run_manage("shell", "-c", script, CELERY_DEFAULT_QUEUE=queue)
+    assert result.returncode == 0, result.stderr
+    assert "left 0" in result.stdout, result.stderr  # published, not left in the outbox
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    assert broker.llen(queue) == 1  # one message, on the queue a worker reads
+    broker.delete(queue)
