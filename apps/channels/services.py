@@ -477,12 +477,12 @@ def _run_fetch(channel: Channel, run: FetchRun) -> None:
         ingest_pages(channel=channel, pages=pages(), on_stored=on_stored)
         run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates", "errors"])
     except (ConnectorError, SoftTimeLimitExceeded, ssrf.UnsafeURL) as error:
-        _record_failure(channel, run, error, started)
+        _record_failure_durably(channel, run, error, started)
         return
     except Exception as error:
         # A page the database refused, or a bug: the page's transaction rolled back, the cursor
         # stayed put; record it on the run and the channel, then let the worker log the traceback.
-        _record_failure(channel, run, error, started)
+        _record_failure_durably(channel, run, error, started)
         raise
     _record_success(channel, run, started, "; ".join(refused))
 
@@ -516,6 +516,24 @@ def _describe(error: BaseException) -> str:
     if not isinstance(error, ConnectorError):
         return f"Internal error ({error.__class__.__name__}); the page was not stored."
     return str(error) or error.__class__.__name__
+
+
+RECORD_ATTEMPTS = 30  # one a second: a database restarting (or failing over) is back by then
+
+
+def _record_failure_durably(
+    channel: Channel, run: FetchRun, error: BaseException, started: float
+) -> None:
+    """Record the failure, waiting for the database if it is what failed (restarting); if it
+    stays away, the run's stale heartbeat has it recovered (``fetch_runs_recover_dead``)."""
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            _record_failure(channel, run, error, started)
+            return
+        except DatabaseError:
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(1)  # Django opens a fresh connection on the next query
 
 
 def _record_failure(channel: Channel, run: FetchRun, error: BaseException, started: float) -> None:
