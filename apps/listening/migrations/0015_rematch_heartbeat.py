@@ -6,17 +6,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rapport_channels', '0001_initial'),
+        ('listening', '0014_merge_parallel_work'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fetchrun',
+            model_name='queryrematch',
             name='heartbeat_at',
             field=models.DateTimeField(blank=True, null=True),
-        ),
-        migrations.AddIndex(
-            model_name='fetchrun',
-            index=models.Index(condition=models.Q(('status', 'running')), fields=['heartbeat_at'], name='fetchrun_running_idx'),
         ),
     ]

@@ -6,13 +6,17 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('listening', '0012_thread_index'),
+        ('rapport_channels', '0002_channel_disconnected_at'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='queryrematch',
+            model_name='fetchrun',
             name='heartbeat_at',
             field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddIndex(
+            model_name='fetchrun',
+            index=models.Index(condition=models.Q(('status', 'running')), fields=['heartbeat_at'], name='fetchrun_running_idx'),
         ),
     ]
