@@ -104,3 +104,93 @@ class CeleryBeat(CeleryProcess):
 
     def __init__(self, schedule_file: str, env: dict[str, str]):
         super().__init__(["beat", "--loglevel=INFO", f"--schedule={schedule_file}"], env)
+
+
+def closed_port() -> int:
+    """A local TCP port nobody listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class BrokerDown:
+    """While active, this process publishes tasks to a Redis URL on a closed port: the broker is
+    unreachable, exactly as when it is stopped (connection refused)."""
+
+    def __enter__(self) -> BrokerDown:
+        from agency.celery import app
+
+        self._app, self._previous = app, app.conf.get("broker_write_url")
+        app.conf.broker_write_url = f"redis://127.0.0.1:{closed_port()}/0"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._app.conf.broker_write_url = self._previous
+
+
+class ScratchPostgres:
+    """A PostgreSQL server of its own (Debian's binaries, a temporary data directory, a free
+    port) that a test may stop and restart; as root, it runs as the ``postgres`` user."""
+
+    def __init__(self) -> None:
+        import glob
+        import shutil
+        import tempfile
+
+        (self.bin,) = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1:]
+        self.directory = tempfile.mkdtemp(prefix="rapport-pg-")
+        self.data = os.path.join(self.directory, "data")
+        self.port = closed_port()
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.directory, "postgres")
+
+    def _run(self, *command: str) -> None:
+        subprocess.run([*self._as, *command], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> ScratchPostgres:
+        self._run(f"{self.bin}/initdb", "-D", self.data, "-U", "postgres", "-A", "trust")
+        self._pg_ctl("start")
+        return self
+
+    def _pg_ctl(self, action: str) -> None:
+        options = f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1"
+        log = os.path.join(self.directory, "server.log")  # the server's output, not our pipe
+        self._run(
+            f"{self.bin}/pg_ctl", action, "-D", self.data, "-w", "-m", "fast", "-o", options,
+            "-l", log,
+        )  # fmt: skip
+
+    def restart(self) -> None:
+        """What a database restart does: every session is cut off, the server comes back."""
+        self._pg_ctl("restart")
+
+    def stop(self) -> None:
+        """Stop the server and remove its data."""
+        import shutil
+
+        try:
+            self._pg_ctl("stop")
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def copy_database(self, source_url: str, database: str) -> str:
+        """A copy of the database at ``source_url`` (schema and rows) as ``database`` here."""
+        subprocess.run(
+            [f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             database], check=True, timeout=60,
+        )  # fmt: skip
+        dump = subprocess.run(
+            [f"{self.bin}/pg_dump", "--no-owner", "--no-privileges", "-d", source_url],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        subprocess.run(
+            [f"{self.bin}/psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url(database)],
+            input=dump.stdout, check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        return self.url(database)

@@ -280,9 +280,26 @@ RAPPORT_RESERVED_SLUGS = frozenset(
 )
 
 # --- Celery ------------------------------------------------------------------------------------
+BROKER_VISIBILITY_TIMEOUT = 3900  # seconds; see CELERY_BROKER_TRANSPORT_OPTIONS
+# A running fetch or re-match stamps its row this often; a stamp older than the stale limit means
+# its worker died, and beat runs it again (apps.core.heartbeat).
+RAPPORT_HEARTBEAT_SECONDS = env.float("RAPPORT_HEARTBEAT_SECONDS", default=15.0)
+RAPPORT_HEARTBEAT_STALE_SECONDS = env.float("RAPPORT_HEARTBEAT_STALE_SECONDS", default=90.0)
+# Fair sharing (apps.core.fairshare): fetch and re-match tasks of one agency running at once;
+# keep it below the fetch workers' total concurrency so other agencies always find a worker.
+RAPPORT_AGENCY_TASK_SLOTS = env.int("RAPPORT_AGENCY_TASK_SLOTS", default=4)
+RAPPORT_AGENCY_RETRY_SECONDS = env.float("RAPPORT_AGENCY_RETRY_SECONDS", default=15.0)
 if env("CELERY_BROKER_URL", default=""):
     CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # Redis hands an unacknowledged task (acks_late: a worker died, or an ETA not yet due) to
+    # another worker after visibility_timeout. It must outlast the longest task (time_limit up to
+    # 3,660 s: the retention purge) and the longest retry countdown (webhooks: 1,800 s), or a
+    # running task would be run twice. Fetches and re-matches do not wait for it: their
+    # heartbeat shows a dead run within RAPPORT_HEARTBEAT_STALE_SECONDS (apps.core.heartbeat).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 5,
+    }
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or (
         CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
     )
@@ -323,9 +340,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("RAPPORT_DISPATCH_INTERVAL_SECONDS", default=60.0),
     },
     "check-slas": {"task": "apps.acknowledgements.tasks.check_slas", "schedule": 60.0},
-    "requeue-stuck-deliveries": {
-        "task": "apps.acknowledgements.tasks.requeue_stuck_deliveries",
-        "schedule": 300.0,
+    # Fetches and re-matches whose worker died (stale heartbeat): run again (apps.core.heartbeat).
+    "recover-dead-fetches": {"task": "apps.channels.tasks.recover_dead_fetches", "schedule": 60.0},
+    "recover-dead-rematches": {
+        "task": "apps.listening.tasks.recover_dead_rematches",
+        "schedule": 60.0,
+    },
+    # The transactional outbox (apps.core.outbox): tasks left by a broker outage, or delayed.
+    "publish-outbox": {
+        "task": "apps.core.tasks.publish_outbox",
+        "schedule": env.float("RAPPORT_OUTBOX_SWEEP_SECONDS", default=30.0),
     },
     # Every 15 minutes: time zones with 30- and 45-minute offsets start their month on time.
     "send-monthly-reports": {

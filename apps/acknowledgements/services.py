@@ -33,6 +33,7 @@ from apps.channels.connectors import (
 )
 from apps.channels.connectors.base import ConnectorError
 from apps.clients.models import Client
+from apps.core import outbox
 from apps.core.db import bulk_update_columns
 from apps.listening.models import Author, Mention
 from apps.listening.selectors import mention_list
@@ -343,8 +344,7 @@ def mentions_acknowledge(
         _audit(user, "acknowledge", changes, kind=kind)
         webhook_events.mentions_acknowledged(acknowledgements)
         if delivery == Acknowledgement.Delivery.PENDING:
-            ids = [ack.pk for ack in acknowledgements]
-            transaction.on_commit(lambda: _queue_delivery(ids))
+            _queue_delivery([ack.pk for ack in acknowledgements])
     return acknowledgements
 
 
@@ -529,34 +529,13 @@ def mentions_act(
     return ""
 
 
-STUCK_AFTER = timedelta(minutes=5)  # a pending reply not sent by then is queued again
+DELIVER_TASK = "apps.acknowledgements.tasks.deliver_acknowledgement"
 
 
 def _queue_delivery(ids: list[int]) -> None:
-    """Queue the replies' delivery. With the broker down the acknowledgement stays recorded
-    (and pending): ``acknowledgements_requeue_stuck`` queues it again once the broker is back."""
-    from .tasks import deliver_acknowledgement
-
-    for pk in ids:
-        try:
-            deliver_acknowledgement.delay(pk)
-        except Exception:  # kombu's OperationalError and friends: the broker is unreachable
-            logger.warning("reply %s not queued (broker unreachable); will be re-queued", pk)
-            return
-
-
-def acknowledgements_requeue_stuck(*, older_than: timedelta = STUCK_AFTER) -> int:
-    """Queue again the replies still pending after ``older_than`` (their task was lost, or
-    never sent while the broker was down). Delivery sends a reply at most once, whatever is
-    queued twice."""
-    stuck = list(
-        Acknowledgement.objects.filter(
-            delivery_status=Acknowledgement.Delivery.PENDING,
-            created_at__lt=timezone.now() - older_than,
-        ).values_list("pk", flat=True)
-    )
-    _queue_delivery(stuck)
-    return len(stuck)
+    """Queue the replies' delivery through the outbox, in the caller's transaction: sent after
+    the commit, or by the outbox sweep once the broker is back (apps.core.outbox)."""
+    outbox.enqueue_many(DELIVER_TASK, [(pk,) for pk in ids])
 
 
 def acknowledgement_deliver(*, acknowledgement_id: int) -> Acknowledgement:
@@ -599,7 +578,7 @@ def acknowledgement_retry(*, acknowledgement: Acknowledgement, user: User) -> Ac
             object_id=acknowledgement.pk, before={"delivery_status": "failed"},
             after={"delivery_status": "pending"},
         )  # fmt: skip
-        transaction.on_commit(lambda: _queue_delivery([acknowledgement.pk]))
+        _queue_delivery([acknowledgement.pk])
     return acknowledgement
 
 

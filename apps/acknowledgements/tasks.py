@@ -24,19 +24,3 @@ def check_slas() -> int:
         with schema_context(agency.schema_name):
             breaches += len(services.sla_breaches_detect())
     return breaches
-
-
-@app.task(soft_time_limit=120, time_limit=150)
-def requeue_stuck_deliveries() -> int:
-    """Beat, every five minutes: queue again the replies and webhook deliveries whose task was
-    lost (a broker outage, a worker gone); sending stays at most once."""
-    from django_tenants.utils import schema_context
-
-    from apps.tenants.selectors import agency_list
-    from apps.webhooks.services import deliveries_requeue_stuck
-
-    queued = 0
-    for agency in agency_list():
-        with schema_context(agency.schema_name):
-            queued += services.acknowledgements_requeue_stuck() + deliveries_requeue_stuck()
-    return queued

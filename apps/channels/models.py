@@ -117,6 +117,8 @@ class FetchRun(models.Model):
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Stamped while running (apps.core.heartbeat); a stale one means the worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     pages = models.PositiveIntegerField(default=0)
     fetched = models.PositiveIntegerField(default=0)
@@ -129,7 +131,13 @@ class FetchRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["channel", "-created_at"], name="fetchrun_channel_idx")]
+        indexes = [
+            models.Index(fields=["channel", "-created_at"], name="fetchrun_channel_idx"),
+            models.Index(
+                fields=["heartbeat_at"], name="fetchrun_running_idx",
+                condition=models.Q(status="running"),
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.trigger} {self.status}"

@@ -30,7 +30,8 @@ from django.utils import timezone
 
 from apps.accounts.selectors import alert_recipients
 from apps.clients.models import Client
-from apps.core import crypto
+from apps.core import crypto, fairshare, outbox
+from apps.core.heartbeat import heartbeat, stale_before
 from apps.core.validation import json_loads
 
 from . import ssrf
@@ -306,17 +307,34 @@ def channels_claim_due(*, now=None) -> list[int]:
         return sorted(pk for (pk,) in cursor.fetchall())
 
 
+@transaction.atomic
+def channels_dispatch_due(*, now=None) -> int:
+    """Claim the due channels and queue one fetch each, all in one transaction."""
+    claimed = channels_claim_due(now=now)
+    for channel_id in claimed:
+        fetch_run_enqueue(channel_id=channel_id, trigger=FetchRun.Trigger.SCHEDULE)
+    return len(claimed)
+
+
 def fetch_run_queue(*, channel_id: int, trigger: str) -> FetchRun:
     return FetchRun.objects.create(channel_id=channel_id, trigger=trigger)
 
 
+FETCH_TASK = "apps.channels.tasks.fetch_channel"
+
+
+@transaction.atomic
+def fetch_run_enqueue(*, channel_id: int, trigger: str, delay: float = 0) -> FetchRun:
+    """Record a queued run and its ``fetch_channel`` task (transactional outbox): the task is
+    sent after the commit, or by the outbox sweep if the broker is down."""
+    run = fetch_run_queue(channel_id=channel_id, trigger=trigger)
+    outbox.enqueue(FETCH_TASK, channel_id, run.pk, delay=delay)
+    return run
+
+
 def channel_fetch_now(*, channel: Channel) -> FetchRun:
     """Queue an immediate fetch ("fetch now"); the returned run shows its progress."""
-    from .tasks import fetch_channel
-
-    run = fetch_run_queue(channel_id=channel.pk, trigger=FetchRun.Trigger.MANUAL)
-    transaction.on_commit(lambda: fetch_channel.delay(channel.pk, run.pk))
-    return run
+    return fetch_run_enqueue(channel_id=channel.pk, trigger=FetchRun.Trigger.MANUAL)
 
 
 def backoff_seconds(failures: int) -> float:
@@ -353,6 +371,17 @@ def channel_fetch(
         if run_id
         else fetch_run_queue(channel_id=channel.pk, trigger=trigger)
     )
+    with fairshare.agency_slot() as granted:
+        if not granted:  # the agency has its share of the workers busy: come back shortly
+            outbox.enqueue(FETCH_TASK, channel.pk, run.pk, delay=fairshare.retry_seconds())
+            return run
+        return _channel_fetch_claimed(channel, run)
+
+
+def _channel_fetch_claimed(channel: Channel, run: FetchRun) -> FetchRun:
+    if not _fetch_run_claim(run):
+        logger.info("fetch run %s is %s already; task not run again", run.pk, run.status)
+        return run
     if not channel.is_pulled:  # refused without touching health: the channel itself is fine
         run.errors = 1
         _finish(run, FetchRun.Status.FAILED, _describe(FetchNotSupported(
@@ -365,14 +394,55 @@ def channel_fetch(
         if not acquired:
             _finish(run, FetchRun.Status.FAILED, "Another fetch of this channel is running.")
             return run
-        _run_fetch(channel, run)
+        with heartbeat(FetchRun, run.pk):
+            _run_fetch(channel, run)
     return run
+
+
+def fetch_runs_recover_dead(*, stale_after: timedelta | None = None) -> list[FetchRun]:
+    """Fail the running fetches whose worker died (no heartbeat for ``stale_after``, by default
+    RAPPORT_HEARTBEAT_STALE_SECONDS) and fetch their channels again, from the stored cursor.
+
+    Pages already stored stay (each committed with the cursor), so nothing is lost or stored
+    twice; a late redelivery of the dead run's task finds the run finished and does nothing.
+    """
+    with transaction.atomic():
+        dead = list(
+            FetchRun.objects.select_for_update(skip_locked=True).filter(
+                status=FetchRun.Status.RUNNING, heartbeat_at__lt=stale_before(stale_after)
+            )
+        )
+        for run in dead:
+            run.status, run.finished_at = FetchRun.Status.FAILED, timezone.now()
+            run.errors += 1
+            run.error_message = (
+                "The worker running this fetch stopped (no heartbeat since "
+                f"{run.heartbeat_at:%H:%M:%S} UTC); the channel is fetched again."
+            )
+            run.save(update_fields=["status", "finished_at", "errors", "error_message"])
+            fetch_run_enqueue(channel_id=run.channel_id, trigger=run.trigger)
+    for run in dead:
+        logger.warning("fetch run %s of channel %s: worker gone, fetched again", run.pk,
+                       run.channel_id)  # fmt: skip
+    return dead
+
+
+def _fetch_run_claim(run: FetchRun) -> bool:
+    """Move a queued run to running; False if another delivery of its task got there first
+    (each run is carried out once, however often its task is delivered)."""
+    now = timezone.now()
+    claimed = FetchRun.objects.filter(pk=run.pk, status=FetchRun.Status.QUEUED).update(
+        status=FetchRun.Status.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if claimed:
+        run.status, run.started_at = FetchRun.Status.RUNNING, now
+    else:
+        run.refresh_from_db(fields=["status"])
+    return bool(claimed)
 
 
 def _run_fetch(channel: Channel, run: FetchRun) -> None:
     started = time.monotonic()
-    run.status, run.started_at = FetchRun.Status.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at"])
     connector = get_connector(channel.platform)
     refused: list[str] = []  # items the database would not take, per page
 
@@ -407,12 +477,12 @@ def _run_fetch(channel: Channel, run: FetchRun) -> None:
         ingest_pages(channel=channel, pages=pages(), on_stored=on_stored)
         run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates", "errors"])
     except (ConnectorError, SoftTimeLimitExceeded, ssrf.UnsafeURL) as error:
-        _record_failure(channel, run, error, started)
+        _record_failure_durably(channel, run, error, started)
         return
     except Exception as error:
         # A page the database refused, or a bug: the page's transaction rolled back, the cursor
         # stayed put; record it on the run and the channel, then let the worker log the traceback.
-        _record_failure(channel, run, error, started)
+        _record_failure_durably(channel, run, error, started)
         raise
     _record_success(channel, run, started, "; ".join(refused))
 
@@ -446,6 +516,24 @@ def _describe(error: BaseException) -> str:
     if not isinstance(error, ConnectorError):
         return f"Internal error ({error.__class__.__name__}); the page was not stored."
     return str(error) or error.__class__.__name__
+
+
+RECORD_ATTEMPTS = 30  # one a second: a database restarting (or failing over) is back by then
+
+
+def _record_failure_durably(
+    channel: Channel, run: FetchRun, error: BaseException, started: float
+) -> None:
+    """Record the failure, waiting for the database if it is what failed (restarting); if it
+    stays away, the run's stale heartbeat has it recovered (``fetch_runs_recover_dead``)."""
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            _record_failure(channel, run, error, started)
+            return
+        except DatabaseError:
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(1)  # Django opens a fresh connection on the next query
 
 
 def _record_failure(channel: Channel, run: FetchRun, error: BaseException, started: float) -> None:

@@ -6,7 +6,6 @@ from agency.celery import app
 from apps.tenants.selectors import agency_list
 
 from . import services
-from .models import FetchRun
 
 
 @app.task(soft_time_limit=240, time_limit=300)
@@ -16,16 +15,21 @@ def fetch_channel(channel_id: int, run_id: int | None = None) -> dict:
     return {"run": run.pk, "status": run.status, "new": run.new}
 
 
-@app.task
+@app.task(soft_time_limit=240, time_limit=300)
 def dispatch_due_fetches() -> int:
     """Beat, every minute: one ``fetch_channel`` per due channel, across every agency."""
     dispatched = 0
     for agency in agency_list():
         with schema_context(agency.schema_name):
-            for channel_id in services.channels_claim_due():
-                run = services.fetch_run_queue(
-                    channel_id=channel_id, trigger=FetchRun.Trigger.SCHEDULE
-                )
-                fetch_channel.delay(channel_id, run.pk)
-                dispatched += 1
+            dispatched += services.channels_dispatch_due()
     return dispatched
+
+
+@app.task(soft_time_limit=50, time_limit=60)
+def recover_dead_fetches() -> int:
+    """Beat, every minute: fetch again the channels whose fetch lost its worker, every agency."""
+    recovered = 0
+    for agency in agency_list():
+        with schema_context(agency.schema_name):
+            recovered += len(services.fetch_runs_recover_dead())
+    return recovered

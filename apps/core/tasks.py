@@ -6,10 +6,18 @@ from agency.celery import app
 from apps.accounts.models import User
 
 
-@app.task
+@app.task(soft_time_limit=20, time_limit=30)
 def describe_agency() -> dict:
     """Report the schema this task ran in and the users visible there."""
     return {
         "schema": connection.schema_name,
         "users": list(User.objects.order_by("email").values_list("email", flat=True)),
     }
+
+
+@app.task(soft_time_limit=50, time_limit=60)
+def publish_outbox() -> int:
+    """Beat, every 30 seconds: publish the tasks the outbox still holds (broker outage, delay)."""
+    from .outbox import outbox_publish_due
+
+    return outbox_publish_due()

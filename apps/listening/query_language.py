@@ -327,12 +327,43 @@ class _Token(NamedTuple):
     node: Node | None = None
 
 
+# Fair sharing: matching costs a check per term per mention, on workers every agency shares,
+# so a query is bounded in length and in terms (words, phrases, tags, handles, filters).
+MAX_EXPRESSION_LENGTH = 2_000
+MAX_TERMS = 100
+
+
 def parse(source: str) -> Query:
-    """Parse a query, raising :class:`QuerySyntaxError` with the offending position."""
+    """Parse a query, raising :class:`QuerySyntaxError` with the offending position (also for a
+    query longer than ``MAX_EXPRESSION_LENGTH`` characters or of more than ``MAX_TERMS`` terms)."""
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise QuerySyntaxError(
+            f"Query too long ({len(source):,} characters; at most {MAX_EXPRESSION_LENGTH:,})",
+            MAX_EXPRESSION_LENGTH,
+        )
     tokens = _tokenize_query(source)
     if len(tokens) == 1:
         raise QuerySyntaxError("Empty query")
+    atoms = [token for token in tokens if token.kind == "atom"]
+    if len(atoms) > MAX_TERMS:
+        raise QuerySyntaxError(
+            f"Too many terms ({len(atoms)}; at most {MAX_TERMS} in one query)",
+            atoms[MAX_TERMS].position,
+        )
     return Query(root=_Parser(tokens).parse(), source=source)
+
+
+def term_count(query: Query) -> int:
+    """How many terms (leaves) a parsed query checks: its matching cost per mention."""
+
+    def count(node: Node) -> int:
+        if isinstance(node, Not):
+            return count(node.operand)
+        if isinstance(node, And | Or):
+            return sum(count(operand) for operand in node.operands)
+        return 1
+
+    return count(query.root)
 
 
 def _tokenize_query(source: str) -> list[_Token]:

@@ -31,16 +31,20 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.clients.models import Client
+from apps.core import fairshare, outbox
+from apps.core.heartbeat import heartbeat, stale_before
 
 from .models import ListeningQuery, Mention, QueryRematch
 from .priority import mentions_priority_refresh
-from .query_language import Query, QuerySyntaxError, parse, tokenize_text
+from .query_language import Query, QuerySyntaxError, parse, term_count, tokenize_text
 
 logger = logging.getLogger(__name__)
 
 REMATCH_BATCH_SIZE = 5_000
+# The terms all of a client's active queries may check on each mention: with pages of at most a
+# few hundred items this bounds the matching cost of any page, whoever wrote the queries.
+MAX_CLIENT_TERMS = 500
 _QUERY_IDS = ArrayField(BigIntegerField())
-FINISHED = (QueryRematch.Status.DONE, QueryRematch.Status.FAILED)
 
 
 # --- validating expressions --------------------------------------------------------------------
@@ -84,18 +88,44 @@ def expression_check(expression: str) -> ExpressionCheck:
     return ExpressionCheck(ok=True, normalised=str(query))
 
 
-def _validate(*, client: Client, name: str, expression: str, exclude_pk: int | None = None) -> None:
+def _validate(
+    *, client: Client, name: str, expression: str, is_active: bool = True,
+    exclude_pk: int | None = None,
+) -> None:  # fmt: skip
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "Give the query a name."
     elif ListeningQuery.objects.filter(client=client, name=name).exclude(pk=exclude_pk).exists():
         errors["name"] = f"{client.name} already has a query named '{name}'."
     try:
-        parse(expression)
+        terms = term_count(parse(expression))
     except QuerySyntaxError as error:
         errors["expression"] = describe_syntax_error(error)
+    else:
+        others = _active_terms(client=client, exclude_pk=exclude_pk) if is_active else 0
+        if others + terms > MAX_CLIENT_TERMS:
+            errors["expression"] = (
+                f"{client.name}'s active queries would check {others + terms} terms on every "
+                f"mention; at most {MAX_CLIENT_TERMS} (this one has {terms}). Shorten a query, "
+                "or pause one."
+            )
     if errors:
         raise ValidationError(errors)
+
+
+def _active_terms(*, client: Client, exclude_pk: int | None) -> int:
+    expressions = (
+        ListeningQuery.objects.filter(client=client, is_active=True)
+        .exclude(pk=exclude_pk)
+        .values_list("expression", flat=True)
+    )
+    total = 0
+    for expression in expressions:
+        try:
+            total += term_count(parse(expression))
+        except QuerySyntaxError:  # saved before the limits: it matches nothing, costs nothing
+            continue
+    return total
 
 
 # --- writes on queries -------------------------------------------------------------------------
@@ -140,6 +170,7 @@ def query_update(
         client=query.client,
         name=changes.get("name", query.name),
         expression=changes.get("expression", query.expression),
+        is_active=changes.get("is_active", query.is_active),
         exclude_pk=query.pk,
     )
     for field, value in changes.items():
@@ -188,13 +219,32 @@ def _with(query_id: int) -> Func:
 # --- re-matching past mentions -----------------------------------------------------------------
 
 
+REMATCH_TASK = "apps.listening.tasks.rematch_query"
+
+
 def query_rematch_queue(*, query: ListeningQuery) -> QueryRematch:
     """Record a re-match and send it to a worker once the caller's transaction commits."""
-    from .tasks import rematch_query
-
-    rematch = QueryRematch.objects.create(query=query)
-    transaction.on_commit(lambda: rematch_query.delay(rematch.pk))
+    with transaction.atomic():
+        rematch = QueryRematch.objects.create(query=query)
+        outbox.enqueue(REMATCH_TASK, rematch.pk)
     return rematch
+
+
+def rematches_recover_dead(*, stale_after: timedelta | None = None) -> list[QueryRematch]:
+    """Queue again the running re-matches whose worker died (no heartbeat for ``stale_after``,
+    by default RAPPORT_HEARTBEAT_STALE_SECONDS); they start again from the top."""
+    with transaction.atomic():
+        dead = list(
+            QueryRematch.objects.select_for_update(skip_locked=True).filter(
+                status=QueryRematch.Status.RUNNING, heartbeat_at__lt=stale_before(stale_after)
+            )
+        )
+        for rematch in dead:
+            QueryRematch.objects.filter(pk=rematch.pk).update(status=QueryRematch.Status.QUEUED)
+            outbox.enqueue(REMATCH_TASK, rematch.pk)
+    for rematch in dead:
+        logger.warning("re-match %s: worker gone, queued again", rematch.pk)
+    return dead
 
 
 class _Superseded(Exception):
@@ -207,7 +257,17 @@ def query_rematch_run(
     """Re-apply the query to all of its client's mentions, committing progress after each batch.
 
     Returns the finished re-match, or ``None`` if it no longer exists (its query was deleted).
+    If the agency's share of the workers is busy (``apps.core.fairshare``) it stays queued and
+    comes back through the outbox a few seconds later.
     """
+    with fairshare.agency_slot() as granted:
+        if not granted:
+            outbox.enqueue(REMATCH_TASK, rematch_id, delay=fairshare.retry_seconds())
+            return QueryRematch.objects.filter(pk=rematch_id).first()
+        return _query_rematch_run(rematch_id=rematch_id, batch_size=batch_size)
+
+
+def _query_rematch_run(*, rematch_id: int, batch_size: int) -> QueryRematch | None:
     with transaction.atomic():
         rematch = (
             QueryRematch.objects.select_for_update(of=("self",))
@@ -215,10 +275,10 @@ def query_rematch_run(
             .filter(pk=rematch_id)
             .first()
         )
-        if rematch is None or rematch.status in FINISHED:
-            return rematch
+        if rematch is None or rematch.status != QueryRematch.Status.QUEUED:
+            return rematch  # finished, or running under another delivery of the same task
         rematch.status = QueryRematch.Status.RUNNING
-        rematch.started_at = timezone.now()
+        rematch.started_at = rematch.heartbeat_at = timezone.now()
         # The mentions there are now; later ones are matched as they are stored, so counting
         # them too would report more processed than the total (6,241 of 6,041).
         present = Mention.objects.filter(client_id=rematch.query.client_id).aggregate(
@@ -228,13 +288,16 @@ def query_rematch_run(
         rematch.processed = rematch.matched = 0  # a redelivered task starts again from the top
         rematch.error = ""
         rematch.save(
-            update_fields=["status", "started_at", "total", "processed", "matched", "error"]
-        )
+            update_fields=[
+                "status", "started_at", "heartbeat_at", "total", "processed", "matched", "error",
+            ]
+        )  # fmt: skip
     try:
-        if rematch.query.is_active:
-            _rematch_batches(rematch, parse(rematch.query.expression), batch_size, last_id)
-        else:
-            _rematch_inactive(rematch)
+        with heartbeat(QueryRematch, rematch.pk):
+            if rematch.query.is_active:
+                _rematch_batches(rematch, parse(rematch.query.expression), batch_size, last_id)
+            else:
+                _rematch_inactive(rematch)
     except _Superseded:
         pass  # the newer re-match (or the deletion) has the last word; report how far we got
     except Exception as error:  # recorded on the re-match the user is watching

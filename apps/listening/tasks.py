@@ -12,7 +12,21 @@ def rematch_query(rematch_id: int) -> dict:
     return {"rematch": rematch_id, "status": rematch.status if rematch else "deleted"}
 
 
-@app.task
+@app.task(soft_time_limit=50, time_limit=60)
+def recover_dead_rematches() -> int:
+    """Beat, every minute: queue again the re-matches that lost their worker, every agency."""
+    from django_tenants.utils import schema_context
+
+    from apps.tenants.selectors import agency_list
+
+    recovered = 0
+    for agency in agency_list():
+        with schema_context(agency.schema_name):
+            recovered += len(services.rematches_recover_dead())
+    return recovered
+
+
+@app.task(soft_time_limit=3600, time_limit=3660)
 def refresh_influence() -> int:
     """Beat, daily: recompute authors' influence in every agency."""
     from django_tenants.utils import schema_context

@@ -18,7 +18,6 @@ import secrets as secrets_module
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
 
 import httpx
 from django.conf import settings
@@ -34,7 +33,7 @@ from apps.accounts.selectors import alert_recipients
 from apps.channels import ssrf
 from apps.channels.connectors import http
 from apps.channels.connectors.webhook import signed_headers
-from apps.core import crypto
+from apps.core import crypto, outbox
 
 from .models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -183,38 +182,17 @@ def events_publish(*, event: str, payloads: list[dict]) -> int:
         for event_id, payload in zip(event_ids, payloads, strict=True)
     )  # fmt: skip
     ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: _queue(ids))
+    _queue(ids)
     return len(ids)
 
 
-STUCK_AFTER = timedelta(minutes=5)  # a delivery never tried by then is queued again
+DELIVER_TASK = "apps.webhooks.tasks.deliver_webhook"
 
 
 def _queue(delivery_ids: list[int]) -> None:
-    """Queue the deliveries. With the broker down they stay pending in the log:
-    ``deliveries_requeue_stuck`` queues them again once it is back."""
-    from .tasks import deliver_webhook
-
-    for delivery_id in delivery_ids:
-        try:
-            deliver_webhook.delay(delivery_id)
-        except Exception:  # the broker is unreachable
-            logger.warning("delivery %s not queued (broker unreachable)", delivery_id)
-            return
-
-
-def deliveries_requeue_stuck(*, older_than: timedelta = STUCK_AFTER) -> int:
-    """Queue again deliveries never attempted after ``older_than`` (lost or never queued);
-    those already retrying keep their backoff. Each is sent at most once (row lock)."""
-    stuck = list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.PENDING,
-            attempts=0,
-            created_at__lt=timezone.now() - older_than,
-        ).values_list("pk", flat=True)
-    )
-    _queue(stuck)
-    return len(stuck)
+    """Queue the deliveries through the outbox, in the caller's transaction: sent after the
+    commit, or by the outbox sweep once the broker is back (apps.core.outbox)."""
+    outbox.enqueue_many(DELIVER_TASK, [(pk,) for pk in delivery_ids])
 
 
 # --- delivering ----------------------------------------------------------------------------------

@@ -163,3 +163,59 @@ def test_the_database_restarting_during_a_fetch_recovers_on_the_next_run(
         None, PAGE1_AFTER, "QVFIUkFGVEVSMg", PAGE1_AFTER, "QVFIUkFGVEVSMg"
     ]  # fmt: skip
     assert stored() == ALL_IDS  # every mention, each once
+
+
+def test_a_real_postgresql_restart_mid_fetch_loses_and_repeats_nothing(
+    paged_channel, agency_a, django_db_blocker, platform_server
+):
+    """The same fetch on a PostgreSQL server of the test's own, restarted (``pg_ctl restart``)
+    while the worker waits for page 3: the run records the failure, the next run resumes after
+    page 1, and every mention is stored once."""
+    from psycopg import sql
+
+    from tests.support import ScratchPostgres, test_database_url
+
+    server = ScratchPostgres().start()
+    try:
+        with django_db_blocker.unblock():
+            url = server.copy_database(test_database_url(), "rapport_restart")
+
+        def query(text: str, table: type) -> list[tuple]:
+            statement = sql.SQL(text).format(
+                table=sql.Identifier(agency_a.schema_name, table._meta.db_table)
+            )
+            for _attempt in range(50):  # the server may be coming back up
+                try:
+                    with psycopg.connect(url.replace("postgres://", "postgresql://")) as db:
+                        return db.execute(statement, [paged_channel.pk]).fetchall()
+                except psycopg.OperationalError:
+                    time.sleep(0.2)
+            raise AssertionError("the scratch server did not come back")
+
+        def stored() -> list[str]:
+            rows = query("SELECT external_id FROM {table} WHERE channel_id = %s", Mention)
+            return sorted(external_id for (external_id,) in rows)
+
+        def finished_runs() -> list[tuple]:
+            return query(
+                "SELECT status, pages, new FROM {table} WHERE channel_id = %s "
+                "AND finished_at IS NOT NULL ORDER BY id", FetchRun,
+            )  # fmt: skip
+
+        queue = f"restart-{uuid.uuid4().hex[:8]}"
+        env = subprocess_env(CELERY_DEFAULT_QUEUE=queue, DATABASE_URL=url)
+        with CeleryWorker(queue, env) as worker, schema_context(agency_a.schema_name):
+            fetch_channel.apply_async((paged_channel.pk,), queue=queue)
+            assert wait_for(lambda: len(stored()) == 3), worker.output()  # page 1 is in
+            assert len(platform_server.requests_to("GET", FEED)) == 3  # page 3 on its way
+            server.restart()
+            assert wait_for(lambda: len(finished_runs()) == 1, PAGE3_DELAY + 30), worker.output()
+            assert finished_runs() == [("partial", 1, 3)]  # recorded after the restart
+            assert len(stored()) == 3  # page 2 was never half-stored
+
+            fetch_channel.apply_async((paged_channel.pk,), queue=queue)  # the next run
+            assert wait_for(lambda: len(finished_runs()) == 2), worker.output()
+        assert finished_runs() == [("partial", 1, 3), ("succeeded", 2, 2)]
+        assert stored() == ALL_IDS  # every mention, each once (no duplicates either)
+    finally:
+        server.stop()

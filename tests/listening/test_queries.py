@@ -147,13 +147,94 @@ def test_create_queues_a_rematch_that_is_sent_only_on_commit(
     channel, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr("apps.listening.tasks.rematch_query.delay", sent.append)
+    monkeypatch.setattr(
+        "apps.listening.tasks.rematch_query.apply_async", lambda args, **options: sent.append(args)
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         query = query_create(client=channel.client, name="Lattes", expression="latte")
         assert sent == []  # nothing reaches the broker before the query is committed
     rematch = query.rematches.get()
     assert rematch.status == QueryRematch.Status.QUEUED
-    assert len(callbacks) == 1 and sent == [rematch.pk]
+    assert len(callbacks) == 1 and sent == [[rematch.pk]]
+
+
+def test_a_query_too_long_or_with_too_many_terms_is_refused_with_its_position(channel):
+    from apps.listening.query_language import MAX_EXPRESSION_LENGTH, MAX_TERMS
+
+    huge = " OR ".join(f"word{n}" for n in range(200_000))[: 1024 * 1024]  # 1 MB
+    with pytest.raises(ValidationError) as refused:
+        query_create(client=channel.client, name="Huge", expression=huge)
+    assert refused.value.message_dict["expression"] == [
+        f"Query too long (1,048,576 characters; at most {MAX_EXPRESSION_LENGTH:,}) at position "
+        f"{MAX_EXPRESSION_LENGTH}"
+    ]
+    many = " OR ".join(f"w{n}" for n in range(MAX_TERMS + 1))
+    with pytest.raises(ValidationError) as refused:
+        query_create(client=channel.client, name="Many", expression=many)
+    (message,) = refused.value.message_dict["expression"]
+    position = many.index("w100")
+    assert message == f"Too many terms (101; at most 100 in one query) at position {position}"
+    query_create(client=channel.client, name="Enough", expression=many.rsplit(" OR ", 1)[0])
+    assert not ListeningQuery.objects.filter(name__in=["Huge", "Many"]).exists()
+
+
+def test_a_clients_active_queries_check_at_most_500_terms_on_each_mention(channel):
+    hundred = " OR ".join(f"w{n}" for n in range(100))
+    queries = [
+        query_create(client=channel.client, name=f"Q{n}", expression=hundred) for n in range(5)
+    ]
+    with pytest.raises(ValidationError) as refused:
+        query_create(client=channel.client, name="One more", expression="latte")
+    assert "would check 501 terms on every mention; at most 500" in str(refused.value)
+    query_update(query=queries[0], is_active=False)  # pausing one makes room
+    query_create(client=channel.client, name="One more", expression="latte")
+    with pytest.raises(ValidationError):
+        query_update(query=queries[0], is_active=True)  # and the room is taken
+
+
+def test_the_api_and_the_form_refuse_a_huge_query_with_a_field_error(channel, client_a):
+    from apps.accounts.models import User
+    from tests.api.conftest import api_client
+
+    huge = "latte OR " * 300 + "tea"
+    owner = User.objects.get(email="owner@alpha.test")
+    response = api_client(connection.tenant, owner).post(
+        "/api/v1/queries/", {"client": channel.client_id, "name": "Huge", "expression": huge},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "Query too long (2,703 characters; at most 2,000)" in response.json()["expression"][0]
+    client, _ = signed_in(client_a, role="owner")
+    page = client.post(
+        "/listening/queries/new/", {"client": channel.client_id, "name": "Huge", "expression": huge}
+    )
+    assert page.status_code == 400  # the form again, the error next to the field
+    assert "Query too long (2,703 characters; at most 2,000)" in page.content.decode()
+    assert not ListeningQuery.objects.exists()
+
+
+def test_a_rematch_whose_worker_died_is_queued_again_and_then_runs(mentions):
+    from django.utils import timezone
+
+    from apps.core.outbox import outbox_pending
+
+    query = query_create(client=mentions["oat"].client, name="Lattes", expression=LATTE)
+    dead = query.rematches.get()
+    alive = QueryRematch.objects.create(query=query)
+    now = timezone.now()
+    QueryRematch.objects.filter(pk=dead.pk).update(
+        status="running", heartbeat_at=now - timedelta(minutes=5), processed=3
+    )
+    QueryRematch.objects.filter(pk=alive.pk).update(status="running", heartbeat_at=now)
+    recovered = services.rematches_recover_dead(stale_after=timedelta(minutes=1))
+    assert [rematch.pk for rematch in recovered] == [dead.pk]  # the live one is left alone
+    dead.refresh_from_db()
+    assert dead.status == "queued"
+    assert [m.args for m in outbox_pending(schema_name="alpha")][-1] == [dead.pk]
+    QueryRematch.objects.filter(pk=alive.pk).delete()  # so the dead one is the newest again
+    finished = query_rematch_run(rematch_id=dead.pk)  # the task the outbox sends
+    assert (finished.status, finished.processed, finished.matched) == ("done", 7, 4)
+    assert query_rematch_run(rematch_id=dead.pk).status == "done"  # a late duplicate: no-op
 
 
 @pytest.mark.parametrize(
@@ -169,7 +250,7 @@ def test_create_queues_a_rematch_that_is_sent_only_on_commit(
 def test_update_queues_a_rematch_when_what_it_matches_changes(
     channel, django_capture_on_commit_callbacks, monkeypatch, change, queues
 ):
-    monkeypatch.setattr("apps.listening.tasks.rematch_query.delay", lambda rematch_id: None)
+    monkeypatch.setattr("apps.listening.tasks.rematch_query.apply_async", lambda *a, **k: None)
     query = query_create(client=channel.client, name="Lattes", expression="latte")
     with django_capture_on_commit_callbacks() as callbacks:
         query_update(query=query, **change)
@@ -400,7 +481,7 @@ def test_create_form_with_bad_syntax_shows_the_error_at_its_position_and_stores_
 def test_creating_a_query_shows_its_progress_count_and_newest_matches(
     mentions, client_a, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr("apps.listening.tasks.rematch_query.delay", lambda rematch_id: None)
+    monkeypatch.setattr("apps.listening.tasks.rematch_query.apply_async", lambda *a, **k: None)
     client, _ = signed_in(client_a, role="owner")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -430,7 +511,7 @@ def test_creating_a_query_shows_its_progress_count_and_newest_matches(
 
 
 def test_editing_a_query_re_matches_and_shows_the_new_count(mentions, client_a, monkeypatch):
-    monkeypatch.setattr("apps.listening.tasks.rematch_query.delay", lambda rematch_id: None)
+    monkeypatch.setattr("apps.listening.tasks.rematch_query.apply_async", lambda *a, **k: None)
     query = created_and_matched(mentions["oat"].client, LATTE)
     client, _ = signed_in(client_a, role="responder")
     response = client.post(

@@ -44,6 +44,7 @@ def test_a_worker_delivers_an_event_published_in_agency_a_to_agency_a_only(
 ):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(deliver_webhook, "queue", queue, raising=False)  # a private queue
+    monkeypatch.setattr(deliver_webhook, "_exec_options", None, raising=False)  # not cached
     _subscription, secret = committed_subscriptions["alpha"]
     with CeleryWorker(queue, subprocess_env()) as worker:
         with django_db_blocker.unblock(), schema_context(agency_a.schema_name):
