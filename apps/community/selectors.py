@@ -573,3 +573,39 @@ def community_report(*, client: Client, period: Period) -> CommunityReport:
         community_answer_share=community_answer_share(community, client=client, period=period),
         map=conversation_map(community, client=client, helpers=helpers),
     )
+
+
+def _first_name(name: str) -> str:
+    return (name.split() or ["them"])[0].lstrip("@")
+
+
+def helped_whom(helper: Helper, community: Community, *, client: Client) -> list[dict]:
+    """What a helper answered: for each answer, who asked, about what, and a suggested thanks
+    ("Thank Mark for helping Ana with the brake squeal")."""
+    exclude = phrases.brand_words(client.name, *client.brand_handles)
+    helper_name = helper.person.name if helper.person else helper.handle
+    rows = []
+    for exchange in helper.answers:
+        asker = community.people.get(exchange.asker)
+        about = sorted(phrases.key_phrases(exchange.to.text, exclude=exclude))
+        subject = (
+            f"the {about[0]}" if about else f"\u201c{phrases.excerpt(exchange.to.text, 6)}\u201d"
+        )
+        asker_name = asker.name if asker else "someone"
+        rows.append(
+            {
+                "answer": exchange.reply,
+                "question": exchange.to,
+                "asker": asker,
+                "about": subject,
+                "thanks": f"Thank {_first_name(helper_name)} for helping "
+                f"{_first_name(asker_name)} with {subject}",
+            }
+        )
+    return rows
+
+
+def helper_person_ids(*, client: Client, period: Period) -> set[int]:
+    """The people who are community helpers of the client in the period."""
+    community = community_of(client=client, period=period)
+    return {helper.person_id for helper in community_helpers(community, period=period)}

@@ -18,7 +18,7 @@ from apps.acknowledgements.models import Acknowledgement, AuditEntry, MentionNot
 from apps.alerts.models import SpikeAlert
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
-from apps.community.models import Person, PersonAuthor
+from apps.community.models import Person, PersonAuthor, PersonLinkSuggestion
 from apps.listening.models import Author, ListeningQuery, Mention, QueryRematch
 from apps.webhooks.models import WebhookSubscription
 from tests.accounts.factories import TeamFactory, UserFactory
@@ -122,6 +122,11 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "api/v1/^webhooks/(?P<pk>\\d+)/$": ("webhook", ("get", "patch", "delete")),
     "api/v1/^webhooks/(?P<pk>\\d+)/deliveries/$": ("webhook", ("get",)),
     "api/v1/clients/<int:pk>/community/": ("client", ("get",)),
+    "people/<int:person_id>/": ("person", ("get",)),
+    "people/<int:person_id>/merge/": ("person", ("post",)),
+    "people/<int:person_id>/split/": ("person", ("post",)),
+    "people/suggestions/<int:suggestion_id>/<slug:decision>/": ("suggestion", ("post",)),
+    "community/clients/<int:client_id>/": ("client", ("get",)),
     "api/v1/^people/$": (None, ("get",)),
     "api/v1/^people/(?P<pk>\\d+)/$": ("person", ("get",)),
     "api/v1/^people/(?P<pk>\\d+)/merge/$": ("person", ("post",)),
@@ -147,9 +152,10 @@ def path_of(route: str, ids: dict[str, int]) -> str:
     path = route.replace("^", "").replace("$", "").replace("\\", "")
     for placeholder in ("(?P<pk>d+)", "<int:pk>", "<int:channel_id>", "<int:run_id>",
                         "<int:query_id>", "<int:rematch_id>", "<int:client_id>",
-                        "<int:mention_id>", "<int:alert_id>"):  # fmt: skip
+                        "<int:mention_id>", "<int:alert_id>", "<int:person_id>",
+                        "<int:suggestion_id>"):  # fmt: skip
         path = path.replace(placeholder, str(object_id))
-    return "/" + path.replace("<slug:action>", "dismiss")
+    return "/" + path.replace("<slug:action>", "dismiss").replace("<slug:decision>", "accept")
 
 
 BODIES = {
@@ -163,6 +169,7 @@ BODIES = {
         "intent": "complaint",
     },
     "person": {"person": 1, "authors": [1]},
+    "suggestion": {},
     None: {"name": "Taken", "expression": "tea", "url": "https://example.com/h"},
 }
 
@@ -195,10 +202,20 @@ def make_objects(client: Client, base: int = 0) -> dict[str, int]:
     )  # fmt: skip
     person = Person.objects.create(client=client, name=author.handle, **pk(11))
     PersonAuthor.objects.create(client=client, person=person, author=author)
+    other = Author.objects.create(platform="csv", handle=f"other-{client.slug}")
+    PersonAuthor.objects.create(
+        client=client, author=other,
+        person=Person.objects.create(client=client, name=other.handle, **pk(9)),
+    )  # fmt: skip
+    suggestion = PersonLinkSuggestion.objects.create(
+        client=client, author=min(author, other, key=lambda a: a.pk),
+        other_author=max(author, other, key=lambda a: a.pk), evidence=["x"], **pk(10),
+    )  # fmt: skip
     ids = {"client": client.pk, "channel": channel.pk, "query": query.pk, "mention": mention.pk,
            "alert": alert.pk,
            "acknowledgement": ack.pk, "run": run.pk, "rematch": rematch.pk,
-           "webhook": webhook.pk, "bulk": mention.pk, "person": person.pk}  # fmt: skip
+           "webhook": webhook.pk, "bulk": mention.pk, "person": person.pk,
+           "suggestion": suggestion.pk}  # fmt: skip
     BODIES["bulk"]["ids"] = [mention.pk]
     return ids
 
@@ -217,6 +234,7 @@ def state() -> list:
         sorted(SavedReply.objects.values_list("pk", "title", "text")),
         QueryRematch.objects.count(),
         sorted(PersonAuthor.objects.values_list("person_id", "author_id", "linked_by")),
+        sorted(PersonLinkSuggestion.objects.values_list("pk", "status")),
     ]  # fmt: skip
 
 
