@@ -7,11 +7,15 @@ community helpers, what people talk about (topics of key phrases) and the conver
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.clients.models import Client
@@ -609,3 +613,27 @@ def helper_person_ids(*, client: Client, period: Period) -> set[int]:
     """The people who are community helpers of the client in the period."""
     community = community_of(client=client, period=period)
     return {helper.person_id for helper in community_helpers(community, period=period)}
+
+
+HELPER_WINDOW_DAYS = 30
+_HELPERS_CACHE_SECONDS = 300
+
+
+def helper_authors(*, clients: Iterable[Client]) -> dict[int, set[int]]:
+    """The authors of each client's community helpers over the last ``HELPER_WINDOW_DAYS``
+    days (client id → author ids), for the inbox's filter and badge; cached for five minutes
+    (the cache key carries the agency)."""
+    result = {}
+    for client in clients:
+        today = timezone.now().astimezone(ZoneInfo(client.timezone)).date()
+        key = f"community:helper-authors:{client.pk}:{today.isoformat()}"
+        authors = cache.get(key)
+        if authors is None:
+            period = Period(today - timedelta(days=HELPER_WINDOW_DAYS - 1), today, client.timezone)
+            community = community_of(client=client, period=period)
+            people = {h.person_id for h in community_helpers(community, period=period)}
+            authors = {a for a, p in community.person_of.items() if p in people}
+            authors |= {-p for p in people if p < 0}  # authors without a person yet
+            cache.set(key, authors, _HELPERS_CACHE_SECONDS)
+        result[client.pk] = authors
+    return result

@@ -54,6 +54,7 @@ from .selectors import (
     inbox_mention_list,
     inbox_next_mention,
     inbox_status_counts,
+    mark_helpers,
     mention_thread,
 )
 
@@ -237,7 +238,7 @@ def _list_context(
     return {
         **context,
         "page": page,
-        "mentions": page.object_list,
+        "mentions": mark_helpers(list(page.object_list)),
         "page_query": _with(params),
         "can_act": can_act,
         "bulk": forms,

@@ -85,3 +85,36 @@ def test_the_dashboard_shows_topics_drillable_to_their_mentions(threads, agency_
     assert "<h2>Topics</h2>" in html
     assert f"/listening/mentions/?client={threads.client.pk}&amp;q=%22brake%20squeal%22" in html
     assert f"/community/clients/{threads.client.pk}/?since={SINCE}" in html
+
+
+def test_the_inbox_filters_and_badges_community_helpers(in_agency_a, agency_a):
+    from datetime import UTC, datetime, timedelta
+
+    from apps.channels.connectors.base import AuthorData, MentionData
+    from tests.channels.factories import make_channel, store_mentions
+    from tests.clients.factories import ClientFactory
+
+    client = ClientFactory(brand_handles=["lumen"])
+    channel = make_channel(platform="webhook", config={}, client=client)
+    now = datetime.now(UTC)
+
+    def line(key, handle, text, hours_ago, parent=""):
+        return MentionData(
+            external_id=key, text=text, posted_at=now - timedelta(hours=hours_ago),
+            author=AuthorData(handle=handle, display_name=handle.title()),
+            parent_external_id=parent, kind="reply" if parent else "post",
+        )  # fmt: skip
+
+    store_mentions(channel, [
+        line("q1", "ana", "How do I fix the brake squeal?", 30),
+        line("q2", "joe", "Where do I find the battery firmware update?", 20),
+        line("a1", "mark", "Ana, clean the pads and bed them in again.", 29, "q1"),
+        line("a2", "mark", "Joe, it is in the app under settings and updates.", 19, "q2"),
+        line("a3", "lumen", "Joe, Mark is right, it is under settings.", 18, "q2"),
+    ])  # fmt: skip
+    web = browser(agency_a)
+    everyone = web.get(f"/inbox/?client={client.pk}&status=all").content.decode()
+    assert everyone.count(">Community helper</span>") == 2  # Mark's two answers
+    helpers = web.get(f"/inbox/?client={client.pk}&status=all&helper=on").content.decode()
+    assert "clean the pads" in helpers and "under settings and updates" in helpers
+    assert "brake squeal" not in helpers and "Mark is right" not in helpers
