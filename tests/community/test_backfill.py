@@ -49,3 +49,23 @@ def test_existing_authors_become_people_and_crm_customers_one_person(in_agency_a
         (client.pk, "joe"): ["joe"],
         (other.pk, "ana_r"): ["ana_r"],
     }
+
+
+def test_refresh_people_links_authors_loaded_without_ingest(in_agency_a, agency_a):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client = ClientFactory()
+    channel = make_channel(platform="webhook", config={}, client=client)
+    author = Author.objects.create(platform="webhook", handle="copied")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    Mention.objects.create(
+        client=client, channel=channel, platform="webhook", external_id="c1", author=author,
+        text="Loaded by COPY", posted_at=at, fetched_at=at,
+    )  # fmt: skip
+    out = StringIO()
+    call_command("refresh_people", agency=agency_a.slug, client=client.slug, stdout=out)
+    connection.set_tenant(agency_a)
+    assert out.getvalue().strip() == "1 authors linked to their people."
+    assert Person.objects.get(client=client).links.get().author == author
