@@ -85,8 +85,8 @@ ALL_STOP_WORDS: frozenset[str] = frozenset().union(*STOP_WORDS.values())
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|(?<!\w)[@#]\w[\w.-]*")
 # Words (letters, inner apostrophes and hyphens) and everything that breaks a phrase.
 _APOSTROPHE = "\u2019"
-_TOKEN = re.compile(rf"[^\W\d_]+(?:['{_APOSTROPHE}-][^\W\d_]+)*|[^\w\s]|\d+")
 _WORD = re.compile(rf"[^\W\d_]+(?:['{_APOSTROPHE}-][^\W\d_]+)*")
+_BREAKING_TOKEN = re.compile(r"([^\W\d_]+(?:['-][^\W\d_]+)*)|[^\w\s]|\d+|_")
 MIN_WORD_LENGTH = 3
 
 
@@ -102,20 +102,16 @@ def is_stop_word(word: str) -> bool:
 def key_phrases(text: str, *, exclude: Iterable[str] = ()) -> set[str]:
     """The bigrams of adjacent content words in ``text``, lower case ("brake squeal").
 
-    ``exclude`` holds words that make no topic for this client (its own name and handles).
+    ``exclude`` holds words that make no topic for this client (its own name and handles, as
+    ``brand_words`` gives them).
     """
-    excluded = {_fold(word) for word in exclude}
+    excluded = exclude if isinstance(exclude, (set, frozenset)) else set(exclude)
+    folded = unicodedata.normalize("NFC", _NOISE.sub(" . ", text).lower())
     phrases: set[str] = set()
     previous = ""
-    for token in _TOKEN.findall(_NOISE.sub(" . ", text)):
-        word = _fold(token)
-        content = (
-            _WORD.fullmatch(token) is not None
-            and len(word) >= MIN_WORD_LENGTH
-            and word not in ALL_STOP_WORDS
-            and word not in excluded
-        )
-        if not content:
+    # A word comes back as itself; anything between words that breaks a phrase as "".
+    for word in _BREAKING_TOKEN.findall(folded.replace(_APOSTROPHE, "'")):
+        if len(word) < MIN_WORD_LENGTH or word in ALL_STOP_WORDS or word in excluded:
             previous = ""
             continue
         if previous and previous != word:

@@ -6,6 +6,7 @@ community helpers, what people talk about (topics of key phrases) and the conver
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -429,6 +430,31 @@ def _phrases_of(*, client: Client, start: datetime, end: datetime):
     return found
 
 
+def _previous_volumes(
+    *, client: Client, period: Period, groups: list[list[str]]
+) -> dict[tuple[str, ...], int]:
+    """How many of the customers' mentions of ``period`` said any phrase of each group: one
+    aggregate, the database matching the phrases as whole words."""
+    brand = {normalise_handle(h) for h in client.brand_handles}
+    patterns = {
+        f"g{n}": r"\y(" + "|".join(re.escape(p).replace(r"\ ", " ") for p in group) + r")\y"
+        for n, group in enumerate(groups)
+    }
+    counts = (
+        Mention.objects.filter(
+            client=client, posted_at__gte=period.start, posted_at__lt=period.end, is_spam=False
+        )
+        .exclude(author__handle__in=brand)
+        .aggregate(
+            **{
+                key: Count("pk", filter=Q(text__iregex=pattern))
+                for key, pattern in patterns.items()
+            }
+        )
+    )
+    return {tuple(group): counts[f"g{n}"] for n, group in enumerate(groups)}
+
+
 def _trend(volume: int, previous: int) -> str:
     if not previous:
         return "new" if volume else "steady"
@@ -468,8 +494,7 @@ def community_topics(*, client: Client, period: Period, topics: int = TOPICS) ->
         groups.append(group)
     if not groups:
         return []
-    previous_period = period.previous()
-    before = _phrases_of(client=client, start=previous_period.start, end=previous_period.end)
+    before = _previous_volumes(client=client, period=period.previous(), groups=groups)
     authors = {a for group in groups for p in group for _, a, _ in found[p]}
     person_of = dict(
         PersonAuthor.objects.filter(client=client, author_id__in=authors).values_list(
@@ -481,7 +506,7 @@ def community_topics(*, client: Client, period: Period, topics: int = TOPICS) ->
     for group in groups:
         uses = {pk: (author, score) for p in group for pk, author, score in found[p]}
         scores = [score for _, score in uses.values() if score is not None]
-        previous = len({pk for p in group for pk, _, _ in before.get(p, [])})
+        previous = before[tuple(group)]
         active = Counter(person_of.get(author) for author, _ in uses.values())
         active.pop(None, None)
         result.append(
