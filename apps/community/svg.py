@@ -41,9 +41,9 @@ def conversation_map_svg(conversation_map: ConversationMap, title: str) -> SafeS
     sizes = {node.key: _size(node.activity, top) for node in conversation_map.nodes}
     widest = max((count for _, _, count in conversation_map.edges), default=1)
     parts = [
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="#4a5568"/></marker></defs>'
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" '
+        'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#4a5568"/></marker></defs>'
     ]
     for source, target, count in conversation_map.edges:
         (x1, y1), (x2, y2) = positions[source], positions[target]
