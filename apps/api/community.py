@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
@@ -106,8 +107,22 @@ class PersonDetailSerializer(PersonSerializer):
 
 class MergeSerializer(serializers.Serializer):
     person = serializers.IntegerField(
-        min_value=1, help_text="The person to fold into this one (same client)."
+        min_value=1, required=False, help_text="The person to fold into this one (same client)."
     )
+    people = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, min_length=1,
+        max_length=100, help_text="Several people to fold into this one, instead of ``person``.",
+    )  # fmt: skip
+
+    def validate(self, data):
+        if "person" not in data and "people" not in data:
+            raise serializers.ValidationError({"person": ["Name the person to merge."]})
+        return data
+
+    def others(self) -> list[int]:
+        data = self.validated_data
+        return list(dict.fromkeys([*([data["person"]] if "person" in data else []),
+                                   *data.get("people", [])]))  # fmt: skip
 
 
 class SplitSerializer(serializers.Serializer):
@@ -159,13 +174,16 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
         person = self.get_object()
         given = MergeSerializer(data=request.data)
         given.is_valid(raise_exception=True)
+        others = []
+        for other_id in given.others():
+            try:
+                others.append(selectors.person_get(user=request.user, person_id=other_id))
+            except Person.DoesNotExist:
+                raise ValidationError({"person": [f"No such person: {other_id}."]}) from None
         try:
-            other_id = given.validated_data["person"]
-            other = selectors.person_get(user=request.user, person_id=other_id)
-        except Person.DoesNotExist:
-            raise ValidationError({"person": ["No such person."]}) from None
-        try:
-            person = services.person_merge(person=person, other=other, user=request.user)
+            with transaction.atomic():
+                for other in others:
+                    person = services.person_merge(person=person, other=other, user=request.user)
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None
         return Response(self._fresh(person))

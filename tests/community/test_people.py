@@ -156,6 +156,7 @@ def test_merge_and_split_refuse_bad_input_with_field_errors(in_agency_a, api):
     }
     assert "person" in api.post(url + "merge/", {"person": theirs.pk}, format="json").json()
     assert "person" in api.post(url + "merge/", {"person": "x"}, format="json").json()
+    assert "person" in api.post(url + "merge/", {}, format="json").json()
     mine = first.links.get().author_id
     assert "authors" in api.post(url + "split/", {"authors": [mine]}, format="json").json()
     assert "authors" in api.post(url + "split/", {"authors": []}, format="json").json()
@@ -210,3 +211,17 @@ def test_authors_stored_around_ingest_get_their_people_on_refresh(in_agency_a):
     assert people_refresh(client=client) == 1
     assert people_of(client) == {"Loaded": {"webhook:loaded"}}
     assert people_refresh(client=client) == 0
+
+
+def test_several_people_merge_at_once_or_not_at_all(in_agency_a, api):
+    client = ClientFactory()
+    site, shop = two_channels(client)
+    store_mentions(site, [said("k1", "kim", "Hello", 0), said("k2", "kim2", "Hi", 1)])
+    store_mentions(shop, [said("k3", "kim3", "Hey", 2)])
+    kim, kim2, kim3 = (Person.objects.get(links__author__handle=h) for h in ("kim", "kim2", "kim3"))
+    url = f"/api/v1/people/{kim.pk}/merge/"
+    refused = api.post(url, {"people": [kim2.pk, kim.pk]}, format="json")
+    assert refused.status_code == 400 and Person.objects.filter(pk=kim2.pk).exists()
+    merged = api.post(url, {"people": [kim2.pk, kim3.pk]}, format="json")
+    assert merged.status_code == 200
+    assert {a["handle"] for a in merged.json()["authors"]} == {"kim", "kim2", "kim3"}
