@@ -7,6 +7,7 @@ community helpers, what people talk about (topics of key phrases) and the conver
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -466,10 +467,39 @@ def _trend(volume: int, previous: int) -> str:
     return "steady"
 
 
+TOPICS_CACHE_SECONDS = 300
+
+
+def community_version(client_id: int) -> str:
+    """What the cached community figures of a client are keyed by: changes as mentions arrive
+    (``community_forget``)."""
+    key = f"community:version:{client_id}"
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(key, version, None)
+    return f"{client_id}:{version}"
+
+
+def community_forget(client_id: int) -> None:
+    """Drop a client's cached topics and helpers (new mentions arrived)."""
+    cache.delete(f"community:version:{client_id}")
+
+
 def community_topics(*, client: Client, period: Period, topics: int = TOPICS) -> list[dict]:
     """The period's topics: its most used key phrases grouped by a word they share, each with
     its volume (mentions), average sentiment, trend against the previous period, the people
-    most active in it and sample mention ids (newest first)."""
+    most active in it and sample mention ids (newest first). Cached for five minutes (the
+    dashboard and the community page read the same; the key carries the agency)."""
+    key = f"community:topics:{community_version(client.pk)}:{period.since}:{period.until}:{topics}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _community_topics(client=client, period=period, topics=topics)
+        cache.set(key, cached, TOPICS_CACHE_SECONDS)
+    return cached
+
+
+def _community_topics(*, client: Client, period: Period, topics: int) -> list[dict]:
     found = _phrases_of(client=client, start=period.start, end=period.end)
     ranked = sorted(
         ((phrase, uses) for phrase, uses in found.items() if len(uses) >= MIN_PHRASE_MENTIONS),
@@ -651,7 +681,7 @@ def helper_authors(*, clients: Iterable[Client]) -> dict[int, set[int]]:
     result = {}
     for client in clients:
         today = timezone.now().astimezone(ZoneInfo(client.timezone)).date()
-        key = f"community:helper-authors:{client.pk}:{today.isoformat()}"
+        key = f"community:helper-authors:{community_version(client.pk)}:{today.isoformat()}"
         authors = cache.get(key)
         if authors is None:
             period = Period(today - timedelta(days=HELPER_WINDOW_DAYS - 1), today, client.timezone)

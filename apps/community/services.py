@@ -23,6 +23,7 @@ from apps.clients.models import Client, Customer
 from apps.listening.models import Author, Mention
 
 from .models import Person, PersonAuthor, PersonLinkSuggestion
+from .selectors import community_forget
 
 _P = Person._meta.db_table
 _PA = PersonAuthor._meta.db_table
@@ -122,6 +123,8 @@ def people_link_new_mentions(*, client_id: int, mention_ids: list[int]) -> None:
     """Give the authors of newly stored mentions their person (the ``mentions_stored`` event):
     their CRM customer's person when the CRM names them, else one of their own; then look for
     evidence that a new author is someone the client already knows."""
+    community_forget(client_id)  # now, for this transaction, and once others can see them
+    transaction.on_commit(lambda: community_forget(client_id))
     linked = _link("m.id = ANY(%(mentions)s)", {"mentions": mention_ids})
     if linked:
         link_suggestions_find(client_id=client_id, author_ids=linked)

@@ -37,3 +37,18 @@ def test_topics_group_key_phrases_with_volume_sentiment_and_trend(in_agency_a, a
         for phrase in topic["phrases"]:
             assert not set(phrase.split()) & ALL_STOP_WORDS, phrase
             assert "lumen" not in phrase  # the client's own name is no topic
+
+
+def test_topics_count_mentions_as_they_arrive(in_agency_a, api):
+    client = ClientFactory(name="Lumen Bikes", brand_handles=["lumen"])
+    channel = make_channel(platform="webhook", config={}, client=client)
+    store_mentions(channel, [said(f"t{n}", f"rider{n}", text, minutes)
+                             for n, (text, minutes) in enumerate(TEXTS)])  # fmt: skip
+    url = f"/api/v1/clients/{client.pk}/community/?since=2026-11-01&until=2026-11-30"
+
+    def brakes():
+        return {t["label"]: t["volume"] for t in api.get(url).json()["topics"]}["brake squeal"]
+
+    assert brakes() == 3
+    store_mentions(channel, [said("more", "rider9", "That brake squeal again.", 500)])
+    assert brakes() == 4  # not the figure of five minutes ago
