@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -69,7 +69,12 @@ def person_list(*, user: User, filters: dict | None = None) -> QuerySet[Person]:
     ``filters``: ``client`` (id), ``q`` (name or handle contains)."""
     if user.role == User.Role.TEAM_MEMBER:
         return Person.objects.none()
-    people = Person.objects.filter(client__in=client_list(user=user)).select_related("customer")
+    people = (
+        Person.objects.filter(client__in=client_list(user=user))
+        # a person whose every author went (retention, erasure) is nobody any more
+        .filter(Exists(PersonAuthor.objects.filter(person=OuterRef("pk"))))
+        .select_related("customer", "client")
+    )
     filters = filters or {}
     if filters.get("client") is not None:
         people = people.filter(client_id=filters["client"])
@@ -681,7 +686,8 @@ def helper_authors(*, clients: Iterable[Client]) -> dict[int, set[int]]:
     result = {}
     for client in clients:
         today = timezone.now().astimezone(ZoneInfo(client.timezone)).date()
-        key = f"community:helper-authors:{community_version(client.pk)}:{today.isoformat()}"
+        # Not forgotten as mentions arrive: a badge may lag five minutes, the inbox stays cheap.
+        key = f"community:helper-authors:{client.pk}:{today.isoformat()}"
         authors = cache.get(key)
         if authors is None:
             period = Period(today - timedelta(days=HELPER_WINDOW_DAYS - 1), today, client.timezone)

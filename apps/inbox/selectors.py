@@ -9,7 +9,6 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
-from apps.clients.models import Client
 from apps.clients.selectors import client_list
 from apps.community.selectors import helper_authors
 from apps.listening.models import Mention
@@ -60,8 +59,8 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
 
 def mark_helpers(mentions: list[Mention]) -> list[Mention]:
     """Set ``is_helper`` on each mention whose author is a community helper of its client."""
-    clients = Client.objects.filter(pk__in={m.client_id for m in mentions})
-    helpers = helper_authors(clients=clients)
+    clients = {m.client_id: m.client for m in mentions}  # selected with the mentions
+    helpers = helper_authors(clients=clients.values())
     for mention in mentions:
         mention.is_helper = mention.author_id in helpers.get(mention.client_id, ())
     return mentions

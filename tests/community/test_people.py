@@ -225,3 +225,21 @@ def test_several_people_merge_at_once_or_not_at_all(in_agency_a, api):
     merged = api.post(url, {"people": [kim2.pk, kim3.pk]}, format="json")
     assert merged.status_code == 200
     assert {a["handle"] for a in merged.json()["authors"]} == {"kim", "kim2", "kim3"}
+
+
+def test_a_person_whose_every_handle_was_purged_is_gone(in_agency_a, api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.listening.services import mentions_purge_expired
+
+    client = ClientFactory()
+    site, _ = two_channels(client)
+    old = said("o1", "long_gone", "Hello from long ago", 0)
+    store_mentions(site, [old.__class__(**{**old.__dict__, "posted_at": timezone.now()
+                                           - timedelta(days=400)})])  # fmt: skip
+    person = Person.objects.get(client=client)
+    assert api.get(f"/api/v1/people/{person.pk}/").status_code == 200
+    mentions_purge_expired(days=30)
+    assert api.get(f"/api/v1/people/{person.pk}/").status_code == 404
