@@ -128,7 +128,7 @@ def assert_every_page_answers(client) -> None:
         "/inbox/counts/", "/reports/", f"/reports/clients/{northwind.pk}/",
         "/listening/mentions/", "/listening/mentions/?q=latte", "/listening/queries/",
         f"/listening/queries/{query.pk}/", "/channels/", f"/channels/{channel.pk}/",
-        f"/people/{person.pk}/",
+        f"/people/{person.pk}/", f"/community/clients/{northwind.pk}/",
     ]  # fmt: skip
     for path in pages:
         assert client.get(path).status_code == 200, path
