@@ -23,7 +23,7 @@ from apps.community import selectors, services
 from apps.community.models import Person, PersonAuthor
 from apps.reporting.periods import period_of
 
-from .filters import IdFilter
+from .filters import DatabaseSafeFilterSet, IdFilter
 from .permissions import _ByRole
 from .serializers import ReportPeriodSerializer
 
@@ -132,7 +132,7 @@ class SplitSerializer(serializers.Serializer):
     )  # fmt: skip
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilter(DatabaseSafeFilterSet):
     client = IdFilter(field_name="client_id")
     q = filters.CharFilter(method="search", max_length=200, help_text="Name or handle contains")
 
