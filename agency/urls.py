@@ -13,6 +13,7 @@ urlpatterns = [
     path("listening/", include("apps.listening.urls")),
     path("reports/", include("apps.reporting.urls")),
     path("alerts/", include("apps.alerts.urls")),
+    path("", include("apps.community.urls")),
     path("inbox/", include("apps.inbox.urls")),
     path("settings/", include("apps.workspace.urls")),
     path("hooks/<str:token>/", webhook_receive, name="webhook-receive"),

@@ -52,6 +52,7 @@ TENANT_APPS = [
     "apps.webhooks",
     "apps.reporting",
     "apps.alerts",
+    "apps.community",
     "apps.inbox",
     "apps.workspace",
     "axes",  # failed sign-ins and lock-outs, per agency

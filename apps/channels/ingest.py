@@ -23,6 +23,7 @@ from apps.acknowledgements.advocacy import advocacy
 from apps.acknowledgements.models import Acknowledgement, RoutingRule
 from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
+from apps.core import events
 from apps.core.validation import moment_refusal, text_refusal
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.models import Author, Mention, normalise_handle
@@ -305,6 +306,8 @@ def ingest_page(
         # Leave it empty for another page in this transaction; commit truncates it anyway.
         cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
     _forget_rolled_up_days(channel, [at for _, _, _, at in created])
+    if result.created_ids:
+        events.mentions_stored.publish(client_id=channel.client_id, mention_ids=result.created_ids)
     webhook_events.mentions_created(result.created_ids, listened=announce)
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created

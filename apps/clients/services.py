@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from apps.accounts.models import User
 from apps.channels.connectors import PLATFORMS
+from apps.core import events
 from apps.listening.models import Author, Mention, normalise_handle
 from apps.listening.priority import mentions_priority_refresh
 
@@ -176,6 +177,7 @@ def customer_import_csv(*, client: Client, file_bytes: bytes) -> CustomerImportR
         result = _customers_store(client, rows)
         result.mentions_linked, result.mentions_unlinked = _mentions_link_customers(client)
         mentions_priority_refresh(client_id=client.pk)  # lifetime values count in priority
+        events.customers_imported.publish(client_id=client.pk)
     return result
 
 

@@ -163,6 +163,8 @@ ENGLISH = {
     "spam": ("Get 10,000 real followers in 24h!! DM me, {brand} fans -> grow-fast.example",
              "{brand} GIVEAWAY: claim your free gift card at win-prizes.example before midnight"),
     "curious": ("Following, I'd like to know too.", "Wondering the same: {question}?"),
+    "peer_answer": ("{first}, {answer}. That is how it went for me.",
+                    "Not staff, but {first}: {answer}. Hope that helps!"),
     "me_too": ("Same here, {issue}.", "Had exactly the same problem last week.",
                "+1, this keeps happening."),
     "agree": ("Agreed, {delight}.", "Can't wait to try the {product}!", "Is this at {place} too?"),
@@ -192,7 +194,7 @@ FOREIGN = {
            "reply": "Danke für deine Nachricht, {first}! Wir melden uns per DM."},
 }
 FOREIGN_KEY = {"curious": "follow", "me_too": "follow", "agree": "follow", "mixed": "complaint",
-               "answer": "reply", "apology": "reply", "gratitude": "reply"}
+               "peer_answer": "follow", "answer": "reply", "apology": "reply", "gratitude": "reply"}
 TITLES = {
     "question": ("Question about the {product}", "{brand} question"),
     "complaint": ("Problem with {brand}", "Issue with my {product}"),
@@ -204,7 +206,8 @@ TITLES = {
 ANSWERS = {"question": "answer", "complaint": "apology", "praise": "gratitude"}  # brand's reply
 FOLLOW_UPS = {"question": "curious", "complaint": "me_too", "praise": "agree", "brand": "thanks"}
 MOODS = {"curious": "question", "me_too": "complaint", "agree": "praise", "mixed": "complaint",
-         "answer": "brand", "apology": "brand", "gratitude": "brand", "thanks": "chat"}
+         "answer": "brand", "apology": "brand", "gratitude": "brand", "thanks": "chat",
+         "peer_answer": "chat"}
 FIRST_NAMES = {"en": ("Joe", "Maya", "Priya", "Sam", "Olivia", "Ben", "Aisha", "Tom", "Grace",
                       "Leo", "Hannah", "Noah", "Ruth", "Dev", "Chloe", "Marcus"),
                "es": ("Lucía", "Mateo", "Carmen", "Javier"), "fr": ("Camille", "Hugo", "Léa"),
@@ -349,6 +352,8 @@ def _say(
         key = "review" if review else rng.choices((*ANSWERS, "spam"), (5, 6, 5, 1))[0]
     else:
         key = FOLLOW_UPS[parent.mood]
+        if key == "curious" and index % 2:  # customers answer each other, too
+            key = "peer_answer"
     if parent is not None and parent.mood != "news":
         clause = parent.clause
     if key == "review":
@@ -362,7 +367,7 @@ def _say(
         "brand": brand.name,
         "product": rng.choice(brand.products),
         "place": place if lang == "en" else place.removeprefix("the "),
-        "first": parent.author.first if author is None and parent and parent.author else "",
+        "first": parent.author.first if parent and parent.author else "",
     }
     pools = {"issue": brand.issues, "delight": brand.delights, "news": brand.news}
     pools |= {

@@ -60,6 +60,7 @@ class InboxFilterForm(InboxForm):
     influencer = forms.BooleanField(
         required=False, label=f"Influencers only (influence ≥ {INFLUENCER_MIN})"
     )
+    helper = forms.BooleanField(required=False, label="Community helpers only")
 
     def __init__(self, *args: Any, clients, channels, teams, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,6 +82,7 @@ class InboxFilterForm(InboxForm):
             "status": data.get("status") or "open",
             "customer": bool(data.get("customer")),
             "influencer": bool(data.get("influencer")),
+            "helper": bool(data.get("helper")),
         }
         for name in ("client", "channel", "team"):
             if data.get(name) is not None:

@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
+from apps.clients.selectors import client_list
+from apps.community.selectors import helper_authors
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list, mention_order
 
@@ -22,11 +24,12 @@ THREAD_SIZE = 200
 def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Mention]:
     """The mentions of ``mention_list`` narrowed by the inbox filters: ``status`` (``open`` —
     new, assigned or escalated —, ``all`` or one status), ``priority``, ``customer`` (only
-    authors linked to a CRM customer), ``influencer`` (author influence ≥ ``INFLUENCER_MIN``)
-    and those ``mention_list`` takes (``client``, ``channel``, ``sentiment``, ``intent``,
-    ``team``, ``q``). Newest first, or best match first with ``q``, unless ``ordering`` (one of
-    ``MENTION_ORDERINGS``) says otherwise."""
-    own = {"status", "priority", "customer", "influencer", "ordering"}
+    authors linked to a CRM customer), ``influencer`` (author influence ≥ ``INFLUENCER_MIN``),
+    ``helper`` (authors who are community helpers of their client) and those ``mention_list``
+    takes (``client``, ``channel``, ``sentiment``, ``intent``, ``team``, ``q``). Newest first,
+    or best match first with ``q``, unless ``ordering`` (one of ``MENTION_ORDERINGS``) says
+    otherwise."""
+    own = {"status", "priority", "customer", "influencer", "ordering", "helper"}
     mentions = mention_list(
         user=user, filters={key: value for key, value in filters.items() if key not in own}
     ).select_related("team", "assigned_to")
@@ -41,8 +44,25 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
         mentions = mentions.filter(customer__isnull=False)
     if filters.get("influencer"):
         mentions = mentions.filter(author__influence__gte=INFLUENCER_MIN)
+    if filters.get("helper"):
+        clients = client_list(user=user)
+        if filters.get("client") is not None:
+            clients = clients.filter(pk=filters["client"])
+        helpers = Q(pk__in=[])
+        for client_id, authors in helper_authors(clients=clients).items():
+            helpers |= Q(client_id=client_id, author_id__in=authors)
+        mentions = mentions.filter(helpers)
     if filters.get("ordering"):
         mentions = mention_order(mentions, filters["ordering"])
+    return mentions
+
+
+def mark_helpers(mentions: list[Mention]) -> list[Mention]:
+    """Set ``is_helper`` on each mention whose author is a community helper of its client."""
+    clients = {m.client_id: m.client for m in mentions}  # selected with the mentions
+    helpers = helper_authors(clients=clients.values())
+    for mention in mentions:
+        mention.is_helper = mention.author_id in helpers.get(mention.client_id, ())
     return mentions
 
 

@@ -39,6 +39,7 @@ from apps.api.permissions import RESPONDING_ROLES
 from apps.channels.connectors import REPLY_LENGTH_LIMITS
 from apps.channels.selectors import channel_list
 from apps.clients.selectors import client_list
+from apps.community.selectors import person_of_author
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
 
@@ -53,6 +54,7 @@ from .selectors import (
     inbox_mention_list,
     inbox_next_mention,
     inbox_status_counts,
+    mark_helpers,
     mention_thread,
 )
 
@@ -236,7 +238,7 @@ def _list_context(
     return {
         **context,
         "page": page,
-        "mentions": page.object_list,
+        "mentions": mark_helpers(list(page.object_list)),
         "page_query": _with(params),
         "can_act": can_act,
         "bulk": forms,
@@ -449,6 +451,9 @@ def _conversation_context(
         "thread": mention_thread(user=user, mention=mention),
         "history": author_history(user=user, mention=mention),
         "customer": mention.customer,
+        "person": person_of_author(
+            user=user, client_id=mention.client_id, author_id=mention.author_id
+        ),
         "sla": sla_state(mention, timezone.now()),
         "acknowledgements": acknowledgements,
         "audit": _audit_rows(audit),

@@ -462,11 +462,12 @@ def mentions_purge_expired(
             ).delete()
             purged["acknowledgements"] += acknowledgements.count()
             batch.delete()
-            orphans, _ = (
+            _, deleted = (
                 Author.objects.filter(pk__in=authors)
                 .exclude(Exists(Mention.objects.filter(author=OuterRef("pk"))))
                 .delete()
             )
+            orphans = deleted.get(Author._meta.label, 0)  # not what cascades with them
             purged["mentions"] += len(ids)
             purged["audit_entries"] += audit
             purged["authors"] += orphans

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from apps.community.selectors import community_topics
+
 from . import charts
 from .periods import DEFAULT_DAYS, client_or_404, requested_period
 from .selectors import agency_overview, client_report, report_for
@@ -41,6 +43,7 @@ def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
     context = {
         "client": client,
         "report": report,
+        "topics": community_topics(client=client, period=period),
         "period": f"since={since.isoformat()}&until={until.isoformat()}",
         "volume_chart": charts.bars(
             [d["count"] for d in days], [d["date"] for d in days], "Mentions per day"

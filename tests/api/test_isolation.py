@@ -11,6 +11,7 @@ from django.db import connection
 from apps.acknowledgements.models import Acknowledgement, AuditEntry
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
+from apps.community.models import Person, PersonAuthor
 from apps.listening.models import Author, ListeningQuery, Mention
 from apps.webhooks.models import WebhookSubscription
 from tests.accounts.factories import TeamFactory, UserFactory
@@ -37,15 +38,19 @@ def objects_of(client: Client, base: int = 0) -> dict[str, int]:
     ack = Acknowledgement.objects.create(
         mention=mention, client=client, kind="resolved_internally", **kw(5)
     )
+    person = Person.objects.create(client=client, name="Someone", **kw(6))
+    PersonAuthor.objects.create(client=client, person=person, author=author)
     return {
         "client": client.pk, "channel": channel.pk, "query": query.pk, "mention": mention.pk,
-        "acknowledgement": ack.pk,
+        "acknowledgement": ack.pk, "person": person.pk,
     }  # fmt: skip
 
 
 def attempts(ids: dict[str, int], team_id: int) -> list[tuple[str, str, dict]]:
     """Every object route with a body that would succeed on a visible object."""
-    c, ch, q, m, a = (ids[k] for k in ("client", "channel", "query", "mention", "acknowledgement"))
+    c, ch, q, m, a, p = (
+        ids[k] for k in ("client", "channel", "query", "mention", "acknowledgement", "person")
+    )
     return [
         ("get", f"/api/v1/clients/{c}/", {}),
         ("patch", f"/api/v1/clients/{c}/", {"name": "Taken"}),
@@ -65,6 +70,10 @@ def attempts(ids: dict[str, int], team_id: int) -> list[tuple[str, str, dict]]:
         ("post", f"/api/v1/mentions/{m}/dismiss/", {"reason": "Noise"}),
         ("post", f"/api/v1/mentions/{m}/escalate/", {"team": team_id, "note": "Look"}),
         ("get", f"/api/v1/acknowledgements/{a}/", {}),
+        ("get", f"/api/v1/clients/{c}/community/", {}),
+        ("get", f"/api/v1/people/{p}/", {}),
+        ("post", f"/api/v1/people/{p}/merge/", {"person": p}),
+        ("post", f"/api/v1/people/{p}/split/", {"authors": [1]}),
     ]
 
 
@@ -75,6 +84,7 @@ def state() -> list:
         sorted(ListeningQuery.objects.values_list("pk", "expression")),
         sorted(Mention.objects.values_list("pk", "status", "team_id", "assigned_to_id")),
         Acknowledgement.objects.count(), AuditEntry.objects.count(), FetchRun.objects.count(),
+        sorted(PersonAuthor.objects.values_list("person_id", "author_id", "linked_by")),
     ]  # fmt: skip
 
 

@@ -18,6 +18,8 @@ from apps.acknowledgements.models import (
 )
 from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
+from apps.community.models import Person
+from apps.community.phrases import ALL_STOP_WORDS
 from apps.demo.fake_platforms import make_fake_server
 from apps.listening.models import Author, ListeningQuery, Mention
 from apps.tenants.models import Agency
@@ -88,7 +90,29 @@ def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fak
     )
     assert response.status_code == 302
     assert "Mastodon @northwind" in client.get("/channels/").content.decode()
+    assert_the_community_shows(client)
     assert_every_page_answers(client)
+
+
+def assert_the_community_shows(client) -> None:
+    """On the demo's data: topics of meaningful phrases (no stop word of any supported
+    language) on the dashboard, helpers, and a conversation map with labelled nodes."""
+    with schema_context("demo"):
+        lumen = Client.objects.get(slug="lumen-bikes")
+        people = Person.objects.filter(client=lumen)
+        assert people.filter(customer__isnull=False).count() == 12  # the CRM's, one person each
+    topics = client.get(f"/api/v1/clients/{lumen.pk}/community/").json()["topics"]
+    assert len(topics) >= 3, topics
+    for topic in topics:
+        for phrase in topic["phrases"]:
+            words = phrase.split()
+            assert len(words) == 2 and not set(words) & ALL_STOP_WORDS, phrase
+    dashboard = client.get(f"/reports/clients/{lumen.pk}/").content.decode()
+    assert f">{topics[0]['label']}</a>" in dashboard
+    page = client.get(f"/community/clients/{lumen.pk}/").content.decode()
+    assert "Community helper" in page and "Suggested acknowledgement" in page
+    svg = page[page.index('<svg class="chart conversation-map"') : page.index("</svg>")]
+    assert svg.count('<g class="node ') >= 6 and ">Lumen Bikes</text>" in svg
 
 
 def assert_every_page_answers(client) -> None:
@@ -98,11 +122,13 @@ def assert_every_page_answers(client) -> None:
         mention = Mention.objects.filter(client=northwind, needs_acknowledgement=True).first()
         channel = Channel.objects.filter(client=northwind).first()
         query = ListeningQuery.objects.filter(client=northwind).first()
+        person = Person.objects.filter(client=northwind, customer__isnull=False).first()
     pages = [
         "/", "/inbox/", "/inbox/?status=all&sentiment=negative", f"/inbox/{mention.pk}/",
         "/inbox/counts/", "/reports/", f"/reports/clients/{northwind.pk}/",
         "/listening/mentions/", "/listening/mentions/?q=latte", "/listening/queries/",
         f"/listening/queries/{query.pk}/", "/channels/", f"/channels/{channel.pk}/",
+        f"/people/{person.pk}/", f"/community/clients/{northwind.pk}/",
     ]  # fmt: skip
     for path in pages:
         assert client.get(path).status_code == 200, path

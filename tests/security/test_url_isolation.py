@@ -18,6 +18,7 @@ from apps.acknowledgements.models import Acknowledgement, AuditEntry, MentionNot
 from apps.alerts.models import SpikeAlert
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
+from apps.community.models import Person, PersonAuthor, PersonLinkSuggestion
 from apps.listening.models import Author, ListeningQuery, Mention, QueryRematch
 from apps.webhooks.models import WebhookSubscription
 from tests.accounts.factories import TeamFactory, UserFactory
@@ -120,6 +121,16 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "api/v1/^webhooks/$": (None, ("get", "post")),
     "api/v1/^webhooks/(?P<pk>\\d+)/$": ("webhook", ("get", "patch", "delete")),
     "api/v1/^webhooks/(?P<pk>\\d+)/deliveries/$": ("webhook", ("get",)),
+    "api/v1/clients/<int:pk>/community/": ("client", ("get",)),
+    "people/<int:person_id>/": ("person", ("get",)),
+    "people/<int:person_id>/merge/": ("person", ("post",)),
+    "people/<int:person_id>/split/": ("person", ("post",)),
+    "people/suggestions/<int:suggestion_id>/<slug:decision>/": ("suggestion", ("post",)),
+    "community/clients/<int:client_id>/": ("client", ("get",)),
+    "api/v1/^people/$": (None, ("get",)),
+    "api/v1/^people/(?P<pk>\\d+)/$": ("person", ("get",)),
+    "api/v1/^people/(?P<pk>\\d+)/merge/$": ("person", ("post",)),
+    "api/v1/^people/(?P<pk>\\d+)/split/$": ("person", ("post",)),
 }
 
 
@@ -139,11 +150,12 @@ def path_of(route: str, ids: dict[str, int]) -> str:
     kind, _ = ROUTES[route]
     object_id = ids.get(kind, 0)
     path = route.replace("^", "").replace("$", "").replace("\\", "")
-    for placeholder in ("(?P<pk>d+)", "<int:channel_id>", "<int:run_id>", "<int:query_id>",
-                        "<int:rematch_id>", "<int:client_id>", "<int:mention_id>",
-                        "<int:alert_id>"):  # fmt: skip
+    for placeholder in ("(?P<pk>d+)", "<int:pk>", "<int:channel_id>", "<int:run_id>",
+                        "<int:query_id>", "<int:rematch_id>", "<int:client_id>",
+                        "<int:mention_id>", "<int:alert_id>", "<int:person_id>",
+                        "<int:suggestion_id>"):  # fmt: skip
         path = path.replace(placeholder, str(object_id))
-    return "/" + path.replace("<slug:action>", "dismiss")
+    return "/" + path.replace("<slug:action>", "dismiss").replace("<slug:decision>", "accept")
 
 
 BODIES = {
@@ -156,6 +168,8 @@ BODIES = {
         "sentiment": "negative",
         "intent": "complaint",
     },
+    "person": {"person": 1, "authors": [1]},
+    "suggestion": {},
     None: {"name": "Taken", "expression": "tea", "url": "https://example.com/h"},
 }
 
@@ -186,10 +200,22 @@ def make_objects(client: Client, base: int = 0) -> dict[str, int]:
         last_seen_at=mention.posted_at, mentions=40, negative=0, usual_volume=2,
         usual_negative_share=0.1, peak_volume=40, **pk(8),
     )  # fmt: skip
+    person = Person.objects.create(client=client, name=author.handle, **pk(11))
+    PersonAuthor.objects.create(client=client, person=person, author=author)
+    other = Author.objects.create(platform="csv", handle=f"other-{client.slug}")
+    PersonAuthor.objects.create(
+        client=client, author=other,
+        person=Person.objects.create(client=client, name=other.handle, **pk(9)),
+    )  # fmt: skip
+    suggestion = PersonLinkSuggestion.objects.create(
+        client=client, author=min(author, other, key=lambda a: a.pk),
+        other_author=max(author, other, key=lambda a: a.pk), evidence=["x"], **pk(10),
+    )  # fmt: skip
     ids = {"client": client.pk, "channel": channel.pk, "query": query.pk, "mention": mention.pk,
            "alert": alert.pk,
            "acknowledgement": ack.pk, "run": run.pk, "rematch": rematch.pk,
-           "webhook": webhook.pk, "bulk": mention.pk}  # fmt: skip
+           "webhook": webhook.pk, "bulk": mention.pk, "person": person.pk,
+           "suggestion": suggestion.pk}  # fmt: skip
     BODIES["bulk"]["ids"] = [mention.pk]
     return ids
 
@@ -207,6 +233,8 @@ def state() -> list:
         QueryRematch.objects.count(), MentionNote.objects.count(),
         sorted(SavedReply.objects.values_list("pk", "title", "text")),
         QueryRematch.objects.count(),
+        sorted(PersonAuthor.objects.values_list("person_id", "author_id", "linked_by")),
+        sorted(PersonLinkSuggestion.objects.values_list("pk", "status")),
     ]  # fmt: skip
 
 

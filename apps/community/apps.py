@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    name = "apps.community"
+    verbose_name = "Community"
+
+    def ready(self) -> None:
+        from apps.core import events
+
+        from . import services
+
+        events.mentions_stored.subscribe(services.people_link_new_mentions)
+        events.customers_imported.subscribe(services.people_link_customers_of)
