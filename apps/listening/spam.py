@@ -1,0 +1,180 @@
+"""Spam scoring: is a mention someone to answer, or an offer nobody asked for?
+
+A mention's spam score adds up independent signals (weights below); a score of ``THRESHOLD``
+or more is spam. No single weak signal is enough — a customer may post a link to their order
+or say "DM me" — but offers of followers, crypto or easy money are, and so are weak signals
+together:
+
+    signal                                                           weight
+    an offer phrase (follower sales, crypto giveaways, "earn $…/day") 3.0   (decisive alone)
+    a follower/like offer ("10k real followers", "seguidores reales") 2.0
+    a crypto/investment pitch (bitcoin/USDT/forex + profit/giveaway)  2.0
+    a money or prize pitch ("earn 500 a day", "claim your free gift") 2.0
+    a link (http, www., a bare domain)                                1.0
+    a link shortener or a wall of links/hashtags                      1.0
+    a call to action ("DM me", "link in bio", WhatsApp/Telegram)      1.0
+    shouting (!!, $$$, mostly capitals)                               0.5
+    the same text from other authors (two or more, nearby)            2.0
+    a new account with no history (first mention, ≤ 10 followers)    1.0
+
+Offer vocabulary is written for English, German, French, Spanish, Dutch and Portuguese. The
+text signals are pure functions of the text (``text_score``, run in the enrichment helper); the
+author's signals are added where the page is known (``spam_score``). Measured on
+``tests/listening/data/spam_eval.csv`` by ``benchmarks/spam.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+THRESHOLD = 3.0
+NEW_ACCOUNT_MAX_FOLLOWERS = 10
+MIN_REPEATED_LENGTH = 20  # "Same here!" from several people is a conversation, not spam
+REPEATED_AUTHORS = 2  # other authors with the same text
+
+# Phrases no customer uses to talk to a brand (the old keyword list, kept, plus translations).
+OFFER_PHRASES = (
+    "free followers", "buy followers", "crypto giveaway", "double your bitcoin", "dm me to earn",
+    "earn $", "work from home and earn", "click the link in my bio", "check my profile for",
+    "100% guaranteed profit", "limited offer!!!", "hot singles", "followers kaufen",
+    "gratis follower", "acheter des abonnés", "abonnés gratuits", "comprar seguidores",
+    "seguidores gratis", "volgers kopen", "gratis volgers", "seguidores grátis",
+    "ganhe dinheiro", "gana dinero desde casa", "verdiene von zuhause", "gagnez de l'argent",
+    "geld verdienen vanuit huis", "guaranteed returns", "passive income",
+)  # fmt: skip
+_FOLLOWERS = (
+    r"followers?|follower|likes|abonnés|abonnes|seguidores|volgers|views|subs(?:cribers)?|"
+    r"abonnenten|inscritos|suscriptores"
+)
+_FOLLOWER_OFFER = re.compile(
+    rf"(?:\d[\d.,]*\s*k?\+?\s*(?:real|active|echte|vrais|reales|reais|echte|organic|\w+\s)?"
+    rf"\s*(?:{_FOLLOWERS}))|(?:(?:buy|get|gain|grow|kaufen|kaufe|acheter|obtenez|compra|comprar|"
+    rf"consigue|ganhe|krijg|koop|gagnez)\b[^.!?]{{0,30}}\b(?:{_FOLLOWERS}))",
+    re.IGNORECASE,
+)
+_CRYPTO = re.compile(
+    r"\b(?:bitcoin|btc|crypto|krypto|cripto|usdt|eth(?:ereum)?|forex|nft|binance|airdrop)\b",
+    re.IGNORECASE,
+)
+_PROFIT = re.compile(
+    r"\b(?:profit|profits|gewinn|gewinne|rendite|bénéfices?|gains?|ganancias?|lucro|winst|"
+    r"rendement|giveaway|double|verdoppeln|doublez|duplica|dobre|verdubbel|invest\w*|"
+    r"investi\w*|investeer\w*|airdrop|returns?)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"(?:(?:earn|make|verdiene|verdienen|gagne[rz]?|gana|ganar|ganhe|ganhar|verdien)\b[^.!?]{0,25}"
+    r"(?:[$€£]\s?\d|\d[\d.,]*\s?(?:[$€£]|euro|eur|usd|dollars?|reais)))"
+    r"|(?:claim|réclame|reclama|fordere|resgate|claim je)\b[^.!?]{0,30}"
+    r"\b(?:free|gratis|gratuit|grátis|kostenlos|prize|prix|premio|prémio|prijs|preis|gift|"
+    r"cadeau|regalo|presente|geschenk|cadeaubon|gutschein|bon)"
+    r"|(?:free|gratis|gratuit\w*|grátis|kostenlose?)\s+(?:gift\s?cards?|iphone|prize|"
+    r"cartes? cadeaux?|tarjetas? regalo|vale|gutscheine?|cadeaubonnen?)"
+    r"|\bgiveaway\b|\bsorteo\b|\bgewinnspiel\b|\bwinactie\b|\bsorteio\b",
+    re.IGNORECASE,
+)
+_LINK = re.compile(
+    r"https?://|www\.|\b[\w-]+\.(?:example|com|net|io|xyz|top|ru|biz|info|link|shop|site|online|"
+    r"club|live|me|ly|gg|co)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+_SHORTENER = re.compile(
+    r"\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|cutt\.ly|rb\.gy|is\.gd|shorturl\.at|t\.me|"
+    r"wa\.me|linktr\.ee)\b",
+    re.IGNORECASE,
+)
+_CALL_TO_ACTION = re.compile(
+    r"\bdm me\b|\bdm for\b|\blink in (?:my )?bio\b|\bcheck my (?:bio|profile)\b|whatsapp|"
+    r"telegram|\bschreib mir\b|\bécris-moi\b|\bescríbeme\b|\bmanda (?:dm|mensagem)\b|"
+    r"\bstuur me\b|\blien dans (?:ma )?bio\b|\blink in (?:meiner )?bio\b|\benlace en (?:mi )?bio\b|"
+    r"\blink na bio\b|\bclick here\b|\bklik hier\b|\bcliquez ici\b|\bhaz clic\b|\bclique aqui\b|"
+    r"\bhier klicken\b|\bcontact me\b|\binbox me\b",
+    re.IGNORECASE,
+)
+_SHOUTING = re.compile(r"!!|\$\$|€€|🔥🔥|💰|🚀🚀", re.IGNORECASE)
+_HASHTAG = re.compile(r"#\w")
+MAX_LINKS, MAX_HASHTAGS = 3, 10
+
+
+@dataclass(frozen=True)
+class AuthorFacts:
+    """What the page says about a mention's author, for the author's signals."""
+
+    followers: int | None = None
+    is_new: bool = False  # no earlier mention known from this author
+    same_text_authors: int = 0  # other authors who posted the same text nearby
+
+
+def text_score(text: str) -> float:
+    """The text's own spam signals (a pure function: enrichment runs it for every item)."""
+    lowered = text.lower()
+    if any(phrase in lowered for phrase in OFFER_PHRASES):
+        return THRESHOLD
+    score = 0.0
+    if _FOLLOWER_OFFER.search(text):
+        score += 2.0
+    if _CRYPTO.search(text) and _PROFIT.search(text):
+        score += 2.0
+    if _MONEY.search(text):
+        score += 2.0
+    links = len(_LINK.findall(text))
+    if links:
+        score += 1.0
+    if _SHORTENER.search(text) or links > MAX_LINKS or len(_HASHTAG.findall(text)) > MAX_HASHTAGS:
+        score += 1.0
+    if _CALL_TO_ACTION.search(text):
+        score += 1.0
+    letters = [c for c in text if c.isalpha()]
+    if _SHOUTING.search(text) or (
+        len(letters) >= 20 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    ):
+        score += 0.5
+    return score
+
+
+def author_score(facts: AuthorFacts) -> float:
+    """The author's spam signals: the same text as others, a brand-new empty account."""
+    score = 0.0
+    if facts.same_text_authors >= REPEATED_AUTHORS:
+        score += 2.0
+    if facts.is_new and (facts.followers or 0) <= NEW_ACCOUNT_MAX_FOLLOWERS:
+        score += 1.0
+    return score
+
+
+def spam_score(text: str, facts: AuthorFacts | None = None) -> float:
+    """Every signal of a mention: its text's and its author's."""
+    return text_score(text) + (author_score(facts) if facts else 0.0)
+
+
+def is_spam(text: str, facts: AuthorFacts | None = None) -> bool:
+    return spam_score(text, facts) >= THRESHOLD
+
+
+def normalised_text(text: str) -> str:
+    """What counts as "the same text" across authors: case, spacing and handles aside."""
+    return " ".join(re.sub(r"@[\w.]+", "@", text.lower()).split())
+
+
+def same_text_authors(items) -> list[int]:
+    """For each item (``text`` and ``author.handle``), how many *other* authors of the page
+    posted the same text (texts shorter than ``MIN_REPEATED_LENGTH`` count as unique)."""
+    keys = [normalised_text(item.text) for item in items]
+    authors: dict[str, set[str]] = {}
+    for key, item in zip(keys, items, strict=True):
+        if len(key) >= MIN_REPEATED_LENGTH:
+            authors.setdefault(key, set()).add(item.author.handle.strip().lstrip("@").lower())
+    counts = Counter({key: len(handles) for key, handles in authors.items()})
+    return [max(0, counts.get(key, 1) - 1) for key in keys]
+
+
+def page_spam_scores(items) -> list[float]:
+    """Each item's score from what a page alone shows: its text, and the same text posted by
+    other authors of the page. The author's history is added by the ingest statement."""
+    others = same_text_authors(items)
+    return [
+        text_score(item.text) + author_score(AuthorFacts(same_text_authors=count))
+        for item, count in zip(items, others, strict=True)
+    ]
