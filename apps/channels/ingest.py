@@ -183,7 +183,7 @@ _INSERT_MENTIONS = f"""
                -- spam: the page's score, plus the new-account signal (apps.listening.spam)
                -- for an unknown author with few followers: probed only when it would tip it
                s.is_spam OR (s.account_role = '' AND s.spam_score + %(new_account)s >= %(spam)s
-                   AND COALESCE(s.followers, 0) <= %(few_followers)s AND NOT EXISTS (
+                   AND COALESCE(s.followers <= %(few_followers)s, false) AND NOT EXISTS (
                        SELECT 1 FROM {_M} earlier
                        WHERE earlier.author_id = s.author_id
                          AND earlier.client_id + 0 = %(client)s

@@ -6,16 +6,21 @@ or say "DM me" — but offers of followers, crypto or easy money are, and so are
 together:
 
     signal                                                           weight
-    an offer phrase (follower sales, crypto giveaways, "earn $…/day") 3.0   (decisive alone)
-    a follower/like offer ("10k real followers", "seguidores reales") 2.0
+    an offer phrase ("check my profile", dating, "passive income")    3.0   (decisive alone)
+    selling followers ("buy followers", "seguidores baratos")         3.0   (decisive alone)
+    a number of followers ("10k real followers")                      2.0
     a crypto/investment pitch (bitcoin/USDT/forex + profit/giveaway)  2.0
-    a money or prize pitch ("earn 500 a day", "claim your free gift") 2.0
+    returns per period ("30% profit every week")                      1.5
+    a money, prize or phishing pitch ("earn 500 a day", "claim your
+        free gift", "your account is suspended")                      2.0
+    a prize's urgency ("for the first 100")                           1.0
     a link (http, www., a bare domain)                                1.0
     a link shortener or a wall of links/hashtags                      1.0
     a call to action ("DM me", "link in bio", WhatsApp/Telegram)      1.0
     shouting (!!, $$$, mostly capitals)                               0.5
     the same text from other authors (two or more, nearby)            2.0
-    a new account with no history (first mention, ≤ 10 followers)    1.0
+    a new account with no history (first mention, ≤ 10 followers)    1.0   (where the platform
+                                                                            gives followers)
 
 Offer vocabulary is written for English, German, French, Spanish, Dutch and Portuguese. The
 text signals are pure functions of the text (``text_score``, run in the enrichment helper); the
@@ -43,35 +48,70 @@ OFFER_PHRASES = (
     "seguidores gratis", "volgers kopen", "gratis volgers", "seguidores grátis",
     "ganhe dinheiro", "gana dinero desde casa", "verdiene von zuhause", "gagnez de l'argent",
     "geld verdienen vanuit huis", "guaranteed returns", "passive income",
+    # self-promotion in someone else's conversation
+    "check my profile", "visit my profile", "schau in mein profil", "regarde mon profil",
+    "mira mi perfil", "vê o meu perfil", "veja meu perfil", "bekijk mijn profiel",
+    # dating spam
+    "singles in your area", "singles in deiner nähe", "célibataires près de chez vous",
+    "solteros cerca de ti", "singles bij jou in de buurt", "solteiros perto de si",
 )  # fmt: skip
 _FOLLOWERS = (
     r"followers?|follower|likes|abonnés|abonnes|seguidores|volgers|views|subs(?:cribers)?|"
-    r"abonnenten|inscritos|suscriptores"
+    r"abonnenten|abonnees|inscritos|suscriptores"
 )
-_FOLLOWER_OFFER = re.compile(
-    rf"(?:\d[\d.,]*\s*k?\+?\s*(?:real|active|echte|vrais|reales|reais|echte|organic|\w+\s)?"
-    rf"\s*(?:{_FOLLOWERS}))|(?:(?:buy|get|gain|grow|kaufen|kaufe|acheter|obtenez|compra|comprar|"
-    rf"consigue|ganhe|krijg|koop|gagnez)\b[^.!?]{{0,30}}\b(?:{_FOLLOWERS}))",
+# "10k real followers": a number of followers (a customer may mention their own: weight 2)
+_FOLLOWER_COUNT = re.compile(
+    rf"\d[\d.,]*\s*k?\+?\s*(?:real|active|echte|vrais|reales|reais|organic|\w+\s)?"
+    rf"\s*(?:{_FOLLOWERS})\b",
+    re.IGNORECASE,
+)
+# "buy followers", "cheap likes", "seguidores baratos": selling followers (decisive)
+_FOLLOWER_SALE = re.compile(
+    rf"\b(?:buy|get|gain|grow|cheap|kaufen|kaufe|günstige|acheter|obtenez|gagnez|pas chers?|"
+    rf"compra|comprar|consigue|baratos?|ganhe|krijg|koop|kopen|goedkope)\b[^.!?]{{0,30}}"
+    rf"\b(?:{_FOLLOWERS})\b|\b(?:{_FOLLOWERS})\b[^.!?]{{0,30}}\b(?:kaufen|baratos?|pas chers?|"
+    rf"kopen|cheap|for sale)\b",
     re.IGNORECASE,
 )
 _CRYPTO = re.compile(
-    r"\b(?:bitcoin|btc|crypto|krypto|cripto|usdt|eth(?:ereum)?|forex|nft|binance|airdrop)\b",
+    r"\b(?:bitcoins?|btc|crypto|krypto|cripto|usdt|eth(?:ereum)?|forex|nfts?|binance|airdrop)\b",
     re.IGNORECASE,
 )
 _PROFIT = re.compile(
     r"\b(?:profit|profits|gewinn|gewinne|rendite|bénéfices?|gains?|ganancias?|lucro|winst|"
-    r"rendement|giveaway|double|verdoppeln|doublez|duplica|dobre|verdubbel|invest\w*|"
-    r"investi\w*|investeer\w*|airdrop|returns?)\b",
+    r"rendement|giveaway|double|verdoppeln|doublez|duplica|duplique|dobre|verdubbel|invest\w*|"
+    r"investi\w*|investeer\w*|invier\w*|inversi\w*|invist\w*|airdrop|returns?|staking)\b",
+    re.IGNORECASE,
+)
+# "30% profit every week", "5 % pro Tag": returns promised per period
+_RETURNS = re.compile(
+    r"\d+\s?%[^.!?]{0,30}\b(?:per|a|every|pro|par|por|al|ao|each|elke|chaque|cada|jede)\s+"
+    r"(?:day|week|month|tag|woche|monat|jour|semaine|mois|d[ií]a|semana|mes|m[eê]s|dag|maand)\b",
+    re.IGNORECASE,
+)
+# "your account has been suspended — verify": phishing
+_PHISHING = re.compile(
+    r"\b(?:account|konto|compte|cuenta|conta)\b[^.!?]{0,30}\b(?:flagged|suspended|blocked|locked|"
+    r"gesperrt|suspendu|bloqué|suspendida|bloqueada|geblokkeerd|suspensa)",
+    re.IGNORECASE,
+)
+# "for the first 100", "pour les 100 premiers": the urgency of a fake prize
+_FIRST_N = re.compile(
+    r"\bfor the first \d+|\bfür die ersten \d+|\bpour les \d+ premiers|\bpara los primeros \d+"
+    r"|\bvoor de eerste \d+|\bpara os primeiros \d+",
     re.IGNORECASE,
 )
 _MONEY = re.compile(
-    r"(?:(?:earn|make|verdiene|verdienen|gagne[rz]?|gana|ganar|ganhe|ganhar|verdien)\b[^.!?]{0,25}"
+    r"(?:(?:earn|make|made|verdiene|verdienen|verdient|gagne[rz]?|gagné|gana|ganar|gané|ganhe|"
+    r"ganhar|ganhei|verdien|verdiende)\b[^.!?]{0,25}"
     r"(?:[$€£]\s?\d|\d[\d.,]*\s?(?:[$€£]|euro|eur|usd|dollars?|reais)))"
     r"|(?:claim|réclame|reclama|fordere|resgate|claim je)\b[^.!?]{0,30}"
     r"\b(?:free|gratis|gratuit|grátis|kostenlos|prize|prix|premio|prémio|prijs|preis|gift|"
     r"cadeau|regalo|presente|geschenk|cadeaubon|gutschein|bon)"
-    r"|(?:free|gratis|gratuit\w*|grátis|kostenlose?)\s+(?:gift\s?cards?|iphone|prize|"
+    r"|(?:free|gratis|gratuit\w*|grátis|kostenlose?s?)\s+(?:gift\s?cards?|iphone|prize|"
     r"cartes? cadeaux?|tarjetas? regalo|vale|gutscheine?|cadeaubonnen?)"
+    r"|(?:gift\s?cards?|iphone|cartes? cadeaux?|tarjetas? regalo|vales?|gutscheine?|"
+    r"cadeaubonnen?)\s+(?:free|gratis|gratuit\w*|grátis|kostenlos\w*)"
     r"|\bgiveaway\b|\bsorteo\b|\bgewinnspiel\b|\bwinactie\b|\bsorteio\b",
     re.IGNORECASE,
 )
@@ -90,7 +130,9 @@ _CALL_TO_ACTION = re.compile(
     r"telegram|\bschreib mir\b|\bécris-moi\b|\bescríbeme\b|\bmanda (?:dm|mensagem)\b|"
     r"\bstuur me\b|\blien dans (?:ma )?bio\b|\blink in (?:meiner )?bio\b|\benlace en (?:mi )?bio\b|"
     r"\blink na bio\b|\bclick here\b|\bklik hier\b|\bcliquez ici\b|\bhaz clic\b|\bclique aqui\b|"
-    r"\bhier klicken\b|\bcontact me\b|\binbox me\b",
+    r"\bhier klicken\b|\bcontact me\b|\binbox me\b|\bcheck out my (?:page|channel|profile)\b|"
+    r"\bvisit my (?:page|profile)\b|\bauf meiner seite vorbei\b|\bpassez voir ma page\b|"
+    r"\bpásate por mi página\b|\bkom langs op mijn pagina\b|\bpassa pela minha página\b",
     re.IGNORECASE,
 )
 _SHOUTING = re.compile(r"!!|\$\$|€€|🔥🔥|💰|🚀🚀", re.IGNORECASE)
@@ -112,13 +154,19 @@ def text_score(text: str) -> float:
     lowered = text.lower()
     if any(phrase in lowered for phrase in OFFER_PHRASES):
         return THRESHOLD
+    if _FOLLOWER_SALE.search(text):
+        return THRESHOLD
     score = 0.0
-    if _FOLLOWER_OFFER.search(text):
+    if _FOLLOWER_COUNT.search(text):
         score += 2.0
     if _CRYPTO.search(text) and _PROFIT.search(text):
         score += 2.0
-    if _MONEY.search(text):
+    if _RETURNS.search(text):
+        score += 1.5
+    if _MONEY.search(text) or _PHISHING.search(text):
         score += 2.0
+    if _FIRST_N.search(text):
+        score += 1.0
     links = len(_LINK.findall(text))
     if links:
         score += 1.0
@@ -139,7 +187,9 @@ def author_score(facts: AuthorFacts) -> float:
     score = 0.0
     if facts.same_text_authors >= REPEATED_AUTHORS:
         score += 2.0
-    if facts.is_new and (facts.followers or 0) <= NEW_ACCOUNT_MAX_FOLLOWERS:
+    if facts.is_new and facts.followers is not None and (
+        facts.followers <= NEW_ACCOUNT_MAX_FOLLOWERS
+    ):
         score += 1.0
     return score
 
