@@ -187,8 +187,10 @@ def author_score(facts: AuthorFacts) -> float:
     score = 0.0
     if facts.same_text_authors >= REPEATED_AUTHORS:
         score += 2.0
-    if facts.is_new and facts.followers is not None and (
-        facts.followers <= NEW_ACCOUNT_MAX_FOLLOWERS
+    if (
+        facts.is_new
+        and facts.followers is not None
+        and (facts.followers <= NEW_ACCOUNT_MAX_FOLLOWERS)
     ):
         score += 1.0
     return score

@@ -18,6 +18,7 @@ from tests.clients.factories import ClientFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+PITCH = "Great brand! Better deals at cheapcoffee.shop, DM me"
 
 
 def benchmark():
@@ -87,10 +88,8 @@ def test_ingest_flags_the_same_pitch_from_many_authors_and_empty_new_accounts(in
     store_mentions(
         channel,
         [
-            said("new", "Great brand! Better deals at cheapcoffee.shop, DM me", "fresh", followers=0,
-                 minutes=6),
-            said("known", "Great brand! Better deals at cheapcoffee.shop, DM me", "regular",
-                 followers=5, minutes=7),
+            said("new", PITCH, "fresh", followers=0, minutes=6),
+            said("known", PITCH, "regular", followers=5, minutes=7),
         ],
     )  # fmt: skip
     flagged = dict(Mention.objects.values_list("external_id", "is_spam"))

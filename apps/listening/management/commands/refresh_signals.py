@@ -16,11 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--agency", help="the agency's slug (default: every agency)")
 
     def handle(self, *args, **options):
-        agencies = (
-            [agency_or_error(options["agency"])]
-            if options["agency"]
-            else agency_list()
-        )
+        agencies = [agency_or_error(options["agency"])] if options["agency"] else agency_list()
         for agency in agencies:
             with schema_context(agency.schema_name):
                 result = signals_refresh()
