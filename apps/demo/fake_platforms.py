@@ -1374,7 +1374,7 @@ def brand_accounts(slug: str) -> list[dict[str, str]]:
     handles = {
         "youtube": "@" + official, "reddit": official + "Official",
         "instagram": brand.slug.replace("-", "."), "bluesky": _bsky(brand),
-        "mastodon": brand.handle, "rss": brand.handle, "facebook_page": brand.name,
+        "mastodon": brand.handle, "rss": brand.name, "facebook_page": brand.name,
     }  # fmt: skip
     return [{"platform": platform, "handle": handle} for platform, handle in handles.items()]
 
