@@ -23,8 +23,11 @@ together:
                                                                             gives followers)
 
 Offer vocabulary is written for English, German, French, Spanish, Dutch and Portuguese. The
-text signals are pure functions of the text (``text_score``, run in the enrichment helper); the
-author's signals are added where the page is known (``spam_score``). Measured on
+text signals are pure functions of the text (``text_score``, run in the enrichment helper, each
+expression only on texts holding one of its cue words, so most posts cost a few string tests).
+The same text from other authors is counted within a page at ingest (``page_spam_scores``) and
+across everything stored by ``signal_services.mentions_rescore_spam``; the new-account signal is
+added by the ingest statement, which knows the author's history. Measured on
 ``tests/listening/data/spam_eval.csv`` by ``benchmarks/spam.py``.
 """
 
@@ -149,37 +152,89 @@ class AuthorFacts:
     same_text_authors: int = 0  # other authors who posted the same text nearby
 
 
+# Each signal's regular expression runs only on texts holding one of its cue words (word
+# beginnings): most posts hold none, and ingest scores every item of every page.
+_CUE_GROUPS = {
+    "followers": ("follower", "likes", "abonn", "seguidor", "volger", "views", "subs", "inscrit",
+                  "suscript"),
+    "crypto": ("bitcoin", "btc", "crypto", "krypto", "cripto", "usdt", "eth", "forex", "nft",
+               "binance", "airdrop"),
+    "money": ("euro", "eur", "usd", "dollar", "reais", "claim", "réclam", "reclam", "forder",
+              "resgat", "free", "gratis", "gratuit", "grátis", "kostenlos", "giveaway", "sorteo",
+              "gewinnspiel", "winactie", "sorteio", "$", "€", "£"),
+    "phishing": ("account", "konto", "compte", "cuenta", "conta"),
+    "first": ("first", "ersten", "premiers", "primeros", "eerste", "primeiros"),
+    "action": ("dm", "bio", "profil", "whatsapp", "telegram", "schreib", "écris", "escríbeme",
+               "manda", "stuur", "click", "klik", "clique", "clic", "haz", "hier", "contact",
+               "inbox", "check", "visit", "seite", "passez", "pásate", "kom", "passa", "lien",
+               "link", "enlace"),
+    "link": ("http", "www."),
+    "offer": tuple({phrase.split()[0] for phrase in OFFER_PHRASES}),
+}  # fmt: skip
+_ALL_CUES = tuple(sorted({cue for cues in _CUE_GROUPS.values() for cue in cues}))
+_WORD_EDGE = "¡¿([{\"'“«@*-"
+_DOMAIN = re.compile(  # starts with a literal: the engine jumps from one "." to the next
+    r"\.(?:example|co|net|io|xyz|top|ru|biz|info|link|shop|site|online|club|live|me|ly|gg|gl|gd|"
+    r"at|ee|gy)\b"
+)
+
+
+def _cue_groups(lowered: str) -> set[str]:
+    """Which signals' cue words the (lower-cased) text holds: one test per word, and which
+    signal it cues only for the few words that are cues."""
+    groups = set()
+    for word in lowered.split():
+        word = word.lstrip(_WORD_EDGE)
+        if word.startswith(_ALL_CUES):
+            groups.update(group for group, cues in _CUE_GROUPS.items() if word.startswith(cues))
+    if _DOMAIN.search(lowered):
+        groups.add("link")
+    for symbol in "$€£":
+        if symbol in lowered:
+            groups.add("money")
+    return groups
+
+
 def text_score(text: str) -> float:
     """The text's own spam signals (a pure function: enrichment runs it for every item)."""
     lowered = text.lower()
-    if any(phrase in lowered for phrase in OFFER_PHRASES):
-        return THRESHOLD
-    if _FOLLOWER_SALE.search(text):
+    found = _cue_groups(lowered)
+    if not found:
+        return 1.0 if text.count("#") > MAX_HASHTAGS else 0.0
+    if "offer" in found and any(phrase in lowered for phrase in OFFER_PHRASES):
         return THRESHOLD
     score = 0.0
-    if _FOLLOWER_COUNT.search(text):
+    if "followers" in found:
+        if _FOLLOWER_SALE.search(text):
+            return THRESHOLD
+        if _FOLLOWER_COUNT.search(text):
+            score += 2.0
+    if "crypto" in found and _CRYPTO.search(text) and _PROFIT.search(text):
         score += 2.0
-    if _CRYPTO.search(text) and _PROFIT.search(text):
-        score += 2.0
-    if _RETURNS.search(text):
+    if "%" in text and _RETURNS.search(text):
         score += 1.5
-    if _MONEY.search(text) or _PHISHING.search(text):
+    if ("money" in found and _MONEY.search(text)) or (
+        "phishing" in found and _PHISHING.search(text)
+    ):
         score += 2.0
-    if _FIRST_N.search(text):
+    if "first" in found and _FIRST_N.search(text):
         score += 1.0
-    links = len(_LINK.findall(text))
+    linked = "link" in found
+    links = len(_LINK.findall(text)) if linked else 0
     if links:
         score += 1.0
-    if _SHORTENER.search(text) or links > MAX_LINKS or len(_HASHTAG.findall(text)) > MAX_HASHTAGS:
+    if (linked and _SHORTENER.search(text)) or links > MAX_LINKS or text.count("#") > MAX_HASHTAGS:
         score += 1.0
-    if _CALL_TO_ACTION.search(text):
+    if "action" in found and _CALL_TO_ACTION.search(text):
         score += 1.0
-    letters = [c for c in text if c.isalpha()]
-    if _SHOUTING.search(text) or (
-        len(letters) >= 20 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
-    ):
-        score += 0.5
+    if score and (_SHOUTING.search(text) or _mostly_capitals(text)):
+        score += 0.5  # shouting alone tips no verdict, whatever the author's signals
     return score
+
+
+def _mostly_capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 20 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
 
 
 def author_score(facts: AuthorFacts) -> float:
