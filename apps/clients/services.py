@@ -715,6 +715,14 @@ _REFLAG_MENTIONS = f"""
 """  # noqa: S608
 
 
+def authors_reflag_accounts() -> int:
+    """Mark the authors who are any client's own or a competitor's account (``account_role``;
+    such authors are never advocates) and unmark the others; returns how many changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(_REFLAG_AUTHORS)
+        return cursor.rowcount
+
+
 def client_accounts_reflag(*, client: Client | None = None) -> int:
     """Correct existing data after accounts change (of ``client``, or of every client): mark the
     authors who are brand or competitor accounts (never advocates), recompute whether each of the
@@ -722,8 +730,8 @@ def client_accounts_reflag(*, client: Client | None = None) -> int:
     Returns how many mentions changed."""
     clients = [client] if client is not None else list(Client.objects.all())
     changed = 0
+    authors_reflag_accounts()
     with connection.cursor() as cursor:
-        cursor.execute(_REFLAG_AUTHORS)
         for each in clients:
             cursor.execute(_REFLAG_MENTIONS, {"client": each.pk})
             changed += cursor.rowcount
