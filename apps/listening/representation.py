@@ -28,8 +28,6 @@ def mention_representation(mention: Mention) -> dict:
             # The CRM record belongs to the mention's client.
             "is_customer": getattr(mention, "is_customer", mention.customer_id is not None),
             "is_advocate": author.is_advocate,
-            # "brand" or "competitor" for the client's own or a competitor's account, else "".
-            "account_role": author.account_role,
         },
         "sentiment": mention.sentiment,
         "sentiment_score": mention.sentiment_score,

@@ -108,7 +108,7 @@ def test_declaring_an_account_reflags_the_mentions_already_stored(api):
     assert (reply.author.account_role, reply.author.is_advocate) == ("brand", False)
     body = api.get(f"/api/v1/mentions/{reply.pk}/").json()
     assert body["needs_acknowledgement"] is False
-    assert body["author"]["account_role"] == "brand" and body["author"]["is_customer"] is False
+    assert body["author"]["is_customer"] is False and body["author"]["is_advocate"] is False
     assert Mention.objects.get(external_id="person").needs_acknowledgement is True
 
     # Taking the account off again gives the mention back to the inbox.
