@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('listening', '0012_thread_index'),
+        ('listening', '0013_mention_intent_and_corrections'),
+        ('listening', '0013_mention_priority_key_and_open_indexes'),
     ]
 
     operations = [
