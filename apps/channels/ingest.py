@@ -23,8 +23,8 @@ from apps.acknowledgements.advocacy import advocacy
 from apps.acknowledgements.models import Acknowledgement, RoutingRule
 from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
-from apps.core.validation import moment_refusal, text_refusal
 from apps.clients.selectors import client_account_roles
+from apps.core.validation import moment_refusal, text_refusal
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.influence import influence_sql
 from apps.listening.models import Author, Mention, normalise_handle
