@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('listening', '0013_mention_intent_and_corrections'),
-        ('listening', '0013_mention_priority_key_and_open_indexes'),
+        ('listening', '0015_rematch_heartbeat'),
     ]
 
     operations = [
