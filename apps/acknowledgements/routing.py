@@ -41,7 +41,10 @@ def _conditions(rule: RoutingRule) -> tuple[list[str], list[Any]]:
     if rule.author_is_customer:
         where.append("customer_id IS NOT NULL")
     if rule.min_influence is not None:
-        where.append(f"author_id IN (SELECT id FROM {Author._meta.db_table} WHERE influence >= %s)")  # noqa: S608
+        where.append(
+            f"author_id IN (SELECT id FROM {Author._meta.db_table} "  # noqa: S608
+            "WHERE influence >= %s AND account_role = '')"  # accounts are never influencers
+        )
         params.append(rule.min_influence)
     if rule.platform:
         where.append("platform = %s")

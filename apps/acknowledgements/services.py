@@ -35,7 +35,7 @@ from apps.channels.connectors.base import ConnectorError
 from apps.clients.models import Client
 from apps.core import outbox
 from apps.core.db import bulk_update_columns
-from apps.listening.models import Author, Mention
+from apps.listening.models import Author, Mention, open_sql
 from apps.listening.selectors import mention_list
 from apps.listening.sentiment import label_for
 from apps.webhooks import events as webhook_events
@@ -584,13 +584,12 @@ def acknowledgement_retry(*, acknowledgement: Acknowledgement, user: User) -> Ac
 
 # --- SLAs ----------------------------------------------------------------------------------------
 
-OPEN_STATUSES = (Mention.Status.NEW, Mention.Status.ASSIGNED, Mention.Status.ESCALATED)
 DUE_BATCH = 5000
 MAX_LISTED = 50  # breaches listed by name in one e-mail
 
 
 def _open_mentions():
-    return Mention.objects.filter(needs_acknowledgement=True, status__in=OPEN_STATUSES)
+    return Mention.objects.open()
 
 
 def sla_due_dates_assign() -> int:
@@ -640,8 +639,7 @@ def sla_breaches_detect(*, now=None, notify: bool = True) -> list[int]:
                 (mention_id, kind, due_at, detected_at, notified)
             SELECT id, CASE WHEN is_follow_up THEN 'next' ELSE 'first' END, sla_due_at, %s, %s
             FROM {Mention._meta.db_table}
-            WHERE needs_acknowledgement AND status IN ('new', 'assigned', 'escalated')
-              AND sla_due_at <= %s
+            WHERE {open_sql()} AND sla_due_at <= %s
             ON CONFLICT (mention_id) DO NOTHING
             RETURNING id
             """,  # noqa: S608

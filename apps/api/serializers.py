@@ -13,6 +13,7 @@ from apps.accounts.models import Team, User
 from apps.acknowledgements.models import Acknowledgement
 from apps.channels.models import Channel, FetchRun
 from apps.clients.models import Client
+from apps.clients.selectors import client_accounts
 from apps.listening.models import ListeningQuery, Mention
 from apps.listening.representation import mention_representation
 from apps.webhooks.models import (
@@ -25,14 +26,36 @@ from apps.webhooks.models import (
 # --- clients -------------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {"type": "array", "items": {"type": "object", "required": ["platform", "handle"],
+     "properties": {"platform": {"type": "string"}, "handle": {"type": "string"},
+                    "account_id": {"type": "string"}, "competitor": {"type": "string"}}}}
+)  # fmt: skip
+class ClientAccountsField(serializers.Field):
+    """``brand_accounts`` or ``competitor_accounts``: a list of ``{"platform", "handle",
+    "account_id"}`` (SPEC §11), validated by the clients service."""
+
+    def __init__(self, role: str, **kwargs):
+        self.role = role
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, client: Client) -> list[dict]:
+        return client_accounts(client=client)[f"{self.role}_accounts"]
+
+    def to_internal_value(self, data) -> dict:
+        return {self.field_name: data}
+
+
 class ClientSerializer(serializers.ModelSerializer):
     slug = serializers.SlugField(max_length=60, required=False)
+    brand_accounts = ClientAccountsField("brand")
+    competitor_accounts = ClientAccountsField("competitor")
 
     class Meta:
         model = Client
         fields = [
-            "id", "name", "slug", "timezone", "brand_handles", "keywords", "competitors",
-            "is_active", "created_at",
+            "id", "name", "slug", "timezone", "brand_handles", "brand_accounts", "keywords",
+            "competitors", "competitor_accounts", "is_active", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "created_at"]
         extra_kwargs = {"slug": {"validators": []}}  # uniqueness: the service says it in words

@@ -158,7 +158,7 @@ class ClientViewSet(ScopedViewSet, viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated, ManagesWorkspace]
 
     def scoped(self, user):
-        return client_list(user=user).order_by("name", "pk")
+        return client_list(user=user).order_by("name", "pk").prefetch_related("accounts")
 
     def perform_create(self, serializer):
         serializer.instance = client_services.client_create(**serializer.validated_data)

@@ -23,11 +23,14 @@ from apps.acknowledgements.advocacy import advocacy
 from apps.acknowledgements.models import Acknowledgement, RoutingRule
 from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
+from apps.clients.selectors import client_account_roles
 from apps.core import events
 from apps.core.validation import moment_refusal, text_refusal
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
+from apps.listening.influence import influence_sql
 from apps.listening.models import Author, Mention, normalise_handle
 from apps.listening.priority import mentions_priority_refresh
+from apps.listening.spam import NEW_ACCOUNT_MAX_FOLLOWERS, THRESHOLD, AuthorFacts, author_score
 from apps.reporting.rollups import term_days_forget
 from apps.webhooks import events as webhook_events
 from apps.webhooks.models import Event
@@ -36,6 +39,11 @@ from .connectors.base import MENTION_KINDS, FetchPage, MentionData
 from .models import Channel
 
 MAX_RATING = 5
+_SPAM_PARAMS = {
+    "spam": THRESHOLD,
+    "new_account": author_score(AuthorFacts(is_new=True, followers=0)),
+    "few_followers": NEW_ACCOUNT_MAX_FOLLOWERS,
+}
 
 
 @dataclass
@@ -107,7 +115,7 @@ def rejection_reason(item: MentionData) -> str:
 _STAGING_COLUMNS = (
     "external_id, url, handle, display_name, followers, profile_url, text, language, kind, "
     "parent_external_id, rating, engagement, posted_at, sentiment_score, sentiment, intent, "
-    "matched_queries, is_spam, repeats_in_page, from_brand"
+    "matched_queries, is_spam, repeats_in_page, account_role, spam_score"
 )
 _CREATE_STAGING = """
     CREATE TEMPORARY TABLE IF NOT EXISTS rapport_ingest_page (
@@ -115,24 +123,36 @@ _CREATE_STAGING = """
         profile_url text, text text, language text, kind text, parent_external_id text,
         rating double precision, engagement integer, posted_at timestamptz,
         sentiment_score double precision, sentiment text, intent text, matched_queries bigint[],
-        is_spam boolean, repeats_in_page boolean, from_brand boolean
+        is_spam boolean, repeats_in_page boolean, account_role text, spam_score double precision
     ) ON COMMIT DELETE ROWS
 """
 _A = Author._meta.db_table
+# Influence from the first fetch: an author not scored yet gets one from what this page shows
+# (followers, their mentions' engagement and number), until the daily refresh recomputes it.
+# An account the client names as its own or a competitor's is marked as such.
 _UPSERT_AUTHORS = f"""
     INSERT INTO {_A} (platform, handle, display_name, followers, profile_url, influence,
-                      is_advocate, first_seen_at)
+                      is_advocate, first_seen_at, account_role)
     SELECT DISTINCT ON (handle) %(platform)s, handle, display_name, followers, profile_url,
-           0, false, %(now)s
-    FROM pg_temp.rapport_ingest_page
+           {influence_sql("followers", "engagement_avg", "recent")}, false, %(now)s, account_role
+    FROM (
+        SELECT *, avg(engagement) OVER by_author AS engagement_avg,
+               count(*) OVER by_author AS recent
+        FROM pg_temp.rapport_ingest_page WINDOW by_author AS (PARTITION BY handle)
+    ) s
     ORDER BY handle, posted_at DESC
     ON CONFLICT (platform, handle) DO UPDATE SET
         display_name = COALESCE(NULLIF(EXCLUDED.display_name, ''), {_A}.display_name),
         followers = COALESCE(EXCLUDED.followers, {_A}.followers),
-        profile_url = COALESCE(NULLIF(EXCLUDED.profile_url, ''), {_A}.profile_url)
+        profile_url = COALESCE(NULLIF(EXCLUDED.profile_url, ''), {_A}.profile_url),
+        influence = CASE WHEN {_A}.influence > 0 THEN {_A}.influence ELSE EXCLUDED.influence END,
+        account_role = COALESCE(NULLIF(EXCLUDED.account_role, ''), {_A}.account_role),
+        is_advocate = {_A}.is_advocate AND EXCLUDED.account_role = ''
     WHERE (NULLIF(EXCLUDED.display_name, ''), EXCLUDED.followers, NULLIF(EXCLUDED.profile_url, ''))
         IS DISTINCT FROM
         (NULLIF({_A}.display_name, ''), {_A}.followers, NULLIF({_A}.profile_url, ''))
+       OR ({_A}.influence = 0 AND EXCLUDED.influence > 0)
+       OR (EXCLUDED.account_role <> '' AND {_A}.account_role <> EXCLUDED.account_role)
 """  # noqa: S608 - table names come from model metadata; values are parameters
 _M = Mention._meta.db_table
 _CI = CustomerIdentity._meta.db_table
@@ -145,9 +165,8 @@ _INSERT_MENTIONS = f"""
          customer_id, status, priority, tags)
     SELECT %(client)s, %(channel)s, %(platform)s, s.external_id, s.url, s.author_id, s.text,
            s.language, s.kind, s.parent_external_id, s.rating, s.engagement, s.posted_at,
-           %(now)s, s.sentiment_score, s.sentiment, s.intent, s.matched_queries, s.is_spam,
-           s.repeat,
-           NOT (s.from_brand OR s.is_spam OR s.repeat), s.customer_id,
+           %(now)s, s.sentiment_score, s.sentiment, s.intent, s.matched_queries, s.spam,
+           s.repeat, NOT (s.account_role <> '' OR s.spam OR s.repeat), s.customer_id,
            'new', 'normal', '{{}}'
     FROM (
         -- Correlated subqueries are index probes per row. Joins would be planned as hash joins
@@ -161,17 +180,25 @@ _INSERT_MENTIONS = f"""
                      AND earlier.posted_at >= s.posted_at - interval '1 day'
                      AND earlier.posted_at <= s.posted_at
                      AND earlier.text = s.text AND earlier.external_id <> s.external_id
-               ) AS repeat
+               ) AS repeat,
+               -- spam: the page's score, plus the new-account signal (apps.listening.spam)
+               -- for an unknown author with few followers: probed only when it would tip it
+               s.is_spam OR (s.account_role = '' AND s.spam_score + %(new_account)s >= %(spam)s
+                   AND COALESCE(s.followers <= %(few_followers)s, false) AND NOT EXISTS (
+                       SELECT 1 FROM {_M} earlier
+                       WHERE earlier.author_id = s.author_id
+                         AND earlier.client_id + 0 = %(client)s
+                         AND earlier.posted_at < s.posted_at)) AS spam
         FROM (
             SELECT s.*,
                    (SELECT id FROM {_A} WHERE platform = %(platform)s AND handle = s.handle)
                        AS author_id,
-                   COALESCE(
+                   CASE WHEN s.account_role = '' THEN COALESCE(  -- accounts are no customers
                        (SELECT customer_id FROM {_CI} WHERE client_id = %(client)s
                           AND platform = %(platform)s AND value = s.handle),
                        (SELECT customer_id FROM {_CI} WHERE client_id = %(client)s
                           AND platform = 'email' AND value = s.handle)
-                   ) AS customer_id
+                   ) END AS customer_id
             FROM pg_temp.rapport_ingest_page s OFFSET 0
         ) s OFFSET 0
     ) s
@@ -206,7 +233,7 @@ _MARK_ADVOCATES = f"""
         FROM {_M} m WHERE m.id = ANY(%(praise)s) AND {advocacy("m")}
         GROUP BY m.author_id
     ) praise
-    WHERE author.id = praise.author_id AND NOT author.is_advocate
+    WHERE author.id = praise.author_id AND NOT author.is_advocate AND author.account_role = ''
       AND EXISTS (
         SELECT 1 FROM {_M} m
         WHERE m.author_id = praise.author_id AND m.client_id = %(client)s
@@ -252,7 +279,7 @@ def ingest_page(
     items = accepted
     if not items:
         return result
-    brand = {normalise_handle(h) for h in channel.client.brand_handles}
+    accounts = client_account_roles(client=channel.client, platform=channel.platform)
     if enrichments is None:
         accepted_enrichments = enrich_page(
             items, platform=channel.platform, queries=active_queries(channel.client_id)
@@ -263,6 +290,7 @@ def ingest_page(
         "client": channel.client_id,
         "channel": channel.pk,
         "now": fetched_at or timezone.now(),
+        **_SPAM_PARAMS,
     }
     with connection.cursor() as cursor:
         if not durable:
@@ -283,7 +311,7 @@ def ingest_page(
                     item.parent_external_id, item.rating, _count(item.engagement) or 0,
                     item.posted_at, extra.sentiment_score, extra.sentiment, extra.intent,
                     extra.matched_queries, extra.is_spam, extra.repeats_earlier_in_page,
-                    handle in brand,
+                    accounts.role_of(handle, profile_url), extra.spam_score,
                 ))  # fmt: skip
         cursor.execute(_UPSERT_AUTHORS, params)
         cursor.execute(_INSERT_MENTIONS, params)

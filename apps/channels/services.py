@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from apps.accounts.selectors import alert_recipients
 from apps.clients.models import Client
+from apps.clients.services import client_accounts_add_from_channel
 from apps.core import crypto, fairshare, outbox
 from apps.core.heartbeat import heartbeat, stale_before
 from apps.core.validation import json_loads
@@ -92,7 +93,8 @@ def channel_create(
     listen_only: bool = False,
     purpose: str = "",
 ) -> CreatedChannel:
-    """Validate and create a channel; webhook channels get a signing secret, returned once."""
+    """Validate and create a channel; webhook channels get a signing secret, returned once.
+    The accounts its config or credentials name become the client's own (``brand_accounts``)."""
     config, credentials = dict(config or {}), dict(credentials or {})
     _validate(platform, config, credentials)
     if fetch_interval_minutes < 1:
@@ -111,7 +113,11 @@ def channel_create(
     if platform == Channel.Platform.WEBHOOK:
         secret = secrets.token_urlsafe(32)
         channel.webhook_secret_encrypted = crypto.encrypt(secret)
-    channel.save()
+    with transaction.atomic():
+        channel.save()
+        client_accounts_add_from_channel(
+            client=client, platform=platform, config=config, credentials=credentials
+        )
     return CreatedChannel(channel=channel, webhook_secret=secret)
 
 
@@ -144,7 +150,12 @@ def channel_update(
     channel.config = config
     if credentials is not None:
         channel.credentials = new_credentials
-    channel.save()
+    with transaction.atomic():
+        channel.save()
+        client_accounts_add_from_channel(
+            client=channel.client, platform=channel.platform, config=config,
+            credentials=new_credentials,
+        )  # fmt: skip
     return channel
 
 

@@ -32,7 +32,8 @@ from apps.channels.models import Channel, FetchRun
 from apps.listening.models import Author, ListeningQuery, Mention
 from apps.webhooks.models import WebhookDelivery
 
-from .models import Client, ClientMembership, Customer, CustomerIdentity
+from .models import Client, ClientAccount, ClientMembership, Customer, CustomerIdentity
+from .services import authors_reflag_accounts
 
 logger = logging.getLogger(__name__)
 SECRETS = {"credentials_encrypted", "webhook_secret_encrypted", "webhook_token"}
@@ -67,6 +68,7 @@ def client_archive(*, client: Client) -> bytes:
         ),
         "customers": _rows(Customer.objects.filter(client=client)),
         "customer_identities": _rows(CustomerIdentity.objects.filter(client=client)),
+        "accounts": _rows(ClientAccount.objects.filter(client=client)),
         "channels": _rows(Channel.objects.filter(client=client)),
         "fetch_runs": _rows(FetchRun.objects.filter(channel__client=client)),
         "queries": _rows(ListeningQuery.objects.filter(client=client)),
@@ -126,6 +128,7 @@ def client_erase(*, client: Client, requested_by: str) -> dict[str, int]:
     client_id = client.pk
     client.delete()
     Author.objects.filter(pk__in=authors).delete()
+    authors_reflag_accounts()  # its accounts no longer mark the authors other clients share
     AuditEntry.objects.create(
         actor=None, action="erase_client", object_type="client", object_id=client_id,
         before={**summary, **counts}, after={"requested_by": requested_by},

@@ -27,6 +27,53 @@ class Client(models.Model):
         return self.name
 
 
+def normalise_account_handle(handle: str) -> str:
+    """How account handles are stored and compared (as authors' are): no "@", lower case."""
+    return handle.strip().lstrip("@").lower()
+
+
+class ClientAccount(models.Model):
+    """One of the brand's own accounts, or a competitor's, on one platform.
+
+    Mentions by these accounts never need acknowledgement, and their authors are never
+    customers, advocates or ranked influencers. ``brand_handles`` on the client still means
+    "this handle on every platform"; these rows name one platform each, and may carry the
+    platform's account id (matched against the author's profile URL where handles change).
+    """
+
+    class Role(models.TextChoices):
+        BRAND = "brand", "Brand"
+        COMPETITOR = "competitor", "Competitor"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by staff"
+        CHANNEL = "channel", "Named by a channel"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="accounts")
+    role = models.CharField(max_length=12, choices=Role.choices)
+    platform = models.CharField(max_length=20)
+    handle = models.CharField(max_length=300)  # normalised: no leading "@", lower case
+    account_id = models.CharField(max_length=200, blank=True, default="")
+    competitor = models.CharField(
+        max_length=200, blank=True, default="", help_text="Which competitor (competitor accounts)"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+
+    class Meta:
+        ordering = ["role", "platform", "handle"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "role", "platform", "handle"], name="unique_client_account"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(handle=""), name="client_account_handle_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.platform}:{self.handle}"
+
+
 class ClientMembership(models.Model):
     """Binds a user to a client: portal users see only their clients, staff their assignments."""
 

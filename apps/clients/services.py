@@ -21,7 +21,14 @@ from apps.core import events
 from apps.listening.models import Author, Mention, normalise_handle
 from apps.listening.priority import mentions_priority_refresh
 
-from .models import Client, ClientMembership, Customer, CustomerIdentity
+from .models import (
+    Client,
+    ClientAccount,
+    ClientMembership,
+    Customer,
+    CustomerIdentity,
+    normalise_account_handle,
+)
 
 
 def _validate_client(*, name: str, slug: str, timezone: str, exclude_pk: int | None = None):
@@ -47,18 +54,28 @@ def client_create(
     keywords: list[str] | None = None,
     competitors: list[str] | None = None,
     is_active: bool = True,
+    brand_accounts: list[dict] | None = None,
+    competitor_accounts: list[dict] | None = None,
 ) -> Client:
+    """Create a client, with its own and competitors' accounts (see ``client_accounts_set``)."""
     slug = slug or slugify(name)
     _validate_client(name=name, slug=slug, timezone=timezone)
-    return Client.objects.create(
-        name=name,
-        slug=slug,
-        timezone=timezone,
-        brand_handles=[normalise_handle(h) for h in brand_handles or []],
-        keywords=keywords or [],
-        competitors=competitors or [],
-        is_active=is_active,
+    accounts = _clean_account_fields(
+        {"brand_accounts": brand_accounts, "competitor_accounts": competitor_accounts}
     )
+    with transaction.atomic():
+        client = Client.objects.create(
+            name=name,
+            slug=slug,
+            timezone=timezone,
+            brand_handles=[normalise_handle(h) for h in brand_handles or []],
+            keywords=keywords or [],
+            competitors=competitors or [],
+            is_active=is_active,
+        )
+        if accounts:
+            _accounts_store(client, accounts)
+    return client
 
 
 CLIENT_FIELDS = (
@@ -67,19 +84,192 @@ CLIENT_FIELDS = (
 
 
 def client_update(*, client: Client, **changes) -> Client:
-    """Change the given fields of a client (``CLIENT_FIELDS``)."""
+    """Change the given fields of a client (``CLIENT_FIELDS``, ``brand_accounts`` and
+    ``competitor_accounts``); a change of its accounts or brand handles re-flags its mentions."""
+    accounts = _clean_account_fields(
+        {field: changes.pop(field) for field in ACCOUNT_FIELDS if field in changes}
+    )
     unknown = set(changes) - set(CLIENT_FIELDS)
     if unknown:
         raise ValidationError({field: "Not a client field." for field in unknown})
     if "brand_handles" in changes:
         changes["brand_handles"] = [normalise_handle(h) for h in changes["brand_handles"]]
+    handles_changed = (
+        "brand_handles" in changes and changes["brand_handles"] != client.brand_handles
+    )
     for field, value in changes.items():
         setattr(client, field, value)
     _validate_client(
         name=client.name, slug=client.slug, timezone=client.timezone, exclude_pk=client.pk
     )
-    client.save(update_fields=list(changes) or None)
+    with transaction.atomic():
+        client.save(update_fields=list(changes) or None)
+        if accounts:
+            _accounts_store(client, accounts)
+        elif handles_changed:
+            client_accounts_reflag(client=client)
     return client
+
+
+# --- the brand's own and its competitors' accounts ----------------------------------------------
+
+ACCOUNT_FIELDS = {"brand_accounts": ClientAccount.Role.BRAND,
+                  "competitor_accounts": ClientAccount.Role.COMPETITOR}  # fmt: skip
+_ACCOUNT_KEYS = {"platform", "handle", "account_id", "competitor"}
+_ACCOUNT_LIMITS = {
+    name: ClientAccount._meta.get_field(name).max_length
+    for name in ("handle", "account_id", "competitor")
+}
+
+
+def _clean_accounts(value, field: str) -> list[dict]:
+    """A list of ``{"platform", "handle", "account_id"?, "competitor"?}``, normalised; raises
+    ``ValidationError`` naming the field and the item."""
+    if not isinstance(value, list):
+        raise ValidationError({field: "A list of {platform, handle, account_id} objects."})
+    errors, cleaned, seen = [], [], set()
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, dict):
+            errors.append(f"Item {number}: an object with platform and handle.")
+            continue
+        problems = [f"unknown key '{key}'" for key in sorted(set(item) - _ACCOUNT_KEYS)]
+        platform = item.get("platform")
+        if platform not in PLATFORMS:
+            problems.append(f"platform must be one of {', '.join(PLATFORMS)}")
+        texts = {}
+        for key in ("handle", "account_id", "competitor"):
+            raw = item.get(key) or ""
+            if not isinstance(raw, str):
+                problems.append(f"{key} must be text")
+                raw = ""
+            texts[key] = raw.strip()
+            if len(texts[key]) > _ACCOUNT_LIMITS[key]:
+                problems.append(f"{key} is longer than {_ACCOUNT_LIMITS[key]} characters")
+        handle = normalise_account_handle(texts["handle"])
+        if not handle:
+            problems.append("handle must not be empty")
+        if problems:
+            errors.append(f"Item {number}: {'; '.join(problems)}.")
+        elif (platform, handle) not in seen:
+            seen.add((platform, handle))
+            cleaned.append({"platform": platform, "handle": handle, **{
+                key: texts[key] for key in ("account_id", "competitor")}})  # fmt: skip
+    if errors:
+        raise ValidationError({field: errors})
+    return cleaned
+
+
+def _clean_account_fields(given: dict[str, list | None]) -> dict[str, list[dict]]:
+    """The given account fields cleaned (``None``: not given), every field's errors at once."""
+    cleaned, errors = {}, {}
+    for field, value in given.items():
+        if value is None:
+            continue
+        try:
+            cleaned[field] = _clean_accounts(value, field)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _accounts_store(client: Client, accounts: dict[str, list[dict]]) -> None:
+    """Replace the client's accounts of each given role, then re-flag its mentions."""
+    for field, items in accounts.items():
+        role = ACCOUNT_FIELDS[field]
+        named_by_channels = set(
+            client.accounts.filter(role=role, source=ClientAccount.Source.CHANNEL).values_list(
+                "platform", "handle"
+            )
+        )
+        client.accounts.filter(role=role).delete()
+        ClientAccount.objects.bulk_create(
+            ClientAccount(
+                client=client,
+                role=role,
+                **item,
+                source=ClientAccount.Source.CHANNEL
+                if (item["platform"], item["handle"]) in named_by_channels
+                else ClientAccount.Source.MANUAL,
+            )
+            for item in items
+        )
+    client_accounts_reflag(client=client)
+
+
+def client_accounts_set(
+    *,
+    client: Client,
+    brand_accounts: list[dict] | None = None,
+    competitor_accounts: list[dict] | None = None,
+) -> Client:
+    """Replace the client's brand and/or competitor accounts (those given) and re-flag its
+    existing mentions: by these accounts none needs acknowledgement, none is a customer's."""
+    accounts = _clean_account_fields(
+        {"brand_accounts": brand_accounts, "competitor_accounts": competitor_accounts}
+    )
+    with transaction.atomic():
+        _accounts_store(client, accounts)
+    return client
+
+
+# Which config or credential key names the brand's own account on each platform, and whether
+# it is a handle or the platform's account id.
+CHANNEL_ACCOUNT_KEYS = {
+    "mastodon": (("config", "account", "handle"), ("config", "handle", "handle")),
+    "bluesky": (("credentials", "identifier", "handle"), ("config", "actor", "handle")),
+    "reddit": (("config", "username", "handle"), ("credentials", "username", "handle")),
+    "youtube": (("config", "channel_id", "account_id"),),
+    "facebook_page": (("config", "page_id", "account_id"),),
+    "instagram": (("config", "ig_user_id", "account_id"),),
+}
+
+
+def channel_named_accounts(*, platform: str, config: dict, credentials: dict) -> list[dict]:
+    """The accounts a channel's config and credentials name as the brand's own: Bluesky's
+    ``identifier`` and ``actor``, a Facebook ``page_id``, an Instagram ``ig_user_id``, a YouTube
+    ``channel_id``, a Mastodon or Reddit account. An account known only by its id is stored
+    with the id as its handle."""
+    sources = {"config": config or {}, "credentials": credentials or {}}
+    named = []
+    for source, key, kind in CHANNEL_ACCOUNT_KEYS.get(platform, ()):
+        value = sources[source].get(key)
+        if not isinstance(value, str) or not value.strip() or value.startswith("did:"):
+            continue
+        if kind == "handle":
+            named.append({"platform": platform, "handle": normalise_account_handle(value),
+                          "account_id": ""})  # fmt: skip
+        else:
+            named.append({"platform": platform, "handle": value.strip().lower(),
+                          "account_id": value.strip()})  # fmt: skip
+    return named
+
+
+def client_accounts_add_from_channel(
+    *, client: Client, platform: str, config: dict, credentials: dict
+) -> int:
+    """Record as the brand's the accounts a channel names, unless the client already lists them
+    (as its own or as a competitor's: a listening channel may follow a competitor's account).
+    Re-flags the client's mentions when it adds any; returns how many it added."""
+    known = set(client.accounts.values_list("platform", "handle"))
+    known_ids = set(client.accounts.exclude(account_id="").values_list("platform", "account_id"))
+    new = [
+        account
+        for account in channel_named_accounts(
+            platform=platform, config=config, credentials=credentials
+        )
+        if (account["platform"], account["handle"]) not in known
+        and (account["platform"], account["account_id"]) not in known_ids
+    ]
+    if new:
+        ClientAccount.objects.bulk_create(
+            [ClientAccount(client=client, role=ClientAccount.Role.BRAND,
+                           source=ClientAccount.Source.CHANNEL, **account) for account in new],
+            ignore_conflicts=True,
+        )  # fmt: skip
+        client_accounts_reflag(client=client)
+    return len(new)
 
 
 @transaction.atomic
@@ -433,6 +623,7 @@ _M = Mention._meta.db_table
 _A = Author._meta.db_table
 # Which of the client's customers each matching author is: the same platform and handle, else
 # an e-mail identity equal to the handle (review sites and imports use e-mails as handles).
+# Brand and competitor accounts are never customers.
 # Authors are only ever on channel platforms: ``= ANY(platforms)`` lets the e-mail branch use
 # the (platform, handle) index instead of scanning every author.
 _MATCHED_AUTHORS = f"""
@@ -440,11 +631,11 @@ _MATCHED_AUTHORS = f"""
     FROM (
         SELECT a.id AS author_id, ci.customer_id, 0 AS preference
         FROM {_CI} ci JOIN {_A} a ON a.platform = ci.platform AND a.handle = ci.value
-        WHERE ci.client_id = %(client)s AND ci.platform <> %(email)s
+        WHERE ci.client_id = %(client)s AND ci.platform <> %(email)s AND a.account_role = ''
         UNION ALL
         SELECT a.id, ci.customer_id, 1
         FROM {_CI} ci JOIN {_A} a ON a.platform = ANY(%(platforms)s) AND a.handle = ci.value
-        WHERE ci.client_id = %(client)s AND ci.platform = %(email)s
+        WHERE ci.client_id = %(client)s AND ci.platform = %(email)s AND a.account_role = ''
     ) candidates
     ORDER BY author_id, preference
 """  # noqa: S608 - table names come from model metadata; values are parameters
@@ -476,3 +667,76 @@ def _mentions_link_customers(client: Client) -> tuple[int, int]:
         cursor.execute(_UNLINK_MENTIONS, params)
         unlinked = cursor.rowcount
     return linked, unlinked
+
+
+_CA = ClientAccount._meta.db_table
+_CL = Client._meta.db_table
+# Every client's accounts, ``brand_handles`` as a brand account on every platform (NULL).
+_ACCOUNTS = f"""
+    SELECT client_id, platform, handle, account_id, role FROM {_CA}
+    UNION ALL
+    SELECT id, NULL, unnest(brand_handles), '', 'brand' FROM {_CL}
+"""  # noqa: S608
+# Authors who are one of those accounts: by handle on the platform, or by the account id their
+# handle or profile URL carries.
+_ACCOUNT_AUTHORS = f"""
+    SELECT accounts.client_id, a.id AS author_id, accounts.role
+    FROM ({_ACCOUNTS}) accounts
+    JOIN {_A} a ON (accounts.platform IS NULL OR a.platform = accounts.platform)
+        AND (a.handle = accounts.handle OR (accounts.account_id <> '' AND (
+             a.handle = lower(accounts.account_id)
+             OR strpos(a.profile_url, accounts.account_id) > 0)))
+"""  # noqa: S608
+_REFLAG_AUTHORS = f"""
+    WITH roles AS (
+        SELECT author_id, CASE WHEN bool_or(role = 'brand') THEN 'brand' ELSE 'competitor' END
+               AS role
+        FROM ({_ACCOUNT_AUTHORS}) matched GROUP BY author_id
+    )
+    UPDATE {_A} a
+    SET account_role = COALESCE(roles.role, ''),
+        is_advocate = a.is_advocate AND roles.role IS NULL,
+        advocate_since = CASE WHEN roles.role IS NULL THEN a.advocate_since END
+    FROM {_A} a2 LEFT JOIN roles ON roles.author_id = a2.id
+    WHERE a2.id = a.id AND (a.account_role <> '' OR roles.role IS NOT NULL)
+      AND (a.account_role IS DISTINCT FROM COALESCE(roles.role, '') OR a.is_advocate AND
+           roles.role IS NOT NULL)
+"""  # noqa: S608
+# A mention needs acknowledgement unless its author is one of its client's accounts, it is
+# spam or it repeats what its author said within a day (as ingest decides it).
+_REFLAG_MENTIONS = f"""
+    WITH own AS (
+        SELECT DISTINCT author_id FROM ({_ACCOUNT_AUTHORS}) matched
+        WHERE client_id = %(client)s
+    )
+    UPDATE {_M} m SET needs_acknowledgement = NOT (
+        m.is_spam OR m.is_duplicate OR m.author_id IN (SELECT author_id FROM own))
+    WHERE m.client_id = %(client)s
+      AND m.needs_acknowledgement IS DISTINCT FROM NOT (
+        m.is_spam OR m.is_duplicate OR m.author_id IN (SELECT author_id FROM own))
+"""  # noqa: S608
+
+
+def authors_reflag_accounts() -> int:
+    """Mark the authors who are any client's own or a competitor's account (``account_role``;
+    such authors are never advocates) and unmark the others; returns how many changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(_REFLAG_AUTHORS)
+        return cursor.rowcount
+
+
+def client_accounts_reflag(*, client: Client | None = None) -> int:
+    """Correct existing data after accounts change (of ``client``, or of every client): mark the
+    authors who are brand or competitor accounts (never advocates), recompute whether each of the
+    client's mentions needs acknowledgement, and re-link its customers (accounts never are one).
+    Returns how many mentions changed."""
+    clients = [client] if client is not None else list(Client.objects.all())
+    changed = 0
+    authors_reflag_accounts()
+    with connection.cursor() as cursor:
+        for each in clients:
+            cursor.execute(_REFLAG_MENTIONS, {"client": each.pk})
+            changed += cursor.rowcount
+    for each in clients:
+        _mentions_link_customers(each)
+    return changed

@@ -1371,6 +1371,19 @@ def _bsky(brand: Brand) -> str:
     return f"{brand.handle}.bsky.social"
 
 
+def brand_accounts(slug: str) -> list[dict[str, str]]:
+    """The accounts the brand ``slug`` answers from on each platform (as ``_handle`` names them),
+    in the shape of the client API's ``brand_accounts`` (and ``competitor_accounts``)."""
+    brand = BRANDS[slug]
+    official = brand.name.replace(" ", "")
+    handles = {
+        "youtube": "@" + official, "reddit": official + "Official",
+        "instagram": brand.slug.replace("-", "."), "bluesky": _bsky(brand),
+        "mastodon": brand.handle, "rss": brand.name, "facebook_page": brand.name,
+    }  # fmt: skip
+    return [{"platform": platform, "handle": handle} for platform, handle in handles.items()]
+
+
 def demo_channels(base_url: str) -> list[dict[str, Any]]:
     """The channels the demo seed creates, one per stream, all pointing at ``base_url``.
 

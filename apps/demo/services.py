@@ -29,14 +29,20 @@ from apps.acknowledgements.services import (
 from apps.channels.models import Channel, FetchRun
 from apps.channels.services import channel_create, channel_fetch
 from apps.clients.models import Client
-from apps.clients.services import client_create, client_membership_add, customer_import_csv
+from apps.clients.services import (
+    client_accounts_set,
+    client_create,
+    client_membership_add,
+    customer_import_csv,
+)
 from apps.listening.models import ListeningQuery, Mention
 from apps.listening.services import mentions_rescore, query_create
+from apps.listening.signal_services import signals_refresh
 from apps.tenants.models import Agency
 from apps.tenants.selectors import agency_get_by_slug
 from apps.tenants.services import agency_provision
 
-from .fake_platforms import BRANDS, demo_channels
+from .fake_platforms import BRANDS, brand_accounts, demo_channels
 
 DEMO_SLUG = "demo"
 DEMO_OWNER_EMAIL = "demo@rapport.test"
@@ -135,6 +141,7 @@ def demo_seed(*, platforms_url: str = DEFAULT_PLATFORMS_URL, fetch: bool = True)
             report.rescored = mentions_rescore(unscored_only=True)
             report.customers = _seed_customers()
             report.acknowledged = _seed_acknowledgements()
+        signals_refresh()  # corrects a demo stored before today's rules (idempotent)
     return report
 
 
@@ -221,7 +228,17 @@ def _seed_workspace(platforms_url: str) -> list[Channel]:
             user_create(email=email, password=DEMO_OWNER_PASSWORD, role=role, first_name=first_name)
     for slug, (zone, competitors) in CLIENTS.items():
         brand = BRANDS[slug]
-        if not Client.objects.filter(slug=slug).exists():
+        # The brand answers from its own accounts; its competitors' accounts are listened to.
+        accounts = {
+            "brand_accounts": brand_accounts(slug),
+            "competitor_accounts": [
+                {**account, "competitor": BRANDS[c].name}
+                for c in competitors
+                for account in brand_accounts(c)
+            ],
+        }
+        client = Client.objects.filter(slug=slug).first()
+        if client is None:
             client_create(
                 name=brand.name,
                 slug=slug,
@@ -229,7 +246,10 @@ def _seed_workspace(platforms_url: str) -> list[Channel]:
                 brand_handles=[brand.handle],
                 keywords=[brand.name.lower(), *brand.products[:2]],
                 competitors=[BRANDS[c].name for c in competitors],
+                **accounts,
             )
+        elif not client.accounts.filter(source="manual").exists():  # a demo seeded before
+            client_accounts_set(client=client, **accounts)
     viewer = User.objects.get(email="client@northwind.test")
     client_membership_add(client=Client.objects.get(slug="northwind-coffee"), user=viewer,
                           role="viewer")  # fmt: skip

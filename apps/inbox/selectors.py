@@ -11,10 +11,9 @@ from django.db.models import Count, Q, QuerySet
 from apps.accounts.models import User
 from apps.clients.selectors import client_list
 from apps.community.selectors import helper_authors
-from apps.listening.models import Mention
+from apps.listening.models import OPEN_STATUSES, Mention, open_q
 from apps.listening.selectors import mention_list, mention_order
 
-OPEN_STATUSES = (Mention.Status.NEW, Mention.Status.ASSIGNED, Mention.Status.ESCALATED)
 INFLUENCER_MIN = 50  # author influence (0-100) from which a person counts as an influencer
 HISTORY_SIZE = 20
 THREAD_DEPTH = 50  # parent links followed at most, either way (a malformed cycle ends here)
@@ -23,19 +22,23 @@ THREAD_SIZE = 200
 
 def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Mention]:
     """The mentions of ``mention_list`` narrowed by the inbox filters: ``status`` (``open`` —
-    new, assigned or escalated —, ``all`` or one status), ``priority``, ``customer`` (only
-    authors linked to a CRM customer), ``influencer`` (author influence ≥ ``INFLUENCER_MIN``),
-    ``helper`` (authors who are community helpers of their client) and those ``mention_list``
-    takes (``client``, ``channel``, ``sentiment``, ``intent``, ``team``, ``q``). Newest first,
-    or best match first with ``q``, unless ``ordering`` (one of ``MENTION_ORDERINGS``) says
-    otherwise."""
+    ``MentionQuerySet.open``: needing acknowledgement and new, assigned or escalated —, ``all``
+    or one status; new, assigned and escalated are parts of Open, so only mentions that need
+    acknowledgement), ``priority``, ``customer`` (only authors linked to a CRM customer),
+    ``influencer`` (author influence ≥ ``INFLUENCER_MIN``, never a brand's or competitor's
+    account), ``helper`` (authors who are community helpers of their client) and those
+    ``mention_list`` takes (``client``, ``channel``, ``sentiment``, ``intent``, ``team``,
+    ``q``). Newest first, or best match first with ``q``, unless ``ordering`` (one of
+    ``MENTION_ORDERINGS``) says otherwise."""
     own = {"status", "priority", "customer", "influencer", "ordering", "helper"}
     mentions = mention_list(
         user=user, filters={key: value for key, value in filters.items() if key not in own}
     ).select_related("team", "assigned_to")
     status = filters.get("status") or "open"
     if status == "open":
-        mentions = mentions.filter(status__in=OPEN_STATUSES)
+        mentions = mentions.open()
+    elif status in OPEN_STATUSES:
+        mentions = mentions.open().filter(status=status)
     elif status != "all":
         mentions = mentions.filter(status=status)
     if filters.get("priority"):
@@ -43,7 +46,7 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
     if filters.get("customer"):
         mentions = mentions.filter(customer__isnull=False)
     if filters.get("influencer"):
-        mentions = mentions.filter(author__influence__gte=INFLUENCER_MIN)
+        mentions = mentions.filter(author__influence__gte=INFLUENCER_MIN, author__account_role="")
     if filters.get("helper"):
         clients = client_list(user=user)
         if filters.get("client") is not None:
@@ -68,25 +71,26 @@ def mark_helpers(mentions: list[Mention]) -> list[Mention]:
 
 def inbox_status_counts(*, user: User, filters: dict[str, Any]) -> dict[str, int]:
     """How many of the filtered mentions are in each status (the status filter aside), from one
-    aggregate: ``{"new": …, "assigned": …, …, "open": …, "all": …}``."""
+    aggregate: ``{"new": …, "assigned": …, …, "open": …, "all": …}`` — the open statuses and
+    Open itself counted as ``inbox_mention_list`` lists them (``MentionQuerySet.open``)."""
     mentions = inbox_mention_list(user=user, filters={**filters, "status": "all"}).order_by()
     counts = mentions.aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in Mention.Status.values}
+        **{
+            status: Count(
+                "pk", filter=Q(status=status) & (open_q() if status in OPEN_STATUSES else Q())
+            )
+            for status in Mention.Status.values
+        },
+        open=Count("pk", filter=open_q()),
+        all=Count("pk"),
     )
-    counts["open"] = sum(counts[status] for status in OPEN_STATUSES)
-    counts["all"] = sum(counts[status] for status in Mention.Status.values)
     return counts
 
 
 def inbox_next_mention(*, user: User, after: Mention) -> Mention | None:
     """The open mention to work on after ``after``: the next one down the inbox (newest first),
     else the newest still open; None when nobody is waiting."""
-    waiting = (
-        mention_list(user=user)
-        .filter(status__in=OPEN_STATUSES)
-        .exclude(pk=after.pk)
-        .order_by("-posted_at", "-pk")
-    )
+    waiting = mention_list(user=user).open().exclude(pk=after.pk).order_by("-posted_at", "-pk")
     older = waiting.filter(
         Q(posted_at__lt=after.posted_at) | Q(posted_at=after.posted_at, pk__lt=after.pk)
     )

@@ -3,15 +3,15 @@
 For every item of a page: language (kept when the platform gives one, else detected),
 sentiment and intent (``sentiment.score_and_intent``, batched, told each text's language), the
 client's active listening queries it matches (each text tokenised once, every query tested
-against the tokens), whether it is obvious spam, and whether the same author already said the
-same thing earlier in the page. Database-side
+against the tokens), its spam score (``spam``: text signals and the same text from other
+authors of the page), and whether the same author already said the same thing earlier in the
+page. Database-side
 facts — a repeat of an earlier stored mention, the author's CRM record — are settled by the
 ingest statement itself.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -25,18 +25,10 @@ from .language import detect_language
 from .models import ListeningQuery, normalise_handle
 from .query_language import Query, parse, tokenize_text
 from .sentiment import label_for, score_and_intent
+from .spam import THRESHOLD as SPAM_THRESHOLD
+from .spam import page_spam_scores
 
 DUPLICATE_WINDOW = timedelta(days=1)
-
-# Obvious spam only: phrases that no customer uses to talk to a brand, or a wall of links/tags.
-SPAM_PHRASES = (
-    "free followers", "buy followers", "crypto giveaway", "double your bitcoin", "dm me to earn",
-    "earn $", "work from home and earn", "click the link in my bio", "check my profile for",
-    "100% guaranteed profit", "limited offer!!!", "hot singles",
-)  # fmt: skip
-SPAM_MAX_LINKS = 3
-SPAM_MAX_HASHTAGS = 10
-_LINK_RE = re.compile(r"https?://", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,13 +40,7 @@ class Enrichment:
     matched_queries: list[int]
     is_spam: bool
     repeats_earlier_in_page: bool
-
-
-def is_obvious_spam(text: str) -> bool:
-    lowered = text.lower()
-    if any(phrase in lowered for phrase in SPAM_PHRASES):
-        return True
-    return len(_LINK_RE.findall(text)) > SPAM_MAX_LINKS or text.count("#") > SPAM_MAX_HASHTAGS
+    spam_score: float = 0.0  # apps.listening.spam: text and same-text-across-authors signals
 
 
 @lru_cache(maxsize=4096)
@@ -130,9 +116,10 @@ def enrich_page(items, *, platform: str, queries: list[tuple[int, Query]]) -> li
     languages = [item.language or detect_language(item.text) for item in items]
     scores, intents = score_and_intent([item.text for item in items], languages)
     repeats = _repeats_within_page(items)
+    spam_scores = page_spam_scores(items)
     result = []
-    for item, language, score, intent, repeat in zip(
-        items, languages, scores, intents, repeats, strict=True
+    for item, language, score, intent, repeat, spam in zip(
+        items, languages, scores, intents, repeats, spam_scores, strict=True
     ):
         matched = []
         if queries:
@@ -149,8 +136,9 @@ def enrich_page(items, *, platform: str, queries: list[tuple[int, Query]]) -> li
                 intent=intent,
                 language=language,
                 matched_queries=matched,
-                is_spam=is_obvious_spam(item.text),
+                is_spam=spam >= SPAM_THRESHOLD,
                 repeats_earlier_in_page=repeat,
+                spam_score=spam,
             )
         )
     return result

@@ -7,7 +7,13 @@
 
 Reach dominates because it is what a post can touch; engagement says whether people listen;
 activity says whether the author keeps talking about the agency's clients. Logarithms keep a
-celebrity from dwarfing everyone else. Recomputed for a page's authors as the page is stored.
+celebrity from dwarfing everyone else.
+
+From the first fetch: ingest scores an author it has not scored yet from what the platform gave
+on that page (followers, the page's engagement and mentions), so rankings never start at zero;
+``listening.services.authors_refresh_influence`` recomputes everyone active daily. Brand and
+competitor accounts (``Author.account_role``) keep a score but are left out of every ranking
+(``ranked_authors``).
 """
 
 from __future__ import annotations
@@ -26,9 +32,20 @@ def influence(*, followers: int | None, average_engagement: float, recent_mentio
     return round(100 * score, 1)
 
 
-# The same formula over ``author`` and an ``activity(recent, engagement)`` row, for ingest.
-INFLUENCE_SQL = (
-    f"round((100 * ({REACH_WEIGHT} * least(1, log(1 + coalesce(author.followers, 0)) / 6)"
-    f" + {ENGAGEMENT_WEIGHT} * least(1, log(1 + greatest(0, activity.engagement)) / 3)"
-    f" + {ACTIVITY_WEIGHT} * least(1, activity.recent::numeric / {ACTIVITY_FULL})))::numeric, 1)"
-)
+def influence_sql(followers: str, engagement: str, recent: str) -> str:
+    """The same formula as SQL over three column expressions."""
+    return (
+        f"round((100 * ({REACH_WEIGHT} * least(1, log(1 + coalesce({followers}, 0)) / 6)"
+        f" + {ENGAGEMENT_WEIGHT} * least(1, log(1 + greatest(0, {engagement})) / 3)"
+        f" + {ACTIVITY_WEIGHT} * least(1, ({recent})::numeric / {ACTIVITY_FULL})))::numeric, 1)"
+    )
+
+
+# Over ``author`` and an ``activity(recent, engagement)`` row, for the daily refresh.
+INFLUENCE_SQL = influence_sql("author.followers", "activity.engagement", "activity.recent")
+
+
+def ranked_authors(authors):
+    """``authors`` (an ``Author`` queryset) without the accounts that are never ranked: brands'
+    own and competitors'. Every influencer ranking (reports, inbox filter, routing) uses it."""
+    return authors.filter(account_role="")

@@ -1,5 +1,7 @@
 """What customers say (mentions) and who says it (authors)."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -25,6 +27,12 @@ class Author(models.Model):
         default=False, help_text="Spoke positively of a client after being acknowledged by it."
     )
     advocate_since = models.DateTimeField(null=True, blank=True)
+    account_role = models.CharField(
+        max_length=12, blank=True, default="", db_default="",
+        help_text="'brand' or 'competitor' when a client names this as its own or a "
+        "competitor's account (apps.clients.models.ClientAccount): never a customer, advocate "
+        "or ranked influencer.",
+    )  # fmt: skip
     first_seen_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -41,6 +49,41 @@ class Author(models.Model):
 def normalise_handle(handle: str) -> str:
     """How handles are stored and compared: no leading "@", lower case."""
     return handle.strip().lstrip("@").lower()
+
+
+OPEN_STATUSES = ("new", "assigned", "escalated")
+
+
+class MentionQuerySet(models.QuerySet):
+    """The one definition of the Open queue, which every inbox count, report rate and SLA uses.
+
+    A mention *needs acknowledgement* when a person (not the client's or a competitor's own
+    account) said it, it is not spam and not a repeat — decided at ingest and by
+    ``client_accounts_reflag``. *Open* = needs acknowledgement and not yet handled (new,
+    assigned or escalated).
+    """
+
+    def needing_acknowledgement(self) -> MentionQuerySet:
+        return self.filter(needing_acknowledgement_q())
+
+    def open(self) -> MentionQuerySet:
+        return self.filter(open_q())
+
+
+def needing_acknowledgement_q() -> models.Q:
+    return models.Q(needs_acknowledgement=True)
+
+
+def open_q() -> models.Q:
+    """``MentionQuerySet.open`` as a condition, for aggregates (``Count(filter=…)``)."""
+    return needing_acknowledgement_q() & models.Q(status__in=OPEN_STATUSES)
+
+
+def open_sql(alias: str = "") -> str:
+    """``MentionQuerySet.open`` as SQL, for the statements written by hand."""
+    prefix = f"{alias}." if alias else ""
+    statuses = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
+    return f"{prefix}needs_acknowledgement AND {prefix}status IN ({statuses})"
 
 
 class Mention(models.Model):
@@ -163,6 +206,8 @@ class Mention(models.Model):
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions",
         db_index=False,
     )  # fmt: skip
+
+    objects = MentionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-posted_at"]

@@ -19,7 +19,8 @@ from apps.acknowledgements.selectors import (
 from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
 from apps.core.db import Percentile
-from apps.listening.models import Author, ListeningQuery, Mention
+from apps.listening.influence import ranked_authors
+from apps.listening.models import Author, ListeningQuery, Mention, needing_acknowledgement_q
 
 from . import rollups
 
@@ -250,10 +251,13 @@ def _volume(period: Period, cells: list[dict]) -> dict:
 def _top_authors(mentions) -> list[dict]:
     """The most influential people who spoke in the period, with how often they did: walks
     authors by influence (index) and stops at the first ``TOP`` who said something needing an
-    answer (so never the brand itself, nor a spammer)."""
+    answer (so never the brand itself, nor a spammer). Brand and competitor accounts are never
+    ranked."""
     authors = list(
-        Author.objects.filter(
-            Exists(mentions.filter(author_id=OuterRef("pk"), needs_acknowledgement=True))
+        ranked_authors(
+            Author.objects.filter(
+                Exists(mentions.filter(author_id=OuterRef("pk"), needs_acknowledgement=True))
+            )
         )
         .order_by("-influence", "pk")
         .values("pk", "handle", "influence")[:TOP]
@@ -358,7 +362,7 @@ def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> lis
             client__timezone=zone, posted_at__gte=earlier_window.start, posted_at__lt=window.end
         )
     recent, earlier = Q(recent=True), Q(recent=False)
-    needing = Q(needs_acknowledgement=True)
+    needing = needing_acknowledgement_q()  # the definition Open is built on
     answered = needing & Q(acknowledged_at__isnull=False)
     due = needing & Q(sla_due_at__isnull=False) & (Q(acknowledged_at__isnull=False)
                                                    | Q(sla_due_at__lte=now))  # fmt: skip

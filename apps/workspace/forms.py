@@ -189,6 +189,49 @@ class TeamMembersForm(SettingsForm):
         self.fields["members"].queryset = people
 
 
+class ClientAccountsForm(SettingsForm):
+    """A client's own and competitors' accounts, one a line: ``platform handle [account id]``."""
+
+    HELP = "One account a line: platform, handle and, if you know it, the account id."
+    brand_accounts = forms.CharField(
+        label="The brand's own accounts", required=False, help_text=HELP,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )  # fmt: skip
+    competitor_accounts = forms.CharField(
+        label="Competitors' accounts", required=False,
+        help_text=HELP + " Add the competitor's name after a “|” "
+        "(e.g. “bluesky brewhaus.bsky.social | Brewhaus”).",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )  # fmt: skip
+
+    @staticmethod
+    def as_lines(accounts: list[dict]) -> str:
+        lines = []
+        for account in accounts:
+            words = (account["platform"], account["handle"], account.get("account_id", ""))
+            competitor = account.get("competitor")
+            lines.append(" ".join(filter(None, words)) + (f" | {competitor}" if competitor else ""))
+        return "\n".join(lines)
+
+    @staticmethod
+    def _parse(text: str) -> list[dict]:
+        accounts = []
+        for line in text.splitlines():
+            line, _, competitor = line.partition("|")
+            words = line.split()
+            if not words:
+                continue
+            account = {"platform": words[0], "handle": words[1] if len(words) > 1 else ""}
+            account["account_id"] = " ".join(words[2:])
+            if competitor.strip():
+                account["competitor"] = competitor.strip()
+            accounts.append(account)
+        return accounts
+
+    def service_arguments(self) -> dict[str, list[dict]]:
+        return {field: self._parse(self.cleaned_data[field]) for field in self.fields}
+
+
 def _words(value: str) -> list[str]:
     return [word.strip() for word in value.replace("\n", ",").split(",") if word.strip()]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("teams/", views.teams, name="teams"),
     path("clients/<int:client_id>/sla/", views.sla_policy, name="sla"),
     path("clients/<int:client_id>/routing/", views.routing_rules, name="routing"),
+    path("clients/<int:client_id>/accounts/", views.client_accounts_edit, name="accounts"),
 ]
 urlpatterns += [
     path("saved-replies/", views.saved_replies, name="saved-replies"),

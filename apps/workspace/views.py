@@ -24,13 +24,15 @@ from apps.accounts.selectors import can_manage_people, user_list
 from apps.acknowledgements import selectors, services
 from apps.acknowledgements.models import RoutingRule
 from apps.clients.models import Client
-from apps.clients.selectors import client_get, client_list
+from apps.clients.selectors import client_accounts, client_get, client_list
+from apps.clients.services import client_accounts_set
 from apps.listening.selectors import query_list
 from apps.reporting.exports import audit_csv_rows
 from apps.tenants.services import agency_set_portal_staff_names
 
 from .forms import (
     AuditFilterForm,
+    ClientAccountsForm,
     PortalForm,
     RoutingRuleForm,
     SavedReplyForm,
@@ -111,6 +113,31 @@ def sla_policy(request, client_id: int):
         "examples": selectors.sla_due_examples(policy=policy, now=now),
     }
     return render(request, "workspace/sla.html", context, status=400 if form.errors else 200)
+
+
+# --- own and competitors' accounts --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_accounts_edit(request, client_id: int):
+    """The client's own and competitors' accounts; saving re-flags its stored mentions."""
+    client = _client_or_404(request, client_id)
+    current = client_accounts(client=client)
+    form = ClientAccountsForm(
+        request.POST if request.method == "POST" else None,
+        initial={field: ClientAccountsForm.as_lines(items) for field, items in current.items()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            client_accounts_set(client=client, **form.service_arguments())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Accounts saved; the client's mentions were re-checked.")
+            return redirect("workspace:accounts", client_id=client.pk)
+    context = {"client": client, "form": form, "brand_handles": client.brand_handles}
+    return render(request, "workspace/accounts.html", context, status=400 if form.errors else 200)
 
 
 # --- routing rules -------------------------------------------------------------------------------

@@ -95,6 +95,7 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "settings/audit.csv": (None, ("get",)),
     "settings/clients/<int:client_id>/sla/": ("client", ("get", "post")),
     "settings/clients/<int:client_id>/routing/": ("client", ("get", "post")),
+    "settings/clients/<int:client_id>/accounts/": ("client", ("get", "post")),
     "hooks/<str:token>/": ("public", ()),  # signed; other agencies' tokens: see below
     "api/v1/auth/token/": ("public", ()),
     "api/v1/schema/": ("public", ()),

@@ -354,3 +354,35 @@ def test_a_client_that_does_not_exist_is_not_found(browser, brand):
     for page in ("sla", "routing"):
         assert browser.get(f"/settings/clients/{brand.pk + 1000}/{page}/").status_code == 404
         assert browser.post(f"/settings/clients/{brand.pk + 1000}/{page}/", {}).status_code == 404
+
+
+# --- own and competitors' accounts ---------------------------------------------------------------
+
+
+def test_a_manager_names_the_brands_accounts_and_its_replies_leave_the_inbox(browser, brand):
+    channel = make_channel(platform="webhook", config={}, client=brand)
+    at = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    reply = MentionData(external_id="r", text="Sorry about this, Ana!", posted_at=at,
+                        author=AuthorData(handle="BrewCoCare"))  # fmt: skip
+    store_mentions(channel, [reply])
+    assert Mention.objects.get(external_id="r").needs_acknowledgement is True
+
+    url = f"/settings/clients/{brand.pk}/accounts/"
+    saved = browser.post(url, {
+        "brand_accounts": "webhook @BrewCoCare\nyoutube brewco UC123",
+        "competitor_accounts": "bluesky rival.bsky.social | Rival Roasters",
+    }, follow=True)  # fmt: skip
+    assert saved.status_code == 200 and "Accounts saved" in saved.content.decode()
+    page = browser.get(url).content.decode()
+    assert "webhook brewcocare" in page and "youtube brewco UC123" in page
+    assert "bluesky rival.bsky.social | Rival Roasters" in page
+    assert Mention.objects.get(external_id="r").needs_acknowledgement is False
+
+
+def test_a_bad_account_line_is_refused_next_to_its_field(browser, brand):
+    response = browser.post(
+        f"/settings/clients/{brand.pk}/accounts/", {"brand_accounts": "myspace brewco"}
+    )
+    assert response.status_code == 400
+    assert "platform must be one of" in response.content.decode()
+    assert not brand.accounts.exists()
