@@ -40,25 +40,25 @@ MAP_PEOPLE = 12
 
 
 def brand_author_ids(*, client: Client, author_ids: set[int]) -> set[int]:
-    """Which of ``author_ids`` are the client's own accounts (their replies never count as the
-    community's). Today: the client's brand handles on every platform; the one place to point
-    at per-platform brand accounts."""
-    handles = {normalise_handle(h) for h in client.brand_handles}
-    if not handles or not author_ids:
-        return set()
-    return set(
-        Author.objects.filter(pk__in=author_ids, handle__in=handles).values_list("pk", flat=True)
-    )
+    """Which of ``author_ids`` are the brand's own accounts (their replies never count as the
+    community's): authors ingest marked as a brand account (``Author.account_role``, from the
+    client's ``brand_accounts``) and the client's ``brand_handles`` on every platform."""
+    return _accounts(author_ids, role="brand", handles=client.brand_handles)
 
 
 def competitor_author_ids(*, client: Client, author_ids: set[int]) -> set[int]:
-    """Which of ``author_ids`` are competitors' accounts (by the client's competitor names)."""
-    names = {normalise_handle(c).replace(" ", "") for c in client.competitors}
-    if not names or not author_ids:
+    """Which of ``author_ids`` are competitors' accounts: marked so at ingest (the client's
+    ``competitor_accounts``) or named like one of its competitors."""
+    names = [c.replace(" ", "") for c in client.competitors]
+    return _accounts(author_ids, role="competitor", handles=names)
+
+
+def _accounts(author_ids: set[int], *, role: str, handles) -> set[int]:
+    if not author_ids:
         return set()
-    return set(
-        Author.objects.filter(pk__in=author_ids, handle__in=names).values_list("pk", flat=True)
-    )
+    handles = {normalise_handle(handle) for handle in handles}
+    named = Q(account_role=role) | (Q(handle__in=handles) if handles else Q(pk__in=[]))
+    return set(Author.objects.filter(named, pk__in=author_ids).values_list("pk", flat=True))
 
 
 # --- people -------------------------------------------------------------------------------------

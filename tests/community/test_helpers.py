@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from apps.clients.services import client_accounts_set
 from apps.community.models import Person
 from apps.listening.models import Mention
 from tests.api.conftest import api_client
-from tests.community.conftest import SINCE, UNTIL
+from tests.channels.factories import store_mentions
+from tests.community.conftest import SINCE, UNTIL, said
 
 
 def community(api, client_id, since=SINCE, until=UNTIL):
@@ -37,6 +39,23 @@ def test_the_brands_own_replies_never_count_as_help(threads, api):
     body = community(api, threads.client.pk)
     brand_replies = {mention("b1"), mention("b2"), mention("b3")}
     assert all(not brand_replies & set(h["mention_ids"]) for h in body["helpers"])
+    assert [h["handle"] for h in body["helpers"]] == ["mark@bikes.social"]
+
+
+def test_a_brand_account_named_on_one_platform_never_counts_as_help(threads, api):
+    """The brand's Reddit account (``brand_accounts``, not a handle on every platform) answers
+    Joe twice: its replies are the brand's, not the community's."""
+    store_mentions(threads.reddit, [
+        said("r1", "lumenbikesofficial", "Joe, a new battery is on its way to you today.", 55,
+             parent="j1", name="Lumen Bikes"),
+        said("r2", "lumenbikesofficial", "Ana, the brake pads guide is pinned on our page.", 56,
+             parent="j1", name="Lumen Bikes"),
+    ])  # fmt: skip
+    client_accounts_set(
+        client=threads.client,
+        brand_accounts=[{"platform": "reddit", "handle": "lumenbikesofficial"}],
+    )
+    body = community(api, threads.client.pk)
     assert [h["handle"] for h in body["helpers"]] == ["mark@bikes.social"]
 
 
