@@ -42,7 +42,7 @@ def best_of(passes: int, work) -> float:
 
 def spam_figures() -> object | None:
     """The spam benchmark's ``evaluate()`` (precision and recall on its labelled set), or None
-    while ``benchmarks/spam.py`` does not exist."""
+    without ``benchmarks/spam.py``."""
     try:
         spam = importlib.import_module("spam")
     except ModuleNotFoundError as error:
@@ -98,7 +98,18 @@ def main() -> None:
           f"ratio {care_seconds / vader_seconds:.2f}")  # fmt: skip
 
     spam = spam_figures()
-    print("spam:", "benchmarks/spam.py not present yet" if spam is None else spam)
+    if spam is None:
+        print("spam: benchmarks/spam.py not present")
+        return
+    print(
+        f"\nspam, {spam['items']} labelled posts ({spam['spam']} spam), "
+        f"targets precision {spam['targets']['precision']}, recall {spam['targets']['recall']}"
+    )
+    print(f"{'language':>16} {'items':>13} {'precision':>13} {'recall':>13}")
+    rows = [*spam["languages"].items(), ("all", spam), ("keywords before", spam["keywords_before"])]
+    for language, figures in rows:
+        print(f"{language:>16} {figures['items']:>13} {figures['precision']:>13.3f} "
+              f"{figures['recall']:>13.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
