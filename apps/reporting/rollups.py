@@ -23,40 +23,13 @@ from django.utils import timezone
 
 from apps.clients.models import Client
 from apps.listening.models import Mention
+from apps.listening.stopwords import ALL_STOP_WORDS
 
 from .models import TermCount, TermDay
 
 KEEP_PER_DAY = 200
-# Languages whose stop words are left out of the top terms (the search index keeps every word).
-LANGUAGES = ("en", "de", "fr", "es", "nl", "pt")
-# Words the ``stop-words`` lists do not have but social posts are full of: greetings, fillers,
-# and the pieces of links.
-_CHATTER = """
-hey hi hello lol ok okay yeah yep yes guys thx pls omg btw tbh imo im ive dont cant wont
-hallo moin servus ja nee danke bitte
-salut bonjour coucou merci oui ouais
-hola gracias vale
-hoi hallo doei bedankt echt heel erg wel gewoon even nog zo ook
-olá ola oi obrigado obrigada
-http https www com amp
-"""
-
-
-def _stop_words() -> list[str]:
-    """Every language's stop words as the search index spells them: lower case, with the parts
-    of words like "don't" or "l'été" (the index splits them) as well."""
-    from stop_words import get_stop_words
-
-    words = set(_CHATTER.split())
-    for language in LANGUAGES:
-        for word in get_stop_words(language):
-            word = word.lower()
-            words.add(word)
-            words.update(part for part in re.split("[\u2019'\\-]", word) if part)
-    return sorted(words)
-
-
-STOP_WORDS = _stop_words()
+# Left out of the top terms (the search index keeps every word): every language's stop words.
+STOP_WORDS = sorted(ALL_STOP_WORDS)
 _M = Mention._meta.db_table
 # (day, is_hashtag, term, uses) of a client's mentions posted in [start, end), at most
 # ``keep`` of each kind per day.
