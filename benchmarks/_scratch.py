@@ -1,9 +1,14 @@
-"""Shared set-up for benchmarks: a scratch database on the configured (or embedded) server."""
+"""Shared set-up for benchmarks: a scratch database on the configured (or embedded) server, and a
+slow local feed server."""
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,3 +51,26 @@ def copy_rows(cursor, model, rows) -> None:
     from apps.core.db import copy_rows as copy
 
     copy(cursor, model, rows)
+
+
+def serve_feeds(latency: float, body_for: Callable[[str], bytes]) -> ThreadingHTTPServer:
+    """A local RSS server answering ``/…/<name>.xml`` with ``body_for(name)`` after ``latency``
+    seconds (a slow platform), in threads; stopped with the process."""
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self):
+            time.sleep(latency)
+            body = body_for(self.path.strip("/").split("/")[-1].split(".")[0])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

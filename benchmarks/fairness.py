@@ -19,12 +19,10 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from _scratch import ROOT, use_scratch_database
+from _scratch import ROOT, serve_feeds, use_scratch_database
 
 WORDS = ["tyre", "wheel", "brake", "chain", "saddle", "pedal", "gear", "frame", "spoke", "rim"]
 
@@ -40,27 +38,6 @@ def feed(name: str, items: int, long: bool) -> bytes:
         )
     return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>'
             + "".join(entries) + "</channel></rss>").encode()  # fmt: skip
-
-
-def serve(latency: float, items: int) -> ThreadingHTTPServer:
-    class Slow(BaseHTTPRequestHandler):
-        def do_GET(self):
-            time.sleep(latency)
-            name = self.path.strip("/").split("/")[-1].split(".")[0]
-            body = feed(name, items if name.startswith("noisy") else 3, name.startswith("noisy"))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def worker(queue: str, slots: int) -> subprocess.Popen:
@@ -97,7 +74,11 @@ def main() -> None:
     from apps.tenants.services import agency_provision
 
     call_command("migrate", verbosity=0)
-    server = serve(args.latency, args.items)
+    server = serve_feeds(
+        args.latency,
+        lambda name: feed(name, args.items if name.startswith("noisy") else 3,
+                          name.startswith("noisy")),
+    )  # fmt: skip
     base = f"http://127.0.0.1:{server.server_address[1]}"
     channels: dict[str, list[int]] = {}
     for slug, count in (("quiet", args.quiet), ("noisy", args.noisy)):

@@ -16,38 +16,16 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from _scratch import ROOT, use_scratch_database
+from _scratch import ROOT, serve_feeds, use_scratch_database
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {n}</title>
 <item><title>Hello from {n}</title><link>https://blog.example/{n}/1</link><guid>{n}-1</guid>
 <description>First post of feed {n}</description></item>
 <item><title>Again from {n}</title><link>https://blog.example/{n}/2</link><guid>{n}-2</guid>
 <description>Second post of feed {n}</description></item></channel></rss>"""
-
-
-def serve(latency: float) -> ThreadingHTTPServer:
-    class Slow(BaseHTTPRequestHandler):
-        def do_GET(self):
-            time.sleep(latency)
-            body = FEED.format(n=self.path.strip("/").split("/")[-1].split(".")[0]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def worker(queue: str, threads: int) -> subprocess.Popen:
@@ -80,7 +58,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     agency_provision(slug="bench", name="Bench", admin_email="o@bench.test", admin_password="pw")
-    server = serve(args.latency)
+    server = serve_feeds(args.latency, lambda name: FEED.format(n=name).encode())
     base = f"http://127.0.0.1:{server.server_address[1]}"
     queues = [f"fetch-a-{uuid.uuid4().hex[:6]}", f"fetch-b-{uuid.uuid4().hex[:6]}"]
     with schema_context("bench"):
