@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
 from django.db import connection
 from django.test import Client
 
+from apps.demo.fake_platforms import make_fake_server
 from apps.tenants.models import Agency
 from apps.tenants.services import agency_host, agency_provision
 from tests.channels.fakeplatform import FakePlatform
@@ -94,6 +96,17 @@ def host_client(agency: Agency | None) -> Client:
 
     host = agency_host(agency.slug) if agency else settings.BASE_DOMAIN
     return Client(HTTP_HOST=host)
+
+
+@pytest.fixture
+def fake_platforms() -> Iterator[str]:
+    """The demo's platform simulator (``serve_fake_platforms``) on a free port; its base URL."""
+    server = make_fake_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

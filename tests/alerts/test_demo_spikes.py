@@ -12,10 +12,9 @@ from django_tenants.utils import schema_context
 
 from apps.alerts.services import spikes_replay
 from apps.listening.models import Mention
-from tests.demo.test_seed_demo import fake_platforms  # noqa: F401 (a fixture)
 
 
-def test_a_quiet_week_of_the_demo_raises_no_alert(db, fake_platforms):  # noqa: F811
+def test_a_quiet_week_of_the_demo_raises_no_alert(db, fake_platforms):
     call_command("seed_demo", platforms_url=fake_platforms, stdout=StringIO())
     with schema_context("demo"):
         # Three weeks ago: a week with four weeks of history before it, checked as beat does.

@@ -4,29 +4,16 @@ top influencer."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.clients.models import Client
-from apps.demo.fake_platforms import make_fake_server
 from apps.listening.models import Author, Mention
 from apps.reporting.selectors import client_report
-
-
-@pytest.fixture
-def fake_platforms():
-    server = make_fake_server("127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_the_demo_holds_its_own_invariants(db, fake_platforms):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 from datetime import date
 from io import StringIO
 
@@ -18,7 +17,6 @@ from django_tenants.utils import schema_context
 
 from apps.clients.models import Client
 from apps.core.formatting import number
-from apps.demo.fake_platforms import make_fake_server
 from apps.reporting.periods import period_of
 from apps.tenants.models import Agency
 from tests.conftest import host_client
@@ -59,17 +57,9 @@ UNEARNED_ADVOCATES = """
 
 
 @pytest.fixture
-def demo(db):
-    server = make_fake_server("127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    call_command(
-        "seed_demo", platforms_url=f"http://127.0.0.1:{server.server_address[1]}",
-        stdout=StringIO(), stderr=StringIO(),
-    )  # fmt: skip
-    yield Agency.objects.get(slug="demo")
-    server.shutdown()
-    server.server_close()
+def demo(db, fake_platforms):
+    call_command("seed_demo", platforms_url=fake_platforms, stdout=StringIO(), stderr=StringIO())
+    return Agency.objects.get(slug="demo")
 
 
 def sql_counts(client: Client, since: date, until: date) -> dict:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
@@ -20,20 +18,9 @@ from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
 from apps.community.models import Person
 from apps.community.phrases import ALL_STOP_WORDS
-from apps.demo.fake_platforms import make_fake_server
 from apps.listening.models import Author, ListeningQuery, Mention
 from apps.tenants.models import Agency
 from tests.conftest import host_client
-
-
-@pytest.fixture
-def fake_platforms():
-    server = make_fake_server("127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_seed_demo_creates_a_demo_agency_that_fetches_from_its_platforms(db, fake_platforms):
