@@ -194,3 +194,21 @@ class ScratchPostgres:
             input=dump.stdout, check=True, capture_output=True, timeout=120,
         )  # fmt: skip
         return self.url(database)
+
+
+def run_queued(task: str) -> int:
+    """Run the outbox messages of ``task`` (a dotted name) queued in the current agency, inline
+    and in order, as a worker would once they are published; returns how many ran."""
+    from importlib import import_module
+
+    from apps.core.models import OutboxMessage
+
+    messages = list(
+        OutboxMessage.objects.filter(schema_name=connection.schema_name, task=task).order_by("pk")
+    )
+    module, name = task.rsplit(".", 1)
+    run = getattr(import_module(module), name)
+    for message in messages:
+        run(*message.args)
+        message.delete()
+    return len(messages)

@@ -362,6 +362,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.listening.tasks.refresh_influence",
         "schedule": 24 * 3600.0,
     },
+    # Daily: authors still without a person get one (apps.community.services.people_refresh).
+    "refresh-people": {"task": "apps.community.tasks.refresh_people", "schedule": 24 * 3600.0},
     # Daily: mentions older than their agency's retention_days go (apps.listening.services).
     "purge-expired-mentions": {
         "task": "apps.listening.tasks.purge_expired_mentions",

@@ -9,6 +9,7 @@ cursor commit together.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,13 +24,13 @@ from apps.acknowledgements.advocacy import advocacy
 from apps.acknowledgements.models import Acknowledgement, RoutingRule
 from apps.acknowledgements.routing import routing_apply, routing_rules_for
 from apps.clients.models import CustomerIdentity
-from apps.clients.selectors import client_account_roles
+from apps.clients.selectors import AccountRoles, client_account_roles
 from apps.core import events
 from apps.core.validation import moment_refusal, text_refusal
 from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
 from apps.listening.influence import influence_sql
 from apps.listening.models import Author, Mention, normalise_handle
-from apps.listening.priority import mentions_priority_refresh
+from apps.listening.priority import mentions_priority_refresh, priority_key_sql
 from apps.listening.spam import NEW_ACCOUNT_MAX_FOLLOWERS, THRESHOLD, AuthorFacts, author_score
 from apps.reporting.rollups import term_days_forget
 from apps.webhooks import events as webhook_events
@@ -38,7 +39,10 @@ from apps.webhooks.models import Event
 from .connectors.base import MENTION_KINDS, FetchPage, MentionData
 from .models import Channel
 
+logger = logging.getLogger(__name__)
+
 MAX_RATING = 5
+STORED_BATCH = 5_000  # new mentions announced (``mentions_stored``) together by ingest_pages
 _SPAM_PARAMS = {
     "spam": THRESHOLD,
     "new_account": author_score(AuthorFacts(is_new=True, followers=0)),
@@ -153,21 +157,23 @@ _UPSERT_AUTHORS = f"""
         (NULLIF({_A}.display_name, ''), {_A}.followers, NULLIF({_A}.profile_url, ''))
        OR ({_A}.influence = 0 AND EXCLUDED.influence > 0)
        OR (EXCLUDED.account_role <> '' AND {_A}.account_role <> EXCLUDED.account_role)
+    RETURNING id, xmax <> 0 AS updated
 """  # noqa: S608 - table names come from model metadata; values are parameters
 _M = Mention._meta.db_table
 _CI = CustomerIdentity._meta.db_table
 _ACK = Acknowledgement._meta.db_table
+_INFLUENCE = f"(SELECT a.influence FROM {_A} a WHERE a.id = m.author_id)"  # noqa: S608
 _INSERT_MENTIONS = f"""
     INSERT INTO {_M}
         (client_id, channel_id, platform, external_id, url, author_id, text, language, kind,
          parent_external_id, rating, engagement, posted_at, fetched_at, sentiment_score,
          sentiment, intent, matched_queries, is_spam, is_duplicate, needs_acknowledgement,
-         customer_id, status, priority, tags)
-    SELECT %(client)s, %(channel)s, %(platform)s, s.external_id, s.url, s.author_id, s.text,
-           s.language, s.kind, s.parent_external_id, s.rating, s.engagement, s.posted_at,
-           %(now)s, s.sentiment_score, s.sentiment, s.intent, s.matched_queries, s.spam,
-           s.repeat, NOT (s.account_role <> '' OR s.spam OR s.repeat), s.customer_id,
-           'new', 'normal', '{{}}'
+         customer_id, status, priority, tags, priority_key)
+    SELECT %(client)s, %(channel)s, %(platform)s, m.external_id, m.url, m.author_id, m.text,
+           m.language, m.kind, m.parent_external_id, m.rating, m.engagement, m.posted_at,
+           %(now)s, m.sentiment_score, m.sentiment, m.intent, m.matched_queries, m.spam,
+           m.repeat, NOT (m.account_role <> '' OR m.spam OR m.repeat), m.customer_id,
+           'new', 'normal', '{{}}', {priority_key_sql(influence=_INFLUENCE)}
     FROM (
         -- Correlated subqueries are index probes per row. Joins would be planned as hash joins
         -- over whole tables, the staging table having no statistics; OFFSET 0 keeps the planner
@@ -201,7 +207,7 @@ _INSERT_MENTIONS = f"""
                    ) END AS customer_id
             FROM pg_temp.rapport_ingest_page s OFFSET 0
         ) s OFFSET 0
-    ) s
+    ) m
     ON CONFLICT (channel_id, external_id) DO NOTHING
     RETURNING id, author_id, sentiment, posted_at
 """  # noqa: S608
@@ -230,15 +236,17 @@ _MARK_ADVOCATES = f"""
     UPDATE {_A} author SET is_advocate = true, advocate_since = praise.posted_at
     FROM (
         SELECT m.author_id, min(m.posted_at) AS posted_at
-        FROM {_M} m WHERE m.id = ANY(%(praise)s) AND {advocacy("m")}
+        FROM {_M} m WHERE m.id = ANY(%(praise)s)
+          -- the cheap probe first: most authors of praise were never acknowledged
+          AND EXISTS (
+            SELECT 1 FROM {_M} earlier
+            WHERE earlier.author_id = m.author_id AND earlier.client_id = %(client)s
+              AND earlier.acknowledged_at < m.posted_at
+          )
+          AND {advocacy("m")}
         GROUP BY m.author_id
     ) praise
     WHERE author.id = praise.author_id AND NOT author.is_advocate AND author.account_role = ''
-      AND EXISTS (
-        SELECT 1 FROM {_M} m
-        WHERE m.author_id = praise.author_id AND m.client_id = %(client)s
-          AND m.acknowledged_at < praise.posted_at
-      )
 """  # noqa: S608
 
 
@@ -251,6 +259,8 @@ def ingest_page(
     enrichments: list[Enrichment] | None = None,
     rules: list[RoutingRule] | None = None,
     announce: bool | None = None,
+    accounts: AccountRoles | None = None,
+    stored: list[int] | None = None,
 ) -> IngestResult:
     """Store ``items`` for ``channel`` inside the caller's transaction.
 
@@ -262,7 +272,10 @@ def ingest_page(
     ``durable=False`` lets the commit skip waiting for the WAL flush: right for fetched pages,
     whose cursor commits with them (a crash loses both and the page is fetched again), wrong for
     pushes and imports that nobody will send again. ``announce`` says whether anyone subscribes
-    to ``mention.created`` (asked here when not given).
+    to ``mention.created``, ``rules`` and ``accounts`` are the client's routing rules and
+    accounts (each looked up here when not given). The ``mentions_stored`` event is published
+    for the new mentions, unless ``stored`` is given: then their ids are added to it for the
+    caller to publish (``ingest_pages`` does once per batch of pages).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("ingest_page must run inside a transaction (transaction.atomic)")
@@ -279,7 +292,8 @@ def ingest_page(
     items = accepted
     if not items:
         return result
-    accounts = client_account_roles(client=channel.client, platform=channel.platform)
+    if accounts is None:
+        accounts = client_account_roles(client=channel.client, platform=channel.platform)
     if enrichments is None:
         accepted_enrichments = enrich_page(
             items, platform=channel.platform, queries=active_queries(channel.client_id)
@@ -314,16 +328,16 @@ def ingest_page(
                     accounts.role_of(handle, profile_url), extra.spam_score,
                 ))  # fmt: skip
         cursor.execute(_UPSERT_AUTHORS, params)
-        cursor.execute(_INSERT_MENTIONS, params)
+        changed_authors = [pk for pk, updated in cursor.fetchall() if updated]
+        cursor.execute(_INSERT_MENTIONS, params)  # with their priority key
         created = cursor.fetchall()
         result.created_ids = [pk for pk, _, _, _ in created]
         if created and any(item.parent_external_id for item in items):
             cursor.execute(_MARK_FOLLOW_UPS, {"created": result.created_ids})
-        # The new mentions' priority, and that of their authors' open mentions (influence moved).
-        mentions_priority_refresh(
-            author_ids={author for _, author, _, _ in created}, client_id=channel.client_id,
-            open_only=True,
-        )  # fmt: skip
+        if changed_authors:  # their influence may have moved: so does their open mentions' key
+            mentions_priority_refresh(
+                author_ids=changed_authors, client_id=channel.client_id, open_only=True
+            )
         routing_apply(
             rules=routing_rules_for(channel.client_id) if rules is None else rules,
             mention_ids=result.created_ids,
@@ -334,7 +348,9 @@ def ingest_page(
         # Leave it empty for another page in this transaction; commit truncates it anyway.
         cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
     _forget_rolled_up_days(channel, [at for _, _, _, at in created])
-    if result.created_ids:
+    if stored is not None:
+        stored.extend(result.created_ids)
+    elif result.created_ids:
         events.mentions_stored.publish(client_id=channel.client_id, mention_ids=result.created_ids)
     webhook_events.mentions_created(result.created_ids, listened=announce)
     result.created = len(result.created_ids)
@@ -366,13 +382,18 @@ def ingest_pages(
     propagates; a page is only ever stored whole, and in order.
     """
 
-    def store(page: FetchPage, enrichments: Later) -> None:
+    def store(page: FetchPage, enrichments: Later, *, last: bool) -> None:
         with transaction.atomic():
             result = ingest_page(
                 channel=channel, items=page.items, durable=durable,
                 enrichments=enrichments.result(), rules=rules, announce=announce,
+                accounts=accounts, stored=stored,
             )  # fmt: skip
             on_stored(page, result)
+            # Announced with the page that fills a batch, and with the last page
+            if stored and (last or len(stored) >= STORED_BATCH):
+                events.mentions_stored.publish(client_id=channel.client_id, mention_ids=stored)
+                stored.clear()
 
     # Pages enriched ahead, oldest first: one per helper process, so that each is busy while
     # the oldest page is being written.
@@ -380,20 +401,34 @@ def ingest_pages(
     ahead = max(1, settings.RAPPORT_ENRICH_PROCESSES)
     queries = active_queries(channel.client_id)  # once per run: an edit re-matches anyway
     rules = routing_rules_for(channel.client_id)
+    accounts = client_account_roles(client=channel.client, platform=channel.platform)
     announce = webhook_events.listened_to(Event.MENTION_CREATED)  # once per run, not per page
-    while True:
-        try:
-            page = next(pages)
-        except StopIteration:
-            break
-        except BaseException:
-            while pending:
-                store(*pending.popleft())
-            raise
-        pending.append(
-            (page, enrich_page_later(page.items, platform=channel.platform, queries=queries))
-        )
-        if len(pending) > ahead:
-            store(*pending.popleft())
-    while pending:
-        store(*pending.popleft())
+    stored: list[int] = []
+    try:
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration:
+                break
+            except BaseException:
+                while pending:
+                    store(*pending.popleft(), last=not pending)
+                raise
+            pending.append(
+                (page, enrich_page_later(page.items, platform=channel.platform, queries=queries))
+            )
+            if len(pending) > ahead:
+                store(*pending.popleft(), last=False)
+        while pending:
+            store(*pending.popleft(), last=not pending)
+    finally:
+        if stored:  # storing a page failed after others were stored: announce those
+            _announce_stored(channel, stored)
+
+
+def _announce_stored(channel: Channel, mention_ids: list[int]) -> None:
+    try:
+        with transaction.atomic():
+            events.mentions_stored.publish(client_id=channel.client_id, mention_ids=mention_ids)
+    except Exception:  # the database is gone too: the daily catch-up links them
+        logger.exception("mentions_stored not published for %d mentions", len(mention_ids))

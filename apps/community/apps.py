@@ -10,5 +10,5 @@ class CommunityConfig(AppConfig):
 
         from . import services
 
-        events.mentions_stored.subscribe(services.people_link_new_mentions)
+        events.mentions_stored.subscribe(services.people_link_later)
         events.customers_imported.subscribe(services.people_link_customers_of)

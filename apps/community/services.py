@@ -1,7 +1,8 @@
 """Writes on people: every author of a client's mentions belongs to one person of that client,
 linked by the CRM where it names them, suggested by evidence, merged and split by staff.
 
-Authors get their person as their mentions are stored (the ``mentions_stored`` event); a CRM
+Authors get their person soon after their mentions are stored (the ``mentions_stored`` event
+queues ``people_link_new_mentions`` through the outbox, off the storing path); a CRM
 import re-links the client's people (``customers_imported``); ``people_refresh`` catches up
 after loads that bypass ingest (the benchmarks' ``COPY``). A staff decision is final: the CRM
 never moves an author that staff merged or split.
@@ -20,6 +21,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.acknowledgements.models import AuditEntry
 from apps.clients.models import Client, Customer
+from apps.core import outbox
 from apps.listening.models import Author, Mention
 
 from .models import Person, PersonAuthor, PersonLinkSuggestion
@@ -119,15 +121,23 @@ def _link(scope: str, params: dict) -> list[int]:
     return [author_id for _, author_id, _, _, _ in unlinked]
 
 
-def people_link_new_mentions(*, client_id: int, mention_ids: list[int]) -> None:
-    """Give the authors of newly stored mentions their person (the ``mentions_stored`` event):
-    their CRM customer's person when the CRM names them, else one of their own; then look for
-    evidence that a new author is someone the client already knows."""
-    community_forget(client_id)  # now, for this transaction, and once others can see them
-    transaction.on_commit(lambda: community_forget(client_id))
-    linked = _link("m.id = ANY(%(mentions)s)", {"mentions": mention_ids})
-    if linked:
-        link_suggestions_find(client_id=client_id, author_ids=linked)
+def people_link_later(*, client_id: int, mention_ids: list[int]) -> None:
+    """Queue the linking of newly stored mentions' authors (the ``mentions_stored`` event): a
+    task through the outbox, so that storing a page does not wait for it."""
+    outbox.enqueue("apps.community.tasks.link_people", client_id, list(mention_ids))
+
+
+def people_link_new_mentions(*, client_id: int, mention_ids: list[int]) -> int:
+    """Give the authors of newly stored mentions their person: their CRM customer's person when
+    the CRM names them, else one of their own; then look for evidence that a new author is
+    someone the client already knows. Returns how many authors were linked."""
+    with transaction.atomic():
+        community_forget(client_id)  # now, for this transaction, and once others can see them
+        transaction.on_commit(lambda: community_forget(client_id))
+        linked = _link("m.id = ANY(%(mentions)s)", {"mentions": mention_ids})
+        if linked:
+            link_suggestions_find(client_id=client_id, author_ids=linked)
+    return len(linked)
 
 
 def people_link_customers_of(*, client_id: int) -> None:

@@ -39,7 +39,8 @@ class Event:
 
 
 mentions_stored = Event("mentions_stored", ("client_id", "mention_ids"))
-"""New mentions of one client were stored (ingest), in the storing transaction."""
+"""New mentions of one client were stored (ingest), in the storing transaction: per call of
+``ingest_page``, or per batch of pages of a fetch (``ingest_pages``)."""
 
 customers_imported = Event("customers_imported", ("client_id",))
 """A client's CRM customers were imported and its mentions re-linked to them."""

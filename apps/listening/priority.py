@@ -14,8 +14,9 @@ has waited a day weighs as much as a fresh complaint from a valued customer).
 Because the waiting term grows alike for every mention, ordering by the score at any moment is
 ordering by ``static - 1 * hours since the epoch of posted_at``: that is the stored, indexed
 ``Mention.priority_key``, and ``priority_score = priority_key + hours since the epoch of now``.
-The key changes only when its inputs do; ``mentions_priority_refresh`` recomputes it (at
-ingest, when customers are imported, daily after influence is refreshed).
+Ingest computes the key as it inserts a mention; it changes only when its inputs do, and
+``mentions_priority_refresh`` recomputes it then (at ingest for the open mentions of authors
+whose details changed, when customers are imported, daily after influence is refreshed).
 """
 
 from __future__ import annotations
@@ -45,11 +46,11 @@ _LIFETIME_VALUE = (
 )
 
 
-def _static_sql(intent: bool) -> str:
-    """The static part over ``m`` (a mention) and ``author``: one term per input."""
+def _static_sql(intent: bool, influence: str) -> str:
+    """The static part over ``m`` (a mention) and its author's ``influence``: a term per input."""
     terms = [
         f"{VALUE_POINTS} * least(1, log(1 + greatest(0, {_LIFETIME_VALUE})) / {VALUE_FULL_DIGITS})",
-        f"{INFLUENCE_POINTS} * coalesce(author.influence, 0) / 100",
+        f"{INFLUENCE_POINTS} * coalesce({influence}, 0) / 100",
         f"{NEGATIVITY_POINTS} * greatest(0, -coalesce(m.sentiment_score, 0))",
     ]
     if intent:  # intents are classified: a complaint weighs COMPLAINT_POINTS more
@@ -57,14 +58,12 @@ def _static_sql(intent: bool) -> str:
     return " + ".join(f"({term})::float8" for term in terms)
 
 
-def priority_key_sql(*, intent: bool | None = None) -> str:
-    """``Mention.priority_key`` as SQL over ``m`` and ``author`` (with the complaint term when
-    ``intent``; by default when mentions have an ``intent``)."""
+def priority_key_sql(*, intent: bool | None = None, influence: str = "author.influence") -> str:
+    """``Mention.priority_key`` as SQL over ``m`` and the author's ``influence`` (by default of
+    ``author``), with the complaint term when ``intent`` (by default when mentions have one)."""
     intent = _has_intent() if intent is None else intent
-    return (
-        f"round(({_static_sql(intent)} - {WAIT_POINTS_PER_HOUR} * extract(epoch FROM m.posted_at) "
-        "/ 3600)::numeric, 3)::float8"
-    )
+    waiting = f"{WAIT_POINTS_PER_HOUR} * extract(epoch FROM m.posted_at) / 3600"
+    return f"round(({_static_sql(intent, influence)} - {waiting})::numeric, 3)::float8"
 
 
 def priority_score(priority_key: float | None, *, now: datetime | None = None) -> float | None:

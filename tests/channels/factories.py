@@ -14,6 +14,7 @@ from apps.channels.models import Channel
 from apps.channels.services import CreatedChannel, channel_create
 from apps.clients.models import Client
 from tests.clients.factories import ClientFactory
+from tests.support import run_queued
 
 
 def make_channel(
@@ -51,9 +52,12 @@ def make_channel_with_secret(
 
 
 def store_mentions(channel: Channel, items) -> IngestResult:
-    """Store ``items`` through the real ingest path, in one transaction, as a fetched page is."""
+    """Store ``items`` through the real ingest path, in one transaction, as a fetched page is;
+    then link their authors to people as the task ingest queues does."""
     with transaction.atomic():
-        return ingest_page(channel=channel, items=list(items))
+        result = ingest_page(channel=channel, items=list(items))
+    run_queued("apps.community.tasks.link_people")
+    return result
 
 
 @contextmanager

@@ -63,8 +63,10 @@ def test_bin_stop_ends_every_started_process_group_and_the_embedded_postgresql(t
         for _ in range(2)
     ]
     (var / "run" / "rapport.pids").write_text("".join(f"{job.pid}\n" for job in jobs))
-    time.sleep(0.3)
-    started = [pid for job in jobs for pid in _group(job.pid)]
+    deadline = time.monotonic() + 10  # each shell forks its two sleeps (late on a busy machine)
+    while len(started := [pid for job in jobs for pid in _group(job.pid)]) < 6:
+        assert time.monotonic() < deadline, started
+        time.sleep(0.05)
     assert len(started) == 6 and _running(postgres)  # two shells with two sleeps each
 
     result = subprocess.run(["bin/stop"], cwd=ROOT, env=_env(var), capture_output=True, text=True)
