@@ -1,14 +1,15 @@
 """A new agency's first ten minutes, in Chromium: sign up on the public host, open the
 verification link from the e-mail outbox, land on the new agency, add a client, connect an RSS
 channel with "Test connection", see its first mentions, connect a Mastodon account by signing in
-on the instance, write a saved reply, invite a client user and, in a second browser, accept the
-invitation and see only that client."""
+on the instance and reply to a customer through it, write a saved reply, invite a client user
+and, in a second browser, accept the invitation and see only that client."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -84,11 +85,18 @@ def _context(browser, base_url: str) -> BrowserContext:
     return context
 
 
+@dataclass
+class Instance:
+    url: str
+    platforms: FakePlatforms  # what was posted there: ``platforms.replies``
+
+
 @pytest.fixture
-def mastodon() -> Iterator[str]:
+def mastodon() -> Iterator[Instance]:
     """A Mastodon instance: the demo's platform simulator."""
-    with serving(FakePlatforms()) as url:
-        yield f"{url}/mastodon"
+    platforms = FakePlatforms()
+    with serving(platforms) as url:
+        yield Instance(f"{url}/mastodon", platforms)
 
 
 def test_a_new_agency_signs_up_connects_a_feed_and_invites_its_client(
@@ -158,7 +166,7 @@ def test_a_new_agency_signs_up_connects_a_feed_and_invites_its_client(
     page.goto(f"{agency_url}/channels/new/?platform=mastodon")
     page.get_by_label("Client").select_option(label="Aurora Tea")
     page.get_by_label("Name", exact=True).fill("Mastodon mentions")
-    page.get_by_label("Server address").fill(mastodon)
+    page.get_by_label("Server address").fill(mastodon.url)
     page.get_by_role("button", name="Sign in with Mastodon").click()
     page.get_by_role("link", name="Continue to").click()
     expect(
@@ -168,6 +176,33 @@ def test_a_new_agency_signs_up_connects_a_feed_and_invites_its_client(
     page.get_by_role("button", name="Authorize").click()
     expect(page.get_by_role("heading", name="Mastodon mentions", exact=True)).to_be_visible()
     expect(page.get_by_text("connected through Mastodon")).to_be_visible()
+
+    # Its mentions arrive; a reply from the conversation page is posted with the account's token.
+    page.goto(f"{agency_url}/inbox/?status=all")
+    page.get_by_label("Channel").select_option(label="Aurora Tea · Mastodon mentions")
+    page.get_by_role("button", name="Show").click()
+    for _ in range(30):
+        if page.locator(".inbox-row").count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    page.locator(".inbox-row .inbox-open").first.click()
+    form = page.locator("#acknowledge-form")
+    form.get_by_label("How").select_option("reply")
+    form.get_by_label("Text").fill("Thank you for telling us, we are on it.")
+    form.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Thank you for telling us, we are on it.").first).to_be_visible()
+    for _ in range(60):
+        if mastodon.platforms.replies:
+            break
+        page.wait_for_timeout(500)
+    (reply,) = mastodon.platforms.replies
+    assert reply["brand"] == "northwind-coffee"  # the account the owner authorised
+    # A Mastodon reply names the person it answers, or they are not notified
+    assert re.fullmatch(r"@\S+ Thank you for telling us, we are on it\.", reply["text"])
+    assert reply["in_reply_to"]
+    page.reload()
+    expect(page.get_by_text(re.compile("sent", re.I)).first).to_be_visible()
 
     # A saved reply, which the audit log then shows.
     page.goto(f"{agency_url}/settings/saved-replies/")
