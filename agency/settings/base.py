@@ -180,6 +180,10 @@ CACHES = {
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The languages a client's reports (PDF, e-mails, figures) are written in (locale/<code>/)
+RAPPORT_REPORT_LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"),
+                            ("es", "Español")]  # fmt: skip
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

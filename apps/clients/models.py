@@ -17,6 +17,12 @@ class Client(models.Model):
     )  # fmt: skip
     keywords = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     competitors = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    locale = models.CharField(
+        max_length=8, choices=settings.RAPPORT_REPORT_LANGUAGES, default="en", db_default="en",
+        help_text="The language of the client's reports and portal figures",
+    )  # fmt: skip
+    logo = models.BinaryField(null=True, blank=True, editable=False)  # PNG or JPEG: core.images
+    logo_type = models.CharField(max_length=20, blank=True, default="", db_default="")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -9,6 +9,7 @@ import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, MinValueValidator, validate_email
 from django.db import connection, transaction
@@ -31,8 +32,13 @@ from .models import (
 )
 
 
-def _validate_client(*, name: str, slug: str, timezone: str, exclude_pk: int | None = None):
+def _validate_client(
+    *, name: str, slug: str, timezone: str, locale: str = "en", exclude_pk: int | None = None
+):
     errors = {}
+    if locale not in dict(settings.RAPPORT_REPORT_LANGUAGES):
+        languages = ", ".join(dict(settings.RAPPORT_REPORT_LANGUAGES))
+        errors["locale"] = f"Reports are written in {languages}; not in '{locale}'."
     if not name.strip():
         errors["name"] = "A client needs a name."
     if timezone not in zoneinfo.available_timezones():
@@ -56,10 +62,13 @@ def client_create(
     is_active: bool = True,
     brand_accounts: list[dict] | None = None,
     competitor_accounts: list[dict] | None = None,
+    locale: str = "en",
+    logo: tuple[bytes, str] | None = None,
 ) -> Client:
-    """Create a client, with its own and competitors' accounts (see ``client_accounts_set``)."""
+    """Create a client, with its own and competitors' accounts (see ``client_accounts_set``)
+    and its logo (``(bytes, content type)`` as ``apps.core.images.logo_checked`` gives)."""
     slug = slug or slugify(name)
-    _validate_client(name=name, slug=slug, timezone=timezone)
+    _validate_client(name=name, slug=slug, timezone=timezone, locale=locale)
     accounts = _clean_account_fields(
         {"brand_accounts": brand_accounts, "competitor_accounts": competitor_accounts}
     )
@@ -72,6 +81,9 @@ def client_create(
             keywords=keywords or [],
             competitors=competitors or [],
             is_active=is_active,
+            locale=locale,
+            logo=logo[0] if logo else None,
+            logo_type=logo[1] if logo else "",
         )
         if accounts:
             _accounts_store(client, accounts)
@@ -79,17 +91,21 @@ def client_create(
 
 
 CLIENT_FIELDS = (
-    "name", "slug", "timezone", "brand_handles", "keywords", "competitors", "is_active",
+    "name", "slug", "timezone", "brand_handles", "keywords", "competitors", "is_active", "locale",
 )  # fmt: skip
 
 
 def client_update(*, client: Client, **changes) -> Client:
-    """Change the given fields of a client (``CLIENT_FIELDS``, ``brand_accounts`` and
-    ``competitor_accounts``); a change of its accounts or brand handles re-flags its mentions."""
+    """Change the given fields of a client (``CLIENT_FIELDS``, ``brand_accounts``,
+    ``competitor_accounts`` and ``logo``: ``(bytes, content type)``, or None to remove it); a
+    change of its accounts or brand handles re-flags its mentions."""
+    if "logo" in changes:
+        logo = changes.pop("logo")
+        changes["logo"], changes["logo_type"] = logo if logo else (None, "")
     accounts = _clean_account_fields(
         {field: changes.pop(field) for field in ACCOUNT_FIELDS if field in changes}
     )
-    unknown = set(changes) - set(CLIENT_FIELDS)
+    unknown = set(changes) - {*CLIENT_FIELDS, "logo", "logo_type"}
     if unknown:
         raise ValidationError({field: "Not a client field." for field in unknown})
     if "brand_handles" in changes:
@@ -100,8 +116,9 @@ def client_update(*, client: Client, **changes) -> Client:
     for field, value in changes.items():
         setattr(client, field, value)
     _validate_client(
-        name=client.name, slug=client.slug, timezone=client.timezone, exclude_pk=client.pk
-    )
+        name=client.name, slug=client.slug, timezone=client.timezone, locale=client.locale,
+        exclude_pk=client.pk,
+    )  # fmt: skip
     with transaction.atomic():
         client.save(update_fields=list(changes) or None)
         if accounts:

@@ -25,14 +25,25 @@ def _language() -> str:
     return (translation.get_language() or "en").split("-")[0]
 
 
+def localised(text: str) -> str:
+    """A number written the English way (``1,234.5``) with the active language's separators
+    (``1.234,5`` in German)."""
+    if _language() == "en":
+        return text
+    thousands = formats.get_format("THOUSAND_SEPARATOR")
+    decimal = formats.get_format("DECIMAL_SEPARATOR")
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+
 def number(value: float | int | None, decimals: int = 2) -> str:
-    """``1,234.5``: thousands separated, at most ``decimals`` decimals, no trailing zeros."""
+    """``1,234.5``: thousands separated, at most ``decimals`` decimals, no trailing zeros (in
+    the active language's way of writing numbers)."""
     if value is None:
         return DASH
     text = f"{float(value):,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return localised("0" if text == "-0" else text)
 
 
 def percent(share: float | None) -> str:

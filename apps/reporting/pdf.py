@@ -12,6 +12,8 @@ from datetime import date
 from xml.sax.saxutils import escape
 
 from django.db import connection
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
@@ -20,8 +22,10 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     CondPageBreak,
+    Image,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -31,7 +35,7 @@ from reportlab.platypus import (
 )
 
 from apps.clients.models import Client
-from apps.core.formatting import day, minutes, number, percent
+from apps.core.formatting import day, localised, minutes, number, percent
 
 from .selectors import client_report, report_for
 
@@ -66,7 +70,7 @@ def safe_text(value: object, limit: int = MAX_TEXT) -> str:
 
 
 def count(value: int | float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
+    return "—" if value is None else localised(f"{value:,.0f}")
 
 
 def times(value: float | None) -> str:
@@ -75,7 +79,7 @@ def times(value: float | None) -> str:
 
 
 def money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return "—" if value is None else localised(f"{value:,.2f}")
 
 
 def _change(current, previous, kind: str) -> str:
@@ -83,7 +87,7 @@ def _change(current, previous, kind: str) -> str:
         return ""
     delta = current - previous
     if kind == "percent":
-        text = f"{round(abs(delta) * 100):.0f} pts"
+        text = _("%(points)s pts") % {"points": f"{round(abs(delta) * 100):.0f}"}
     elif kind == "minutes":
         text = minutes(abs(delta))
     elif kind == "times":
@@ -91,9 +95,9 @@ def _change(current, previous, kind: str) -> str:
     elif kind == "money":
         text = money(abs(delta))
     else:
-        text = f"{abs(delta):,.0f}"
-    if text.startswith("0 ") or text in ("0", f"0{TIMES}", "0.00"):
-        return "no change"
+        text = count(abs(delta))
+    if text.startswith("0 ") or text in ("0", f"0{TIMES}", money(0)):
+        return _("no change")
     return ("+" if delta > 0 else MINUS) + text
 
 
@@ -103,46 +107,46 @@ def headline_rows(report: dict) -> list[tuple[str, str, str, str]]:
     previous = report["previous"]
     figures: list[tuple[str, Callable[[dict], object], Callable, str]] = [
         ("Mentions", lambda r: r["mention_count"], count, "count"),
-        ("Needing acknowledgement", lambda r: r["needing_acknowledgement"], count, "count"),
+        (_("Needing acknowledgement"), lambda r: r["needing_acknowledgement"], count, "count"),
         ("Acknowledged", lambda r: r["acknowledged"], count, "count"),
-        ("Acknowledgement rate", lambda r: r["acknowledgement_rate"], percent, "percent"),
+        (_("Acknowledgement rate"), lambda r: r["acknowledgement_rate"], percent, "percent"),
         (
-            "Median time to acknowledge (business)",
+            _("Median time to acknowledge (business)"),
             lambda r: r["median_time_to_acknowledge_minutes"],
             minutes,
             "minutes",
         ),
         (
-            "90th percentile time to acknowledge (business)",
+            _("90th percentile time to acknowledge (business)"),
             lambda r: r["p90_time_to_acknowledge_minutes"],
             minutes,
             "minutes",
         ),
         (
-            "Median time to the next response (business)",
+            _("Median time to the next response (business)"),
             lambda r: r["median_next_response_minutes"],
             minutes,
             "minutes",
         ),
-        ("SLA attainment", lambda r: r["sla_attainment"], percent, "percent"),
-        ("Positive mentions", lambda r: r["sentiment"]["positive"], count, "count"),
-        ("Neutral mentions", lambda r: r["sentiment"]["neutral"], count, "count"),
-        ("Negative mentions", lambda r: r["sentiment"]["negative"], count, "count"),
-        ("Advocates gained", lambda r: r["advocates_gained"], count, "count"),
+        (_("SLA attainment"), lambda r: r["sla_attainment"], percent, "percent"),
+        (_("Positive mentions"), lambda r: r["sentiment"]["positive"], count, "count"),
+        (_("Neutral mentions"), lambda r: r["sentiment"]["neutral"], count, "count"),
+        (_("Negative mentions"), lambda r: r["sentiment"]["negative"], count, "count"),
+        (_("Advocates gained"), lambda r: r["advocates_gained"], count, "count"),
         (
-            "Advocacy lift (acknowledged vs not)",
+            _("Advocacy lift (acknowledged vs not)"),
             lambda r: r["advocacy_lift"],
             times,
             "times",
         ),
         (
-            "Share of voice",
+            _("Share of voice"),
             lambda r: r["share_of_voice"]["share"] if "share_of_voice" in r else None,
             percent,
             "percent",
         ),
         (
-            "Value of the customers acknowledged",
+            _("Value of the customers acknowledged"),
             lambda r: r["crm_value_of_acknowledged_customers"],
             money,
             "money",
@@ -159,20 +163,47 @@ def period_text(since: str | date, until: str | date) -> str:
     return f"{day(since)} {EN_DASH} {day(until)}"
 
 
-def agency_name() -> str:
-    """The current agency's name; ``schema_context`` (beat tasks) leaves no name on the
-    connection's tenant, so it is then read from the agency's row."""
-    name = getattr(connection.tenant, "name", None)
-    if name:
-        return name
+def current_agency():
+    """The current agency's row; ``schema_context`` (beat tasks) leaves no agency on the
+    connection's tenant, so it is then read by schema."""
     from apps.tenants.models import Agency
 
-    return (
-        Agency.objects.filter(schema_name=connection.schema_name)
-        .values_list("name", flat=True)
-        .first()
-        or ""
-    )
+    tenant = connection.tenant
+    if isinstance(tenant, Agency) and tenant.pk:
+        return tenant
+    return Agency.objects.filter(schema_name=connection.schema_name).first()
+
+
+def agency_name() -> str:
+    """The current agency's name (empty outside an agency)."""
+    agency = current_agency()
+    return agency.name if agency else ""
+
+
+def _logo(data: bytes | memoryview | None, *, height: float, max_width: float):
+    """A logo at ``height`` (narrower when it would be wider than ``max_width``), or None."""
+    if not data:
+        return None
+    image = ImageReader(io.BytesIO(bytes(data)))
+    width, tall = image.getSize()
+    scale = min(height / tall, max_width / width)
+    return Image(io.BytesIO(bytes(data)), width=width * scale, height=tall * scale)
+
+
+def _letterhead(agency, client: Client) -> Table | None:
+    """The agency's logo on the left and the client's on the right (white label), if any."""
+    left = _logo(agency.logo if agency else None, height=14 * mm, max_width=WIDTH * 0.4)
+    right = _logo(client.logo, height=14 * mm, max_width=WIDTH * 0.4)
+    if left is None and right is None:
+        return None
+    table = Table([[left or "", right or ""]], colWidths=[WIDTH / 2, WIDTH / 2], hAlign="LEFT")
+    table.setStyle(TableStyle([("ALIGN", (0, 0), (0, 0), "LEFT"),
+                               ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm)]))  # fmt: skip
+    return table
 
 
 # --- charts --------------------------------------------------------------------------------------
@@ -214,15 +245,15 @@ def _bars(width: float, height: float, data: list[list[int]], names: list[str]) 
     return drawing, chart
 
 
-def volume_chart(by_day: list[dict]) -> Drawing:
+def volume_chart(by_day: list[dict], accent=ACCENT) -> Drawing:
     """Mentions per local day, with about ten dates along the axis."""
     every = max(1, math.ceil(len(by_day) / MAX_DAY_LABELS))
     names = [
-        f"{date.fromisoformat(d['date']):%d %b}" if n % every == 0 else ""
+        formats.date_format(date.fromisoformat(d["date"]), "j M") if n % every == 0 else ""
         for n, d in enumerate(by_day)
     ]
     drawing, chart = _bars(WIDTH, 62 * mm, [[d["count"] for d in by_day] or [0]], names or [""])
-    chart.bars[0].fillColor = ACCENT
+    chart.bars[0].fillColor = accent
     chart.bars.strokeColor = None
     chart.barSpacing = 0.5
     chart.groupSpacing = 1 if len(by_day) > 60 else 3
@@ -233,7 +264,8 @@ def sentiment_chart(current: dict, previous: dict) -> Drawing:
     """The period's sentiment beside the previous period's, stacked."""
     keys = list(SENTIMENT_COLOURS)
     data = [[previous[key], current[key]] for key in keys]
-    drawing, chart = _bars(WIDTH / 2 - 4 * mm, 62 * mm, data, ["Previous period", "This period"])
+    names = [_("Previous period"), _("This period")]
+    drawing, chart = _bars(WIDTH / 2 - 4 * mm, 62 * mm, data, names)
     chart.width -= 22 * mm
     chart.categoryAxis.style = "stacked"
     chart.bars.strokeColor = None
@@ -250,8 +282,8 @@ def sentiment_chart(current: dict, previous: dict) -> Drawing:
 
 def funnel_chart(funnel: dict) -> Drawing:
     """People acknowledged → came back → came back positive → advocates."""
-    steps = [("acknowledged", "Acknowledged"), ("returned", "Came back"),
-             ("positive", "Positive"), ("advocate", "Advocate")]  # fmt: skip
+    steps = [("acknowledged", _("Acknowledged")), ("returned", _("Came back")),
+             ("positive", _("Positive")), ("advocate", _("Advocate"))]  # fmt: skip
     drawing, chart = _bars(
         WIDTH / 2 - 4 * mm, 62 * mm, [[funnel[key] for key, _ in steps]], [n for _, n in steps]
     )
@@ -297,7 +329,8 @@ def _table(
     data += [[Paragraph(c, styles.cell if i == 0 else styles.number) for i, c in enumerate(row)]
              for row in rows]  # fmt: skip
     if len(data) == 1:
-        data.append([Paragraph("Nothing in this period.", styles.cell)] + [""] * (len(header) - 1))
+        nothing = Paragraph(_("Nothing in this period."), styles.cell)
+        data.append([nothing] + [""] * (len(header) - 1))
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle([
@@ -317,21 +350,25 @@ def _comparison(styles: _Styles, comparison: dict) -> KeepTogether:
         [label, count(group["people"]), percent(group["return_rate"]),
          percent(group["positive_return_rate"])]
         for label, group in (("Acknowledged", comparison["acknowledged"]),
-                             ("Not acknowledged", comparison["not_acknowledged"]))
+                             (_("Not acknowledged"), comparison["not_acknowledged"]))
     ]  # fmt: skip
     rows.append(
-        ["Lift", "", times(comparison["return_lift"]), times(comparison["positive_return_lift"])]
+        [_("Lift"), "", times(comparison["return_lift"]), times(comparison["positive_return_lift"])]
     )
     return KeepTogether([
-        Paragraph("What acknowledging changes", styles.h2),
+        Paragraph(_("What acknowledging changes"), styles.h2),
         Paragraph(
-            "People whose first mention fell in this period, by whether it was acknowledged: "
-            "how many spoke of the brand again of their own accord, and how many positively.",
+            _(
+                "People whose first mention fell in this period, by whether it was "
+                "acknowledged: how many spoke of the brand again of their own accord, and how "
+                "many positively."
+            ),
             styles.body,
         ),
         Spacer(1, 1 * mm),
-        _table(styles, ["First mention", "People", "Came back", "Came back positive"], rows,
-               [WIDTH * 0.4, WIDTH * 0.2, WIDTH * 0.2, WIDTH * 0.2]),
+        _table(styles,
+               [_("First mention"), _("People"), _("Came back"), _("Came back positive")],
+               rows, [WIDTH * 0.4, WIDTH * 0.2, WIDTH * 0.2, WIDTH * 0.2]),
     ])  # fmt: skip
 
 
@@ -344,43 +381,61 @@ def _side_by_side(left, right) -> Table:
 
 
 def report_pdf_render(*, client: Client, report: dict) -> bytes:
-    """The PDF of a report already computed by ``client_report``."""
+    """The PDF of a report already computed by ``client_report``, in the client's language,
+    with the agency's logo and accent colour and the client's logo."""
+    with translation.override(client.locale or "en"):
+        return _render(client, report)
+
+
+def _render(client: Client, report: dict) -> bytes:
     styles = _Styles()
-    agency = agency_name()
+    white_label = current_agency()
+    agency = white_label.name if white_label else ""
+    accent = ACCENT
+    if white_label and white_label.accent_colour:
+        accent = colors.HexColor(white_label.accent_colour)
+    styles.title.textColor = accent
     period = period_text(report["since"], report["until"])
     previous = report["previous"]
     story: list = [
-        Paragraph(f"{safe_text(agency)} · client report", styles.kicker),
+        Paragraph(_("%(agency)s · client report") % {"agency": safe_text(agency)}, styles.kicker),
         Paragraph(safe_text(client.name, 200), styles.title),
         Paragraph(
-            f"<b>{period}</b> (days in {safe_text(report['timezone'])}), compared with "
-            f"{period_text(previous['since'], previous['until'])}",
+            _("<b>%(period)s</b> (days in %(zone)s), compared with %(previous)s")
+            % {
+                "period": period,
+                "zone": safe_text(report["timezone"]),
+                "previous": period_text(previous["since"], previous["until"]),
+            },
             styles.body,
         ),
         Spacer(1, 3 * mm),
     ]
+    if letterhead := _letterhead(white_label, client):
+        story.insert(0, letterhead)
 
     story.append(
         _table(
             styles,
-            ["Figure", "This period", "Previous period", "Change"],
+            [_("Figure"), _("This period"), _("Previous period"), _("Change")],
             ([label, now, before, change] for label, now, before, change in headline_rows(report)),
             [WIDTH * 0.46, WIDTH * 0.18, WIDTH * 0.18, WIDTH * 0.18],
         )
     )
 
     story.append(Spacer(1, 4 * mm))
-    story.append(_titled("Mention volume by day", volume_chart(report["mention_volume"]["by_day"])))
+    volume = volume_chart(report["mention_volume"]["by_day"], accent)
+    story.append(_titled(_("Mention volume by day"), volume))
     story.append(
         _side_by_side(
-            _titled("Sentiment", sentiment_chart(report["sentiment"], previous["sentiment"])),
-            _titled("Acknowledgement → advocacy", funnel_chart(report["advocacy_funnel"])),
+            _titled(_("Sentiment"), sentiment_chart(report["sentiment"], previous["sentiment"])),
+            _titled(_("Acknowledgement → advocacy"), funnel_chart(report["advocacy_funnel"])),
         )
     )
     story.append(_comparison(styles, report["advocacy_comparison"]))
 
     share = report["share_of_voice"]
-    voice_rows = [["Our brand", count(share["brand"])]]
+    voice_rows = [[_("Our brand"), count(share["brand"])]]
     voice_rows += [[safe_text(name), count(n)] for name, n in share["competitors"].items()]
     channel_rows = [
         [safe_text(row["name"]), count(row["count"])]
@@ -390,10 +445,11 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
     story.append(CondPageBreak(50 * mm))
     story.append(
         _side_by_side(
-            [Paragraph(f"Share of voice: {percent(share['share'])}", styles.h2),
-             _table(styles, ["Who", "Mentions"], voice_rows, half)],
-            [Paragraph("Mentions by channel", styles.h2),
-             _table(styles, ["Channel", "Mentions"], channel_rows, half)],
+            [Paragraph(_("Share of voice: %(share)s") % {"share": percent(share["share"])},
+                       styles.h2),
+             _table(styles, [_("Who"), _("Mentions")], voice_rows, half)],
+            [Paragraph(_("Mentions by channel"), styles.h2),
+             _table(styles, [_("Channel"), _("Mentions")], channel_rows, half)],
         )
     )  # fmt: skip
 
@@ -403,8 +459,8 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
     ]  # fmt: skip
     story.append(
         KeepTogether([
-            Paragraph("Top authors by influence", styles.h2),
-            _table(styles, ["Author", "Influence", "Mentions"], authors,
+            Paragraph(_("Top authors by influence"), styles.h2),
+            _table(styles, [_("Author"), _("Influence"), _("Mentions")], authors,
                    [WIDTH * 0.6, WIDTH * 0.2, WIDTH * 0.2]),
         ])
     )  # fmt: skip
@@ -415,9 +471,10 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
     story.append(Spacer(1, 2 * mm))
     story.append(
         _side_by_side(
-            [Paragraph("Top terms", styles.h2), _table(styles, ["Term", "Uses"], terms, half)],
-            [Paragraph("Top hashtags", styles.h2),
-             _table(styles, ["Hashtag", "Uses"], hashtags, half)],
+            [Paragraph(_("Top terms"), styles.h2),
+             _table(styles, [_("Term"), _("Uses")], terms, half)],
+            [Paragraph(_("Top hashtags"), styles.h2),
+             _table(styles, [_("Hashtag"), _("Uses")], hashtags, half)],
         )
     )  # fmt: skip
 
@@ -429,9 +486,10 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
     if members:  # client users see them only where the agency names its staff
         story.append(
             KeepTogether([
-                Paragraph("Acknowledgements by member", styles.h2),
+                Paragraph(_("Acknowledgements by member"), styles.h2),
                 _table(styles,
-                       ["Member", "Acknowledged", "In hours", "Off hours", "Median", "90th pct"],
+                       [_("Member"), _("Acknowledged"), _("In hours"), _("Off hours"),
+                        _("Median"), _("90th pct")],
                        members, [WIDTH * 0.31, WIDTH * 0.15] + [WIDTH * 0.135] * 4),
             ])
         )  # fmt: skip
@@ -443,7 +501,8 @@ def report_pdf_render(*, client: Client, report: dict) -> bytes:
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(MUTED)
         canvas.drawString(18 * mm, 10 * mm, footer[:140])  # drawn as text, never parsed
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {document.page}")
+        page = _("Page %(page)s") % {"page": document.page}
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, page)
         canvas.restoreState()
 
     buffer = io.BytesIO()

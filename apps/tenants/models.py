@@ -1,6 +1,6 @@
 """Agencies (tenants) and their host names, stored in the public schema."""
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -24,6 +24,15 @@ class Agency(TenantMixin):
         help_text="Client users see who acknowledged by name; otherwise as the agency's team. "
         "Staff e-mail addresses are never shown to them.",
     )
+
+    # White label: what the portal, the PDF reports and the e-mails show instead of Rapport's look
+    logo = models.BinaryField(null=True, blank=True, editable=False)  # PNG or JPEG: core.images
+    logo_type = models.CharField(max_length=20, blank=True, default="", db_default="")
+    accent_colour = models.CharField(
+        max_length=7, blank=True, default="", db_default="",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour as #RRGGBB, e.g. #0f766e.")],
+        help_text="#RRGGBB; empty: Rapport's blue",
+    )  # fmt: skip
 
     auto_create_schema = False  # provisioning clones the template schema in one transaction
     auto_drop_schema = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import os
@@ -112,6 +113,26 @@ def agency_ensure_public() -> Agency:
         tenant=public, is_primary=True, defaults={"domain": settings.BASE_DOMAIN}
     )
     return public
+
+
+def agency_set_white_label(
+    *,
+    agency: Agency,
+    accent_colour: str,
+    logo: tuple[bytes, str] | None = None,
+    remove_logo: bool = False,
+) -> Agency:
+    """The agency's look on its clients' reports: accent colour (``#RRGGBB`` or empty) and logo
+    (``(bytes, content type)`` as ``apps.core.images.logo_checked`` gives; kept unless replaced
+    or removed)."""
+    agency.accent_colour = accent_colour
+    if logo or remove_logo:
+        agency.logo, agency.logo_type = logo if logo else (None, "")
+    agency.full_clean(exclude=[f.name for f in Agency._meta.fields if f.name != "accent_colour"])
+    Agency.objects.filter(pk=agency.pk).update(
+        accent_colour=agency.accent_colour, logo=agency.logo, logo_type=agency.logo_type
+    )
+    return agency
 
 
 def agency_set_portal_staff_names(*, agency: Agency, shown: bool) -> Agency:
@@ -409,7 +430,8 @@ def agency_backup(*, agency: Agency, output: Path) -> dict:
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         row = conn.execute(
             "SELECT slug, name, schema_name, created_at, retention_days, "  # noqa: S608
-            f"portal_shows_staff_names FROM public.{Agency._meta.db_table} WHERE id = %s",
+            "portal_shows_staff_names, accent_colour, logo, logo_type "
+            f"FROM public.{Agency._meta.db_table} WHERE id = %s",
             [agency.pk],
         ).fetchone()
         if row is None:
@@ -426,14 +448,17 @@ def agency_backup(*, agency: Agency, output: Path) -> dict:
             env, "pg_dump",
         )  # fmt: skip
         conn.execute("COMMIT")
-    slug, name, schema_name, created_at, retention_days, shows_staff_names = row
+    slug, name, schema_name, created_at, retention_days, shows_staff_names, *look = row
+    accent_colour, logo, logo_type = look
     manifest = {
         "format": BACKUP_FORMAT,
         "taken_at": timezone.now().isoformat(),
         "pg_dump_major": pg_dump.major,
         "agency": {"slug": slug, "name": name, "schema_name": schema_name,
                    "created_at": created_at.isoformat(), "retention_days": retention_days,
-                   "portal_shows_staff_names": shows_staff_names},
+                   "portal_shows_staff_names": shows_staff_names,
+                   "accent_colour": accent_colour, "logo_type": logo_type,
+                   "logo": base64.b64encode(bytes(logo)).decode() if logo else None},
         "domains": [{"domain": domain, "is_primary": primary} for domain, primary in domains],
         "tables": tables,
     }  # fmt: skip
@@ -508,14 +533,19 @@ def agency_restore(*, archive: Path, database_url: str, manifest: Path | None = 
         try:
             with conn.transaction():
                 columns = ["slug", "name", "schema_name", "created_at", "retention_days",
-                           "portal_shows_staff_names"]  # fmt: skip
+                           "portal_shows_staff_names", "accent_colour", "logo",
+                           "logo_type"]  # fmt: skip
+                logo = agency.get("logo")
                 agency_id = conn.execute(
                     f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
                     f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id",
                     [
-                        *(agency[column] for column in columns[:-1]),
-                        # backups older than the portal setting keep staff names hidden
+                        *(agency[column] for column in columns[:5]),
+                        # backups older than a setting restore its default
                         agency.get("portal_shows_staff_names", False),
+                        agency.get("accent_colour", ""),
+                        base64.b64decode(logo) if logo else None,
+                        agency.get("logo_type", ""),
                     ],
                 ).fetchone()[0]
                 for domain in domains:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", client_views.client_index, name="index"),
     path("new/", client_views.client_new, name="new"),
     path("<int:client_id>/", client_views.client_edit, name="edit"),
+    path("<int:client_id>/logo", client_views.client_logo, name="logo"),
 ]

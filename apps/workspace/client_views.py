@@ -6,14 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts import services as account_services
 from apps.accounts.models import User
 from apps.clients import services as client_services
-from apps.clients.selectors import client_list
+from apps.clients.models import Client
+from apps.clients.selectors import client_get, client_list
 
 from .forms import ClientForm, ClientInviteForm
 from .views import _client_or_404, _require_manager
@@ -31,7 +32,8 @@ def client_index(request):
 @require_http_methods(["GET", "POST"])
 def client_new(request):
     _require_manager(request)
-    form = ClientForm(request.POST if request.method == "POST" else None)
+    posted = request.method == "POST"
+    form = ClientForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         try:
             client = client_services.client_create(**form.service_arguments())
@@ -71,7 +73,11 @@ def client_edit(request, client_id: int):
     action = request.POST.get("action", "save") if data else None
     if action not in (None, "save", "archive", "restore", "invite"):
         raise Http404("No such action.")
-    form = ClientForm(data if action == "save" else None, initial=ClientForm.initial_for(client))
+    saving = action == "save"
+    form = ClientForm(
+        data if saving else None, request.FILES if saving else None,
+        initial=ClientForm.initial_for(client),
+    )  # fmt: skip
     invite_form = ClientInviteForm(data if action == "invite" else None, prefix="invite")
     if action in ("archive", "restore"):
         client_services.client_update(client=client, is_active=action == "restore")
@@ -92,3 +98,19 @@ def client_edit(request, client_id: int):
     context = {"client": client, "form": form, "invite_form": invite_form, "people": people}
     failed = form.errors or invite_form.errors
     return render(request, "workspace/client_form.html", context, status=400 if failed else 200)
+
+
+@login_required
+@require_http_methods(["GET"])
+def client_logo(request, client_id: int):
+    """The client's logo, to anyone who may see the client (its own people included)."""
+    try:
+        client = client_get(user=request.user, client_id=client_id)
+    except Client.DoesNotExist:
+        raise Http404("No such client.") from None
+    if not client.logo_type:
+        raise Http404("No logo.")
+    response = HttpResponse(bytes(client.logo), content_type=client.logo_type)
+    response["Cache-Control"] = "private, max-age=300"
+    response["Content-Disposition"] = "inline"
+    return response

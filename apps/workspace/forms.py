@@ -8,11 +8,13 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Team, User
 from apps.channels.connectors import PLATFORMS
 from apps.core.forms import AccessibleForm
+from apps.core.images import logo_checked
 from apps.listening.models import Mention
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -27,6 +29,20 @@ class PortalForm(SettingsForm):
     portal_shows_staff_names = forms.BooleanField(
         label="Show client users who acknowledged, by name", required=False
     )
+    accent_colour = forms.RegexField(
+        regex=r"^(#[0-9a-fA-F]{6})?$", required=False, label="Accent colour",
+        help_text="#RRGGBB, on your clients' reports; empty: Rapport's blue.",
+        error_messages={"invalid": "A colour as #RRGGBB, e.g. #0f766e."},
+    )  # fmt: skip
+    logo = forms.FileField(
+        required=False, label="Agency logo",
+        help_text="PNG or JPEG, at most 256 KB: on every client's report.",
+    )  # fmt: skip
+    remove_logo = forms.BooleanField(required=False, label="Remove the agency logo")
+
+    def clean_logo(self) -> tuple[bytes, str] | None:
+        upload = self.cleaned_data.get("logo")
+        return logo_checked(upload.read()) if upload else None
 
 
 class SlaPolicyForm(SettingsForm):
@@ -253,27 +269,45 @@ class ClientForm(SettingsForm):
     )
     keywords = forms.CharField(required=False, help_text="Comma-separated.")
     competitors = forms.CharField(required=False, help_text="Comma-separated.")
+    locale = forms.ChoiceField(
+        label="Report language", choices=settings.RAPPORT_REPORT_LANGUAGES, initial="en",
+        required=False,
+        help_text="Its PDF reports and report e-mails: words, dates and numbers.",
+    )  # fmt: skip
+    logo = forms.FileField(
+        required=False, help_text="PNG or JPEG, at most 256 KB: shown on its reports."
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = [(zone, zone) for zone in sorted(available_timezones())]
         self.fields["timezone"].initial = "UTC"
 
+    def clean_logo(self) -> tuple[bytes, str] | None:
+        upload = self.cleaned_data.get("logo")
+        return logo_checked(upload.read()) if upload else None
+
     @classmethod
     def initial_for(cls, client) -> dict[str, Any]:
         return {
             "name": client.name, "slug": client.slug, "timezone": client.timezone,
-            "brand_handles": ", ".join(client.brand_handles),
+            "locale": client.locale, "brand_handles": ", ".join(client.brand_handles),
             "keywords": ", ".join(client.keywords), "competitors": ", ".join(client.competitors),
         }  # fmt: skip
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
+        arguments = {
             "name": data["name"], "slug": data["slug"], "timezone": data["timezone"],
             "brand_handles": _words(data["brand_handles"]), "keywords": _words(data["keywords"]),
             "competitors": _words(data["competitors"]),
         }  # fmt: skip
+        if data.get("locale"):
+            arguments["locale"] = data["locale"]
+        if data.get("logo") or data.get("remove_logo"):
+            arguments["logo"] = data.get("logo")  # None with "remove": it goes
+        return arguments
 
 
 class ClientInviteForm(SettingsForm):

@@ -28,7 +28,7 @@ from apps.clients.selectors import client_accounts, client_get, client_list
 from apps.clients.services import client_accounts_set
 from apps.listening.selectors import query_list
 from apps.reporting.exports import audit_csv_rows
-from apps.tenants.services import agency_set_portal_staff_names
+from apps.tenants.services import agency_set_portal_staff_names, agency_set_white_label
 
 from .forms import (
     AuditFilterForm,
@@ -71,17 +71,21 @@ def settings_index(request):
     _require_manager(request)
     agency = request.tenant
     if request.method == "POST":
-        form = PortalForm(request.POST)
+        form = PortalForm(request.POST, request.FILES)
         if form.is_valid():
-            agency_set_portal_staff_names(
-                agency=agency, shown=form.cleaned_data["portal_shows_staff_names"]
-            )
-            messages.success(request, "Portal settings saved.")
+            data = form.cleaned_data
+            agency_set_portal_staff_names(agency=agency, shown=data["portal_shows_staff_names"])
+            agency_set_white_label(
+                agency=agency, accent_colour=data["accent_colour"], logo=data["logo"],
+                remove_logo=data["remove_logo"],
+            )  # fmt: skip
+            messages.success(request, "Portal and report settings saved.")
             return redirect("workspace:index")
     else:
-        form = PortalForm(initial={"portal_shows_staff_names": agency.portal_shows_staff_names})
+        form = PortalForm(initial={"portal_shows_staff_names": agency.portal_shows_staff_names,
+                                   "accent_colour": agency.accent_colour})  # fmt: skip
     context = {"clients": client_list(user=request.user).order_by("name"), "portal_form": form}
-    return render(request, "workspace/index.html", context)
+    return render(request, "workspace/index.html", context, status=400 if form.errors else 200)
 
 
 # --- SLA policy ----------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "clients/": (None, ("get",)),
     "clients/new/": (None, ("get", "post")),
     "clients/<int:client_id>/": ("client", ("get", "post")),
+    "clients/<int:client_id>/logo": ("client", ("get",)),
     "channels/": (None, ("get",)),
     "channels/new/": (None, ("get", "post")),
     "channels/oauth/mastodon/": (None, ("post",)),

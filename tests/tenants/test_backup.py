@@ -18,9 +18,11 @@ from apps.channels.connectors.base import AuthorData, MentionData
 from apps.clients.models import Client
 from apps.tenants import services
 from apps.tenants.models import Agency
-from apps.tenants.services import agency_provision
+from apps.tenants.services import agency_provision, agency_set_white_label
 from tests.channels.factories import make_channel, store_mentions
 from tests.support import run_manage
+
+LOGO = b"\x89PNG\r\n\x1a\n the agency's logo, byte for byte"
 
 pytestmark = pytest.mark.e2e
 
@@ -60,6 +62,7 @@ def scratch_agency(django_db_setup, django_db_blocker):
         agency = agency_provision(
             slug=slug, name="Backed Up", admin_email=f"owner@{slug}.test", admin_password="pw-1"
         )
+        agency_set_white_label(agency=agency, accent_colour="#0f766e", logo=(LOGO, "image/png"))
         with schema_context(agency.schema_name):
             client = Client.objects.create(name="Northwind", slug="northwind")
             channel = make_channel(client=client)
@@ -116,7 +119,9 @@ def test_an_agency_backed_up_and_restored_into_a_fresh_database_has_every_row(
     with psycopg.connect(**admin_params(fresh_database)) as conn:
         restored = table_counts(conn, schema)
         agency = conn.execute(
-            "SELECT id, slug, name FROM public.tenants_agency WHERE schema_name = %s", [schema]
+            "SELECT id, slug, name, accent_colour, logo, logo_type FROM public.tenants_agency "
+            "WHERE schema_name = %s",
+            [schema],
         ).fetchone()
         domains = conn.execute(
             "SELECT domain, is_primary FROM public.tenants_domain WHERE tenant_id = %s",
@@ -141,7 +146,7 @@ def test_an_agency_backed_up_and_restored_into_a_fresh_database_has_every_row(
     for table, rows in original.items():
         assert restored.get(table) == rows, f"{table}: {rows} backed up, {restored.get(table)}"
     assert set(restored) == set(original)
-    assert agency[1:] == (scratch_agency.slug, "Backed Up")
+    assert agency[1:] == (scratch_agency.slug, "Backed Up", "#0f766e", LOGO, "image/png")
     assert domains == [(f"{scratch_agency.slug}.localhost", True)]
     assert mentions == (25, 4) and found == 25
     assert replied == [("Hi!",)]

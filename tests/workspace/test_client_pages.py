@@ -109,3 +109,62 @@ def test_only_owners_and_managers_find_the_client_pages(in_agency_a, client_a):
         assert browser.post(f"/clients/{client.pk}/", {"action": "archive"}).status_code == 404
     client.refresh_from_db()
     assert client.is_active and not Client.objects.filter(name="Aurora Tea").exists()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), (0, 200, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_manager_sets_the_reports_language_and_logo_which_the_clients_people_see(
+    in_agency_a, client_a
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.clients.factories import ClientMembershipFactory
+
+    browser = _as(client_a, "manager")
+    logo = SimpleUploadedFile("aurora.png", _png(), content_type="image/png")
+    response = browser.post("/clients/new/", {**FORM, "locale": "de", "logo": logo})
+    client = Client.objects.get(name="Aurora Tea")
+    assert response.status_code == 302
+    assert client.locale == "de" and client.logo_type == "image/png"
+    shown = browser.get(f"/clients/{client.pk}/logo")
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert shown.content == _png()
+    assert (
+        f'src="/clients/{client.pk}/logo"' in browser.get(f"/clients/{client.pk}/").content.decode()
+    )
+
+    # The client's own people see it (their portal, their reports); another client's do not
+    own, other = UserFactory(role="client_viewer"), UserFactory(role="client_viewer")
+    ClientMembershipFactory(client=client, user=own)
+    ClientMembershipFactory(client=ClientFactory(), user=other)
+    client_a.force_login(own)
+    assert client_a.get(f"/clients/{client.pk}/logo").status_code == 200
+    client_a.force_login(other)
+    assert client_a.get(f"/clients/{client.pk}/logo").status_code == 404
+
+    client_a.force_login(UserFactory(role="manager"))
+    edit = {**FORM, "slug": client.slug, "remove_logo": "on"}
+    response = client_a.post(f"/clients/{client.pk}/", edit)
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert client.logo is None and client.locale == "de"  # the language was not in the form
+    assert client_a.get(f"/clients/{client.pk}/logo").status_code == 404
+
+
+def test_a_logo_that_is_no_image_is_refused_next_to_the_field(in_agency_a, client_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    script = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", content_type="image/png")
+    response = _as(client_a, "owner").post("/clients/new/", {**FORM, "logo": script})
+    assert response.status_code == 400
+    assert "not a PNG or JPEG" in _error(response.content.decode(), "logo")
+    assert 'value="Aurora Tea"' in response.content.decode()
+    assert not Client.objects.filter(name="Aurora Tea").exists()

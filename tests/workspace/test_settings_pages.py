@@ -386,3 +386,35 @@ def test_a_bad_account_line_is_refused_next_to_its_field(browser, brand):
     assert response.status_code == 400
     assert "platform must be one of" in response.content.decode()
     assert not brand.accounts.exists()
+
+
+# --- the agency's look on reports ----------------------------------------------------------------
+
+
+def test_an_owner_puts_the_agencys_logo_and_colour_on_the_reports(agency_a, in_agency_a):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from apps.tenants.models import Agency
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (90, 30), (255, 140, 0)).save(buffer, format="JPEG")
+    owner = signed_in(agency_a, UserFactory(role="owner"))
+    logo = SimpleUploadedFile("kestrel.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+    saved = owner.post("/settings/", {"accent_colour": "#0f766e", "logo": logo})
+
+    assert saved.status_code == 302
+    stored = Agency.objects.get(pk=agency_a.pk)
+    assert (stored.accent_colour, stored.logo_type) == ("#0f766e", "image/jpeg")
+    assert bytes(stored.logo) == buffer.getvalue()
+
+    refused = owner.post("/settings/", {"accent_colour": "teal"})
+    assert refused.status_code == 400 and "#RRGGBB" in refused.content.decode()
+    assert Agency.objects.get(pk=agency_a.pk).accent_colour == "#0f766e"  # nothing lost
+
+    owner.post("/settings/", {"accent_colour": "", "remove_logo": "on"})
+    stored = Agency.objects.get(pk=agency_a.pk)
+    assert (stored.accent_colour, stored.logo, stored.logo_type) == ("", None, "")
