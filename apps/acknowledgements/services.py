@@ -33,12 +33,11 @@ from apps.channels.connectors import (
 )
 from apps.channels.connectors.base import ConnectorError
 from apps.clients.models import Client
-from apps.core import outbox
+from apps.core import events, outbox
 from apps.core.db import bulk_update_columns
 from apps.listening.models import Author, Mention, open_sql
 from apps.listening.selectors import mention_list
 from apps.listening.sentiment import label_for
-from apps.webhooks import events as webhook_events
 
 from .advocacy import advocacy
 from .business_time import ALWAYS_OPEN, add_business_minutes_many, business_minutes_between
@@ -342,7 +341,7 @@ def mentions_acknowledge(
         )
         Acknowledgement.objects.bulk_create(acknowledgements)
         _audit(user, "acknowledge", changes, kind=kind)
-        webhook_events.mentions_acknowledged(acknowledgements)
+        events.mentions_acknowledged.publish(acknowledgements=acknowledgements)
         if delivery == Acknowledgement.Delivery.PENDING:
             _queue_delivery([ack.pk for ack in acknowledgements])
     return acknowledgements
@@ -647,7 +646,7 @@ def sla_breaches_detect(*, now=None, notify: bool = True) -> list[int]:
         )
         new = [pk for (pk,) in cursor.fetchall()]
     if new and notify:
-        webhook_events.slas_breached(list(SlaBreach.objects.filter(pk__in=new)))
+        events.slas_breached.publish(breaches=list(SlaBreach.objects.filter(pk__in=new)))
         sla_breaches_notify()
     return new
 

@@ -31,7 +31,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.clients.models import Client
-from apps.core import fairshare, outbox
+from apps.core import events, fairshare, outbox
 from apps.core.heartbeat import heartbeat, stale_before
 
 from .models import ListeningQuery, Mention, QueryRematch
@@ -436,8 +436,6 @@ def mentions_purge_expired(
     """
     from django.db.models import Exists, OuterRef
 
-    from apps.acknowledgements.models import Acknowledgement, AuditEntry
-
     from .models import Author
 
     if days < 1:
@@ -455,12 +453,9 @@ def mentions_purge_expired(
                 break
             batch = Mention.objects.filter(pk__in=ids)
             authors = set(batch.values_list("author_id", flat=True))
-            acknowledgements = Acknowledgement.objects.filter(mention_id__in=ids)
-            audit, _ = AuditEntry.objects.filter(
-                Q(object_type="mention", object_id__in=ids)
-                | Q(object_type="acknowledgement", object_id__in=acknowledgements.values("pk"))
-            ).delete()
-            purged["acknowledgements"] += acknowledgements.count()
+            for counts in events.mentions_purging.publish(mention_ids=ids):
+                for what, count in counts.items():
+                    purged[what] += count
             batch.delete()
             _, deleted = (
                 Author.objects.filter(pk__in=authors)
@@ -469,12 +464,11 @@ def mentions_purge_expired(
             )
             orphans = deleted.get(Author._meta.label, 0)  # not what cascades with them
             purged["mentions"] += len(ids)
-            purged["audit_entries"] += audit
             purged["authors"] += orphans
     if purged["mentions"]:
-        AuditEntry.objects.create(
+        events.audit_recorded.publish(
             actor=None, action="purge_expired_mentions", object_type="retention",
-            object_id=days, after={"posted_before": cutoff.isoformat(), **purged},
+            object_id=days, before={}, after={"posted_before": cutoff.isoformat(), **purged},
         )  # fmt: skip
         logger.info("retention: purged %s (posted before %s)", purged, cutoff.isoformat())
     return purged["mentions"]

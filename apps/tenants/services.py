@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
@@ -29,9 +30,7 @@ from django.utils import timezone
 from django_tenants.utils import quote_schema_name as q
 from django_tenants.utils import schema_context, schema_exists
 
-from apps.accounts.models import User
-from apps.accounts.services import user_create
-from apps.core import outbox
+from apps.core import events, outbox
 
 from .cloning import clone_template_schema
 from .models import Agency, AgencySignup, Domain
@@ -89,15 +88,12 @@ def agency_provision(
         agency = Agency.objects.create(slug=slug, name=name.strip(), schema_name=schema_name)
         clone_template_schema(template, schema_name)
         with schema_context(schema_name):
-            owner = user_create(
-                email=admin_email,
-                password=admin_password or secrets.token_urlsafe(32),
-                role=User.Role.OWNER,
-                first_name="",
+            events.agency_created.publish(
+                agency=agency,
+                owner_email=admin_email,
+                owner_password=admin_password or secrets.token_urlsafe(32),
+                owner_password_hash=admin_password_hash,
             )
-            if admin_password_hash:
-                owner.password = admin_password_hash
-                owner.save(update_fields=["password"])
         Domain.objects.create(domain=host, tenant=agency, is_primary=True)
     return agency
 
@@ -188,7 +184,7 @@ def signup_start(
     except ValidationError as error:
         errors["email"] = error.messages
     try:
-        validate_password(password, User(username=email, email=email))
+        validate_password(password, get_user_model()(username=email, email=email))
     except ValidationError as error:
         errors["password"] = error.messages
     if errors:
