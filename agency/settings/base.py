@@ -53,6 +53,7 @@ TENANT_APPS = [
     "apps.reporting",
     "apps.alerts",
     "apps.community",
+    "apps.privacy",  # a client's data exported or erased (no models)
     "apps.inbox",
     "apps.workspace",
     "axes",  # failed sign-ins and lock-outs, per agency

@@ -19,6 +19,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from apps.core import events
+
 from .models import Team, User
 from .selectors import (
     can_manage_people,
@@ -62,6 +64,17 @@ def user_create(
     return user
 
 
+def agency_owner_create(
+    *, agency, owner_email: str, owner_password: str, owner_password_hash: str
+) -> User:
+    """The owner of a new agency (``events.agency_created``, in its schema)."""
+    owner = user_create(email=owner_email, password=owner_password, role=User.Role.OWNER)
+    if owner_password_hash:
+        owner.password = owner_password_hash
+        owner.save(update_fields=["password"])
+    return owner
+
+
 def team_create(*, name: str, members: list[User] | None = None) -> Team:
     team = Team.objects.create(name=name, slug=slugify(name))
     if members:
@@ -96,9 +109,6 @@ def user_invite(
     manager, and ``ValidationError`` (by field) for a taken e-mail, a role the inviter may not
     give, or a client role without a client.
     """
-    from apps.clients.models import ClientMembership
-    from apps.clients.selectors import client_list
-
     if not can_manage_people(invited_by):
         raise PermissionDenied("Only owners and managers invite people.")
     email = User.objects.normalize_email((email or "").strip()).lower()
@@ -117,17 +127,15 @@ def user_invite(
     if role in User.CLIENT_ROLES:
         if client is None:
             raise ValidationError({"client": "Choose the client this person will see."})
-        if not client_list(user=invited_by).filter(pk=client.pk).exists():
-            raise ValidationError({"client": "Choose one of your clients."})
     elif client is not None:
         raise ValidationError({"client": "Only client users are bound to a client here."})
 
     user = User(username=email, email=email, role=role, is_active=False)
     user.set_unusable_password()
     user.save()
-    if client is not None:
-        ClientMembership.objects.create(
-            user=user, client=client, role=CLIENT_MEMBERSHIP_ROLES[role]
+    if client is not None:  # the clients app checks the inviter's clients and binds the user
+        events.user_invited_to_client.publish(
+            user=user, client=client, role=CLIENT_MEMBERSHIP_ROLES[role], invited_by=invited_by
         )
     _send_invitation(user=user, invited_by=invited_by, client=client, base_url=base_url)
     return user
@@ -179,9 +187,7 @@ def _team_snapshot(team: Team) -> dict:
 
 
 def _team_audit(user: User | None, action: str, team_id: int, before: dict, after: dict) -> None:
-    from apps.acknowledgements.models import AuditEntry  # acknowledgements builds on accounts
-
-    AuditEntry.objects.create(
+    events.audit_recorded.publish(
         actor=user, action=action, object_type="team", object_id=team_id,
         before=before, after=after,
     )  # fmt: skip
@@ -310,9 +316,7 @@ WRONG_CODE = "That code is not right: enter the 6 digits your authenticator app 
 def _user_audit(
     user: User, action: str, before: dict, after: dict, *, actor: User | None = None
 ) -> None:
-    from apps.acknowledgements.models import AuditEntry  # acknowledgements builds on accounts
-
-    AuditEntry.objects.create(
+    events.audit_recorded.publish(
         actor=actor or user, action=action, object_type="user", object_id=user.pk,
         before=before, after=after,
     )  # fmt: skip

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AcknowledgementsConfig(AppConfig):
     name = "apps.acknowledgements"
     verbose_name = "Acknowledgement tracking"
+
+    def ready(self) -> None:
+        from apps.core import events
+
+        from . import audit
+
+        events.audit_recorded.subscribe(audit.audit_record)
+        events.mentions_purging.subscribe(audit.audit_purge_for_mentions)

@@ -1,35 +1,32 @@
-"""Writes on clients, memberships and the CRM overlay (customers imported from CSV)."""
+"""Writes on clients, their accounts and memberships (the CRM overlay is in ``customers``)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import zoneinfo
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import DecimalValidator, MinValueValidator, validate_email
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.text import slugify
 
 from apps.accounts.models import User
-from apps.channels.connectors import PLATFORMS
 from apps.core import events
-from apps.listening.models import Author, Mention, normalise_handle
-from apps.listening.priority import mentions_priority_refresh
+from apps.core.platforms import PLATFORMS
 
+from .customers import BATCH_SIZE as BATCH_SIZE
+from .customers import CUSTOMER_COLUMNS as CUSTOMER_COLUMNS
+from .customers import HEADER_ROW as HEADER_ROW
+from .customers import MAX_CUSTOMER_ROWS as MAX_CUSTOMER_ROWS
+from .customers import CustomerImportError as CustomerImportError
+from .customers import CustomerImportResult as CustomerImportResult
+from .customers import customer_import_csv as customer_import_csv
 from .models import (
     Client,
     ClientAccount,
     ClientMembership,
-    Customer,
-    CustomerIdentity,
     normalise_account_handle,
 )
+from .selectors import client_list
 
 
 def _validate_client(
@@ -77,7 +74,7 @@ def client_create(
             name=name,
             slug=slug,
             timezone=timezone,
-            brand_handles=[normalise_handle(h) for h in brand_handles or []],
+            brand_handles=[normalise_account_handle(h) for h in brand_handles or []],
             keywords=keywords or [],
             competitors=competitors or [],
             is_active=is_active,
@@ -109,7 +106,7 @@ def client_update(*, client: Client, **changes) -> Client:
     if unknown:
         raise ValidationError({field: "Not a client field." for field in unknown})
     if "brand_handles" in changes:
-        changes["brand_handles"] = [normalise_handle(h) for h in changes["brand_handles"]]
+        changes["brand_handles"] = [normalise_account_handle(h) for h in changes["brand_handles"]]
     handles_changed = (
         "brand_handles" in changes and changes["brand_handles"] != client.brand_handles
     )
@@ -124,7 +121,7 @@ def client_update(*, client: Client, **changes) -> Client:
         if accounts:
             _accounts_store(client, accounts)
         elif handles_changed:
-            client_accounts_reflag(client=client)
+            events.client_accounts_changed.publish(client=client)
     return client
 
 
@@ -212,7 +209,7 @@ def _accounts_store(client: Client, accounts: dict[str, list[dict]]) -> None:
             )
             for item in items
         )
-    client_accounts_reflag(client=client)
+    events.client_accounts_changed.publish(client=client)
 
 
 def client_accounts_set(
@@ -285,7 +282,7 @@ def client_accounts_add_from_channel(
                            source=ClientAccount.Source.CHANNEL, **account) for account in new],
             ignore_conflicts=True,
         )  # fmt: skip
-        client_accounts_reflag(client=client)
+        events.client_accounts_changed.publish(client=client)
     return len(new)
 
 
@@ -302,458 +299,9 @@ def client_membership_add(*, client: Client, user: User, role: str) -> ClientMem
     return membership
 
 
-# --- CRM overlay: customers imported from CSV ---------------------------------------------------
-#
-# Columns (header row, any order, case-insensitive): name, email, handles, lifetime_value,
-# segment, tags. ``handles`` holds ``platform:handle`` pairs separated by ";" or whitespace
-# (``mastodon:@ana@mastodon.social; bluesky:ana.bsky.social``); ``tags`` is separated by ";".
-# Every row is validated before anything is stored; one bad row and the whole file is refused.
-
-CUSTOMER_COLUMNS = ("name", "email", "handles", "lifetime_value", "segment", "tags")
-MAX_CUSTOMER_ROWS = 100_000
-HEADER_ROW = 1  # row numbers count the header as row 1, as a spreadsheet shows them
-BATCH_SIZE = 1000
-_HANDLE_SEPARATORS = re.compile(r"[;\s]+")
-_TAG_SEPARATOR = ";"
-_LIMITS = {
-    "name": Customer._meta.get_field("name").max_length,
-    "email": Customer._meta.get_field("email").max_length,
-    "segment": Customer._meta.get_field("segment").max_length,
-    "tag": Customer._meta.get_field("tags").base_field.max_length,
-    "handle": CustomerIdentity._meta.get_field("value").max_length,
-}
-_LIFETIME_VALUE = Customer._meta.get_field("lifetime_value")
-_AMOUNT_VALIDATORS = (  # digits first: it refuses NaN, which cannot be compared with 0
-    DecimalValidator(_LIFETIME_VALUE.max_digits, _LIFETIME_VALUE.decimal_places),
-    MinValueValidator(0),
-)
-
-
-class CustomerImportError(ValueError):
-    """Why a customer file was refused: ``rows`` is ``[(row_number, {column: message}), …]``."""
-
-    def __init__(self, rows: list[tuple[int, dict[str, str]]]):
-        shown = "; ".join(f"row {number}: {errors}" for number, errors in rows[:3])
-        super().__init__(f"{len(rows)} invalid rows in the customer file: {shown}")
-        self.rows = rows
-
-
-@dataclass
-class CustomerImportResult:
-    created: int = 0
-    updated: int = 0
-    identities: int = 0  # handles and e-mail addresses now recognising the file's customers
-    mentions_linked: int = 0  # the client's mentions this import linked to a (different) customer
-    mentions_unlinked: int = 0  # mentions whose author no longer matches any customer
-
-
-@dataclass(frozen=True)
-class _CustomerRow:
-    number: int
-    name: str
-    email: str
-    handles: tuple[tuple[str, str], ...]  # (platform, normalised handle), in file order
-    lifetime_value: Decimal
-    segment: str
-    tags: list[str]
-
-    @property
-    def identities(self) -> tuple[tuple[str, str], ...]:
-        email = ((CustomerIdentity.EMAIL, self.email),) if self.email else ()
-        return self.handles + email
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """What finds this customer again on the next import: the e-mail, else the first handle."""
-        return (CustomerIdentity.EMAIL, self.email) if self.email else self.handles[0]
-
-
-def customer_import_csv(*, client: Client, file_bytes: bytes) -> CustomerImportResult:
-    """Import a client's customers from CSV: every row or, if any row is bad, none.
-
-    Customers are matched by e-mail (or, without one, by their first handle) and updated, else
-    created; customers absent from the file are kept. Each imported customer's identities are
-    replaced by the file's handles and e-mail (a handle another customer held moves to this
-    one). Then the client's mentions are re-linked to the customers their authors match.
-    Raises ``CustomerImportError`` listing every bad row; nothing is stored then.
-    """
-    rows = _parse_customer_csv(file_bytes)
-    with transaction.atomic():
-        # One import per client at a time, so two uploads cannot both create the same customer.
-        list(Client.objects.select_for_update().filter(pk=client.pk).order_by().values_list("pk"))
-        result = _customers_store(client, rows)
-        result.mentions_linked, result.mentions_unlinked = _mentions_link_customers(client)
-        mentions_priority_refresh(client_id=client.pk)  # lifetime values count in priority
-        events.customers_imported.publish(client_id=client.pk)
-    return result
-
-
-def _parse_customer_csv(file_bytes: bytes) -> list[_CustomerRow]:
-    try:
-        text = file_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CustomerImportError(
-            [(HEADER_ROW, {"file": f"is not UTF-8 text ({exc.reason} at byte {exc.start})"})]
-        ) from None
-    if "\x00" in text:
-        raise CustomerImportError(
-            [(HEADER_ROW, {"file": "is not a CSV file (it holds NUL bytes)"})]
-        )
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [name.strip().lower() for name in next(reader, [])]
-    except csv.Error as exc:
-        raise CustomerImportError([(HEADER_ROW, {"file": f"is not valid CSV: {exc}"})]) from None
-    header_errors = {name: "column is missing" for name in CUSTOMER_COLUMNS if name not in header}
-    header_errors |= {
-        name: "column appears more than once" for name in CUSTOMER_COLUMNS if header.count(name) > 1
-    }
-    if header_errors:
-        raise CustomerImportError([(HEADER_ROW, header_errors)])
-
-    customers: list[_CustomerRow] = []
-    bad_rows: list[tuple[int, dict[str, str]]] = []
-    first_row_of: dict[tuple[str, str], int] = {}  # identity → the row that claimed it first
-    number = HEADER_ROW
-    while True:
-        number += 1
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            bad_rows.append((number, {"row": f"is not valid CSV: {exc}"}))
-            break
-        if cells is None:
-            break
-        if not any(cell.strip() for cell in cells):
-            continue  # blank line
-        if number - HEADER_ROW > MAX_CUSTOMER_ROWS:
-            bad_rows.append(
-                (number, {"row": f"the file may hold at most {MAX_CUSTOMER_ROWS} rows"})
-            )
-            break
-        customer, errors = _customer_row(number, header, cells, first_row_of)
-        if errors:
-            bad_rows.append((number, errors))
-        else:
-            customers.append(customer)
-    if bad_rows:
-        raise CustomerImportError(bad_rows)
-    return customers
-
-
-def _too_long(value: str, limit: int) -> str:
-    return f"Ensure this value has at most {limit} characters (it has {len(value)})."
-
-
-def _customer_row(
-    number: int,
-    header: list[str],
-    cells: list[str],
-    first_row_of: dict[tuple[str, str], int],
-) -> tuple[_CustomerRow | None, dict[str, str]]:
-    """One row's customer, or the errors found in it (by column)."""
-    errors: dict[str, str] = {}
-    if len(cells) > len(header):
-        errors["row"] = "has more fields than the header"
-    # A short row leaves its last columns out: they read as empty.
-    values = dict(zip(header, (cell.strip() for cell in cells), strict=False))
-
-    name = values.get("name", "")
-    if len(name) > _LIMITS["name"]:
-        errors["name"] = _too_long(name, _LIMITS["name"])
-
-    email = values.get("email", "").lower()
-    if email:
-        if len(email) > _LIMITS["email"]:
-            errors["email"] = _too_long(email, _LIMITS["email"])
-        else:
-            try:
-                validate_email(email)
-            except ValidationError as error:
-                errors["email"] = error.messages[0]
-    if email and "email" not in errors:
-        earlier = first_row_of.setdefault((CustomerIdentity.EMAIL, email), number)
-        if earlier != number:
-            errors["email"] = f"{email} duplicates row {earlier}."
-
-    handles, handle_errors = _parse_handles(values.get("handles", ""), number, first_row_of)
-    if handle_errors:
-        errors["handles"] = " ".join(handle_errors)
-    if not email and not handles and "email" not in errors and "handles" not in errors:
-        errors["email"] = "Give an email address or at least one handle."
-
-    lifetime_value = Decimal(0)
-    if raw := values.get("lifetime_value", ""):
-        try:
-            lifetime_value = Decimal(raw)
-            for validate in _AMOUNT_VALIDATORS:
-                validate(lifetime_value)
-        except InvalidOperation:
-            errors["lifetime_value"] = "Enter a number."
-        except ValidationError as error:
-            errors["lifetime_value"] = error.messages[0]
-
-    segment = values.get("segment", "")
-    if len(segment) > _LIMITS["segment"]:
-        errors["segment"] = _too_long(segment, _LIMITS["segment"])
-
-    tags = list(
-        dict.fromkeys(t.strip() for t in values.get("tags", "").split(_TAG_SEPARATOR) if t.strip())
-    )
-    long_tags = [tag for tag in tags if len(tag) > _LIMITS["tag"]]
-    if long_tags:
-        errors["tags"] = f"Tag '{long_tags[0][:20]}…' is longer than {_LIMITS['tag']} characters."
-
-    if errors:
-        return None, errors
-    return _CustomerRow(
-        number=number,
-        name=name,
-        email=email,
-        handles=tuple(handles),
-        lifetime_value=lifetime_value,
-        segment=segment,
-        tags=tags,
-    ), {}
-
-
-def _parse_handles(
-    raw: str, number: int, first_row_of: dict[tuple[str, str], int]
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """``platform:handle`` pairs, normalised like authors' handles, and what is wrong with them."""
-    handles: list[tuple[str, str]] = []
-    problems: list[str] = []
-    for token in filter(None, _HANDLE_SEPARATORS.split(raw)):
-        platform, colon, handle = token.partition(":")
-        platform, handle = platform.strip().lower(), normalise_handle(handle)
-        if not colon:
-            problems.append(f"'{token[:40]}' is not platform:handle.")
-        elif platform not in PLATFORMS:
-            problems.append(
-                f"Unknown platform '{platform[:20]}'; expected one of {', '.join(PLATFORMS)}."
-            )
-        elif not handle:
-            problems.append(f"'{token[:40]}' has an empty handle.")
-        elif len(handle) > _LIMITS["handle"]:
-            problems.append(
-                f"Handle '{handle[:20]}…' is longer than {_LIMITS['handle']} characters."
-            )
-        elif (platform, handle) not in handles:
-            earlier = first_row_of.setdefault((platform, handle), number)
-            if earlier != number:
-                problems.append(f"{platform}:{handle} duplicates row {earlier}.")
-            handles.append((platform, handle))
-    return handles, problems
-
-
-_CI = CustomerIdentity._meta.db_table
-_DELETE_IDENTITIES = f"""
-    DELETE FROM {_CI}
-    WHERE client_id = %(client)s
-      AND (customer_id = ANY(%(customers)s::bigint[]) OR id = ANY(%(identities)s::bigint[]))
-"""  # noqa: S608 - the table name comes from model metadata; values are parameters
-
-
-def _customers_store(client: Client, rows: list[_CustomerRow]) -> CustomerImportResult:
-    """Upsert the rows' customers and replace their identities (a handful of queries)."""
-    now = timezone.now()
-    file_identities = {identity for row in rows for identity in row.identities}
-    known = {
-        (platform, value): (pk, customer_id)
-        for pk, platform, value, customer_id in CustomerIdentity.objects.filter(
-            client=client, value__in=sorted({value for _, value in file_identities})
-        ).values_list("pk", "platform", "value", "customer_id")
-    }
-    by_email: dict[str, int] = {}
-    for email, pk in (
-        Customer.objects.filter(client=client, email__in=[row.email for row in rows if row.email])
-        .order_by("pk")
-        .values_list("email", "pk")
-    ):
-        by_email.setdefault(email, pk)
-
-    # Rows claim existing customers by their strongest key first: e-mail, then the first handle
-    # of rows without e-mail, then the first handle of rows whose e-mail is new (a customer
-    # imported before without e-mail). A customer is claimed once; other rows create their own.
-    def by_identity(identity: tuple[str, str]) -> int | None:
-        return known[identity][1] if identity in known else None
-
-    with_email = [row for row in rows if row.email]
-    attempts = [
-        *((row, by_identity(row.key) or by_email.get(row.email)) for row in with_email),
-        *((row, by_identity(row.key)) for row in rows if not row.email),
-        *((row, row.handles and by_identity(row.handles[0])) for row in with_email),
-    ]
-    customer_of: dict[int, int | None] = dict.fromkeys((row.number for row in rows), None)
-    claimed: set[int] = set()
-    for row, pk in attempts:
-        if pk and customer_of[row.number] is None and pk not in claimed:
-            claimed.add(pk)
-            customer_of[row.number] = pk
-
-    def customer(row: _CustomerRow, pk: int | None) -> Customer:
-        return Customer(
-            pk=pk,
-            client=client,
-            name=row.name,
-            email=row.email,
-            lifetime_value=row.lifetime_value,
-            segment=row.segment,
-            tags=row.tags,
-            imported_at=now,
-        )
-
-    new = {row.number: customer(row, None) for row in rows if customer_of[row.number] is None}
-    existing = [customer(row, customer_of[row.number]) for row in rows if row.number not in new]
-    Customer.objects.bulk_create(new.values(), batch_size=BATCH_SIZE)
-    Customer.objects.bulk_update(
-        existing,
-        ["name", "email", "lifetime_value", "segment", "tags", "imported_at"],
-        batch_size=BATCH_SIZE,
-    )
-    customer_of |= {number: created.pk for number, created in new.items()}
-
-    # One DELETE (a queryset ``delete()`` would first load the rows for django-tenants' signal).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _DELETE_IDENTITIES,
-            {
-                "client": client.pk,
-                "customers": [c.pk for c in existing],
-                "identities": [pk for key, (pk, _) in known.items() if key in file_identities],
-            },
-        )
-    identities = CustomerIdentity.objects.bulk_create(
-        [
-            CustomerIdentity(
-                customer_id=customer_of[row.number], client=client, platform=platform, value=value
-            )
-            for row in rows
-            for platform, value in row.identities
-        ],
-        batch_size=BATCH_SIZE,
-    )
-    return CustomerImportResult(created=len(new), updated=len(existing), identities=len(identities))
-
-
-_M = Mention._meta.db_table
-_A = Author._meta.db_table
-# Which of the client's customers each matching author is: the same platform and handle, else
-# an e-mail identity equal to the handle (review sites and imports use e-mails as handles).
-# Brand and competitor accounts are never customers.
-# Authors are only ever on channel platforms: ``= ANY(platforms)`` lets the e-mail branch use
-# the (platform, handle) index instead of scanning every author.
-_MATCHED_AUTHORS = f"""
-    SELECT DISTINCT ON (author_id) author_id, customer_id
-    FROM (
-        SELECT a.id AS author_id, ci.customer_id, 0 AS preference
-        FROM {_CI} ci JOIN {_A} a ON a.platform = ci.platform AND a.handle = ci.value
-        WHERE ci.client_id = %(client)s AND ci.platform <> %(email)s AND a.account_role = ''
-        UNION ALL
-        SELECT a.id, ci.customer_id, 1
-        FROM {_CI} ci JOIN {_A} a ON a.platform = ANY(%(platforms)s) AND a.handle = ci.value
-        WHERE ci.client_id = %(client)s AND ci.platform = %(email)s AND a.account_role = ''
-    ) candidates
-    ORDER BY author_id, preference
-"""  # noqa: S608 - table names come from model metadata; values are parameters
-_LINK_MENTIONS = f"""
-    WITH matched AS ({_MATCHED_AUTHORS})
-    UPDATE {_M} m SET customer_id = matched.customer_id
-    FROM matched
-    WHERE m.client_id = %(client)s AND m.author_id = matched.author_id
-      AND m.customer_id IS DISTINCT FROM matched.customer_id
-"""  # noqa: S608
-_UNLINK_MENTIONS = f"""
-    WITH matched AS ({_MATCHED_AUTHORS})
-    UPDATE {_M} m SET customer_id = NULL
-    WHERE m.client_id = %(client)s AND m.customer_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM matched WHERE matched.author_id = m.author_id)
-"""  # noqa: S608
-
-
-def _mentions_link_customers(client: Client) -> tuple[int, int]:
-    """Point the client's mentions at the customers their authors are now; two UPDATEs in all.
-
-    Only this client's mentions and identities are read, so another client's customer never
-    marks them, even for the same author. Returns (linked or moved, unlinked).
-    """
-    params = {"client": client.pk, "email": CustomerIdentity.EMAIL, "platforms": list(PLATFORMS)}
-    with connection.cursor() as cursor:
-        cursor.execute(_LINK_MENTIONS, params)
-        linked = cursor.rowcount
-        cursor.execute(_UNLINK_MENTIONS, params)
-        unlinked = cursor.rowcount
-    return linked, unlinked
-
-
-_CA = ClientAccount._meta.db_table
-_CL = Client._meta.db_table
-# Every client's accounts, ``brand_handles`` as a brand account on every platform (NULL).
-_ACCOUNTS = f"""
-    SELECT client_id, platform, handle, account_id, role FROM {_CA}
-    UNION ALL
-    SELECT id, NULL, unnest(brand_handles), '', 'brand' FROM {_CL}
-"""  # noqa: S608
-# Authors who are one of those accounts: by handle on the platform, or by the account id their
-# handle or profile URL carries.
-_ACCOUNT_AUTHORS = f"""
-    SELECT accounts.client_id, a.id AS author_id, accounts.role
-    FROM ({_ACCOUNTS}) accounts
-    JOIN {_A} a ON (accounts.platform IS NULL OR a.platform = accounts.platform)
-        AND (a.handle = accounts.handle OR (accounts.account_id <> '' AND (
-             a.handle = lower(accounts.account_id)
-             OR strpos(a.profile_url, accounts.account_id) > 0)))
-"""  # noqa: S608
-_REFLAG_AUTHORS = f"""
-    WITH roles AS (
-        SELECT author_id, CASE WHEN bool_or(role = 'brand') THEN 'brand' ELSE 'competitor' END
-               AS role
-        FROM ({_ACCOUNT_AUTHORS}) matched GROUP BY author_id
-    )
-    UPDATE {_A} a
-    SET account_role = COALESCE(roles.role, ''),
-        is_advocate = a.is_advocate AND roles.role IS NULL,
-        advocate_since = CASE WHEN roles.role IS NULL THEN a.advocate_since END
-    FROM {_A} a2 LEFT JOIN roles ON roles.author_id = a2.id
-    WHERE a2.id = a.id AND (a.account_role <> '' OR roles.role IS NOT NULL)
-      AND (a.account_role IS DISTINCT FROM COALESCE(roles.role, '') OR a.is_advocate AND
-           roles.role IS NOT NULL)
-"""  # noqa: S608
-# A mention needs acknowledgement unless its author is one of its client's accounts, it is
-# spam or it repeats what its author said within a day (as ingest decides it).
-_REFLAG_MENTIONS = f"""
-    WITH own AS (
-        SELECT DISTINCT author_id FROM ({_ACCOUNT_AUTHORS}) matched
-        WHERE client_id = %(client)s
-    )
-    UPDATE {_M} m SET needs_acknowledgement = NOT (
-        m.is_spam OR m.is_duplicate OR m.author_id IN (SELECT author_id FROM own))
-    WHERE m.client_id = %(client)s
-      AND m.needs_acknowledgement IS DISTINCT FROM NOT (
-        m.is_spam OR m.is_duplicate OR m.author_id IN (SELECT author_id FROM own))
-"""  # noqa: S608
-
-
-def authors_reflag_accounts() -> int:
-    """Mark the authors who are any client's own or a competitor's account (``account_role``;
-    such authors are never advocates) and unmark the others; returns how many changed."""
-    with connection.cursor() as cursor:
-        cursor.execute(_REFLAG_AUTHORS)
-        return cursor.rowcount
-
-
-def client_accounts_reflag(*, client: Client | None = None) -> int:
-    """Correct existing data after accounts change (of ``client``, or of every client): mark the
-    authors who are brand or competitor accounts (never advocates), recompute whether each of the
-    client's mentions needs acknowledgement, and re-link its customers (accounts never are one).
-    Returns how many mentions changed."""
-    clients = [client] if client is not None else list(Client.objects.all())
-    changed = 0
-    authors_reflag_accounts()
-    with connection.cursor() as cursor:
-        for each in clients:
-            cursor.execute(_REFLAG_MENTIONS, {"client": each.pk})
-            changed += cursor.rowcount
-    for each in clients:
-        _mentions_link_customers(each)
-    return changed
+def client_membership_invited(*, user: User, client: Client, role: str, invited_by: User) -> None:
+    """Bind a person just invited as a client user (``events.user_invited_to_client``) to
+    ``client``, which must be one of the inviter's clients."""
+    if not client_list(user=invited_by).filter(pk=client.pk).exists():
+        raise ValidationError({"client": "Choose one of your clients."})
+    ClientMembership.objects.create(user=user, client=client, role=role)

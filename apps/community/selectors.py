@@ -6,33 +6,43 @@ community helpers, what people talk about (topics of key phrases) and the conver
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.clients.models import Client
-from apps.clients.selectors import client_list
 from apps.listening.models import Author, Mention, normalise_handle
 from apps.reporting.selectors import Period
 
 from . import phrases
-from .models import Person, PersonAuthor, PersonLinkSuggestion
+from .models import Person, PersonAuthor
+from .people import PersonSummary as PersonSummary
+from .people import link_suggestion_get as link_suggestion_get
+from .people import link_suggestions as link_suggestions
+from .people import pending_suggestion_count as pending_suggestion_count
+from .people import person_get as person_get
+from .people import person_list as person_list
+from .people import person_mentions as person_mentions
+from .people import person_of_author as person_of_author
+from .people import person_summary as person_summary
+from .topics import MAX_TOPIC_MENTIONS as MAX_TOPIC_MENTIONS
+from .topics import MIN_PHRASE_MENTIONS as MIN_PHRASE_MENTIONS
+from .topics import PHRASES_PER_TOPIC as PHRASES_PER_TOPIC
+from .topics import SAMPLE_MENTIONS as SAMPLE_MENTIONS
+from .topics import TOPICS as TOPICS
+from .topics import TOPICS_CACHE_SECONDS as TOPICS_CACHE_SECONDS
+from .topics import community_forget as community_forget
+from .topics import community_topics as community_topics
+from .topics import community_version as community_version
 
 HELPER_MIN_ANSWERS = 2  # answers in the period that make a community helper
-TOPICS = 6
-PHRASES_PER_TOPIC = 4
-MIN_PHRASE_MENTIONS = 2
-SAMPLE_MENTIONS = 20
 MAP_PEOPLE = 12
 
 
@@ -59,163 +69,6 @@ def _accounts(author_ids: set[int], *, role: str, handles) -> set[int]:
     handles = {normalise_handle(handle) for handle in handles}
     named = Q(account_role=role) | (Q(handle__in=handles) if handles else Q(pk__in=[]))
     return set(Author.objects.filter(named, pk__in=author_ids).values_list("pk", flat=True))
-
-
-# --- people -------------------------------------------------------------------------------------
-
-
-def person_list(*, user: User, filters: dict | None = None) -> QuerySet[Person]:
-    """People of the clients ``user`` may see (team members: none), with their authors;
-    ``filters``: ``client`` (id), ``q`` (name or handle contains)."""
-    if user.role == User.Role.TEAM_MEMBER:
-        return Person.objects.none()
-    people = (
-        Person.objects.filter(client__in=client_list(user=user))
-        # a person whose every author went (retention, erasure) is nobody any more
-        .filter(Exists(PersonAuthor.objects.filter(person=OuterRef("pk"))))
-        .select_related("customer", "client")
-    )
-    filters = filters or {}
-    if filters.get("client") is not None:
-        people = people.filter(client_id=filters["client"])
-    text = (filters.get("q") or "").strip()
-    if text:
-        people = people.filter(
-            Q(name__icontains=text) | Q(links__author__handle__icontains=text.lstrip("@"))
-        ).distinct()
-    return people.prefetch_related(
-        Prefetch(
-            "links",
-            queryset=PersonAuthor.objects.select_related("author").order_by("author_id"),
-        )
-    ).order_by("name", "pk")
-
-
-def person_get(*, user: User, person_id: int) -> Person:
-    """A person the user may see; ``Person.DoesNotExist`` otherwise (→ 404)."""
-    return person_list(user=user).get(pk=person_id)
-
-
-def person_of_author(*, user: User, client_id: int, author_id: int) -> Person | None:
-    """The person an author is for a client the user may see (None if not linked yet)."""
-    link = (
-        PersonAuthor.objects.filter(
-            client_id=client_id, author_id=author_id, client__in=client_list(user=user)
-        )
-        .select_related("person")
-        .first()
-    )
-    return link.person if link else None
-
-
-def person_mentions(*, person: Person) -> QuerySet[Mention]:
-    """Everything the person said to or about their client, on every channel, newest first."""
-    return (
-        Mention.objects.filter(
-            client_id=person.client_id,
-            author_id__in=person.links.values("author_id"),
-        )
-        .select_related("author", "channel")
-        .order_by("-posted_at", "-pk")
-    )
-
-
-@dataclass
-class PersonSummary:
-    """The figures of a person's page."""
-
-    mentions: int
-    first_at: datetime | None
-    last_at: datetime | None
-    needing: int
-    acknowledged: int
-    median_minutes: float | None
-    sentiment_by_month: list[tuple[str, float, int]]  # (YYYY-MM, average score, mentions)
-    influence: float
-    followers: int
-    value: object  # the CRM's lifetime value, or None
-    channels: list[tuple[str, int]] = field(default_factory=list)  # (channel name, mentions)
-
-
-def person_summary(*, person: Person) -> PersonSummary:
-    """How much the person said, how (fast) they were acknowledged, their sentiment over time,
-    value and influence."""
-    mentions = person_mentions(person=person).order_by()
-    totals = mentions.aggregate(
-        n=Count("pk"), first=Min("posted_at"), last=Max("posted_at"),
-        needing=Count("pk", filter=Q(needs_acknowledgement=True)),
-        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
-    )  # fmt: skip
-    times = sorted(
-        t
-        for t in mentions.filter(time_to_acknowledge_minutes__isnull=False).values_list(
-            "time_to_acknowledge_minutes", flat=True
-        )
-    )
-    median = times[len(times) // 2] if times else None
-    months: dict[str, list[float]] = defaultdict(list)
-    for posted_at, score in mentions.values_list("posted_at", "sentiment_score"):
-        if score is not None:
-            months[posted_at.strftime("%Y-%m")].append(score)
-    channels = Counter(mentions.values_list("channel__name", flat=True))
-    authors = [link.author for link in person.links.all()]
-    return PersonSummary(
-        mentions=totals["n"],
-        first_at=totals["first"],
-        last_at=totals["last"],
-        needing=totals["needing"],
-        acknowledged=totals["acknowledged"],
-        median_minutes=None if median is None else round(median, 1),
-        sentiment_by_month=[
-            (month, round(sum(s) / len(s), 3), len(s)) for month, s in sorted(months.items())
-        ],
-        influence=max((a.influence for a in authors), default=0),
-        followers=sum(a.followers or 0 for a in authors),
-        value=person.customer.lifetime_value if person.customer else None,
-        channels=channels.most_common(),
-    )
-
-
-def link_suggestions(*, person: Person, pending_only: bool = True):
-    """Suggested links between this person's authors and other people's, with their evidence:
-    ``[(suggestion, mine, theirs, other_person)]``."""
-    mine = set(person.links.values_list("author_id", flat=True))
-    suggestions = PersonLinkSuggestion.objects.filter(client_id=person.client_id).filter(
-        Q(author_id__in=mine) | Q(other_author_id__in=mine)
-    )
-    if pending_only:
-        suggestions = suggestions.filter(status=PersonLinkSuggestion.Status.PENDING)
-    suggestions = list(suggestions.select_related("author", "other_author"))
-    involved = {s.author_id for s in suggestions} | {s.other_author_id for s in suggestions}
-    others = {
-        link.author_id: link.person
-        for link in PersonAuthor.objects.filter(
-            client_id=person.client_id, author_id__in=involved
-        ).select_related("person")
-    }
-    rows = []
-    for suggestion in suggestions:
-        a, b = suggestion.author, suggestion.other_author
-        theirs = b if a.pk in mine else a
-        own = a if a.pk in mine else b
-        other_person = others.get(theirs.pk)
-        if other_person is None or other_person.pk == person.pk:
-            continue
-        rows.append((suggestion, own, theirs, other_person))
-    return rows
-
-
-def link_suggestion_get(*, user: User, suggestion_id: int) -> PersonLinkSuggestion:
-    """A suggestion of a client the user may see; ``DoesNotExist`` otherwise (→ 404)."""
-    if user.role == User.Role.TEAM_MEMBER:
-        raise PersonLinkSuggestion.DoesNotExist
-    return PersonLinkSuggestion.objects.get(pk=suggestion_id, client__in=client_list(user=user))
-
-
-def pending_suggestion_count(*, client_ids) -> int:
-    return PersonLinkSuggestion.objects.filter(
-        client_id__in=client_ids, status=PersonLinkSuggestion.Status.PENDING
-    ).count()
 
 
 # --- who answers whom ---------------------------------------------------------------------------
@@ -410,157 +263,6 @@ def community_answer_share(community: Community, *, client: Client, period: Peri
         if pk in community_at and (pk not in brand_at or community_at[pk] < brand_at[pk])
     )
     return round(first / len(questions), 4)
-
-
-# --- what unites them ---------------------------------------------------------------------------
-
-MAX_TOPIC_MENTIONS = 20_000  # the period's newest mentions read for topics
-
-
-def _phrases_of(*, client: Client, start: datetime, end: datetime):
-    """``{phrase: [(mention id, author id, sentiment score)]}`` of the customers' mentions."""
-    brand = {normalise_handle(h) for h in client.brand_handles}
-    exclude = phrases.brand_words(client.name, *client.brand_handles)
-    rows = (
-        Mention.objects.filter(
-            client=client, posted_at__gte=start, posted_at__lt=end, is_spam=False
-        )
-        .exclude(author__handle__in=brand)
-        .order_by("-posted_at")
-        .values_list("pk", "author_id", "sentiment_score", "text")[:MAX_TOPIC_MENTIONS]
-    )
-    found: dict[str, list[tuple[int, int, float | None]]] = defaultdict(list)
-    for pk, author_id, score, text in rows:
-        for phrase in phrases.key_phrases(text, exclude=exclude):
-            found[phrase].append((pk, author_id, score))
-    return found
-
-
-def _previous_volumes(
-    *, client: Client, period: Period, groups: list[list[str]]
-) -> dict[tuple[str, ...], int]:
-    """How many of the customers' mentions of ``period`` said any phrase of each group: one
-    aggregate, the database matching the phrases as whole words."""
-    brand = {normalise_handle(h) for h in client.brand_handles}
-    patterns = {
-        f"g{n}": r"\y(" + "|".join(re.escape(p).replace(r"\ ", " ") for p in group) + r")\y"
-        for n, group in enumerate(groups)
-    }
-    counts = (
-        Mention.objects.filter(
-            client=client, posted_at__gte=period.start, posted_at__lt=period.end, is_spam=False
-        )
-        .exclude(author__handle__in=brand)
-        .aggregate(
-            **{
-                key: Count("pk", filter=Q(text__iregex=pattern))
-                for key, pattern in patterns.items()
-            }
-        )
-    )
-    return {tuple(group): counts[f"g{n}"] for n, group in enumerate(groups)}
-
-
-def _trend(volume: int, previous: int) -> str:
-    if not previous:
-        return "new" if volume else "steady"
-    change = (volume - previous) / previous
-    if change >= 0.25 and volume - previous >= 2:
-        return "rising"
-    if change <= -0.2:
-        return "falling"
-    return "steady"
-
-
-TOPICS_CACHE_SECONDS = 300
-
-
-def community_version(client_id: int) -> str:
-    """What the cached community figures of a client are keyed by: changes as mentions arrive
-    (``community_forget``)."""
-    key = f"community:version:{client_id}"
-    version = cache.get(key)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.set(key, version, None)
-    return f"{client_id}:{version}"
-
-
-def community_forget(client_id: int) -> None:
-    """Drop a client's cached topics and helpers (new mentions arrived)."""
-    cache.delete(f"community:version:{client_id}")
-
-
-def community_topics(*, client: Client, period: Period, topics: int = TOPICS) -> list[dict]:
-    """The period's topics: its most used key phrases grouped by a word they share, each with
-    its volume (mentions), average sentiment, trend against the previous period, the people
-    most active in it and sample mention ids (newest first). Cached for five minutes (the
-    dashboard and the community page read the same; the key carries the agency)."""
-    key = f"community:topics:{community_version(client.pk)}:{period.since}:{period.until}:{topics}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = _community_topics(client=client, period=period, topics=topics)
-        cache.set(key, cached, TOPICS_CACHE_SECONDS)
-    return cached
-
-
-def _community_topics(*, client: Client, period: Period, topics: int) -> list[dict]:
-    found = _phrases_of(client=client, start=period.start, end=period.end)
-    ranked = sorted(
-        ((phrase, uses) for phrase, uses in found.items() if len(uses) >= MIN_PHRASE_MENTIONS),
-        key=lambda item: (-len(item[1]), item[0]),
-    )[: topics * 10]
-    weight: Counter[str] = Counter()
-    for phrase, uses in ranked:
-        for word in phrase.split():
-            weight[word] += len(uses)
-    # A topic is anchored by phrases said at least twice; rarer phrases with its word join it.
-    everything = sorted(found, key=lambda p: (-len(found[p]), p))
-    taken: set[str] = set()
-    groups: list[list[str]] = []
-    for word, _ in weight.most_common():
-        if len(groups) == topics:
-            break
-        if all(p in taken for p, _ in ranked if word in p.split()):
-            continue
-        group = [p for p in everything if p not in taken and word in p.split()]
-        group = group[:PHRASES_PER_TOPIC]
-        taken.update(group)
-        groups.append(group)
-    if not groups:
-        return []
-    before = _previous_volumes(client=client, period=period.previous(), groups=groups)
-    authors = {a for group in groups for p in group for _, a, _ in found[p]}
-    person_of = dict(
-        PersonAuthor.objects.filter(client=client, author_id__in=authors).values_list(
-            "author_id", "person_id"
-        )
-    )
-    names = dict(Person.objects.filter(pk__in=set(person_of.values())).values_list("pk", "name"))
-    result = []
-    for group in groups:
-        uses = {pk: (author, score) for p in group for pk, author, score in found[p]}
-        scores = [score for _, score in uses.values() if score is not None]
-        previous = before[tuple(group)]
-        active = Counter(person_of.get(author) for author, _ in uses.values())
-        active.pop(None, None)
-        result.append(
-            {
-                "label": group[0],
-                "phrases": group,
-                "volume": len(uses),
-                "sentiment": round(sum(scores) / len(scores), 3) if scores else None,
-                "trend": _trend(len(uses), previous),
-                "previous_volume": previous,
-                "people": [
-                    {"person": pk, "name": names.get(pk, ""), "mentions": n}
-                    for pk, n in active.most_common(3)
-                ],
-                "mention_ids": sorted(uses, reverse=True)[:SAMPLE_MENTIONS],
-            }
-        )
-    result.sort(key=lambda t: (-t["volume"], t["label"]))
-    return result
 
 
 # --- the conversation map -----------------------------------------------------------------------

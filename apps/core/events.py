@@ -27,20 +27,53 @@ class Event:
             self._subscribers.append(subscriber)
         return subscriber
 
-    def publish(self, **payload: Any) -> None:
+    def publish(self, **payload: Any) -> list[Any]:
+        """Call every subscriber, in the order they subscribed; returns what each returned."""
         if set(payload) != set(self.payload):
             raise TypeError(f"{self.name} carries {self.payload}, got {sorted(payload)}")
-        for subscriber in self._subscribers:
-            subscriber(**payload)
+        return [subscriber(**payload) for subscriber in self._subscribers]
 
     @property
     def subscribers(self) -> list[str]:
         return [f"{s.__module__}.{s.__qualname__}" for s in self._subscribers]
 
 
+agency_created = Event(
+    "agency_created", ("agency", "owner_email", "owner_password", "owner_password_hash")
+)
+"""A new agency's schema exists and is active: its owner is to be created there (accounts), with
+``owner_password`` or, when given, the already hashed ``owner_password_hash``."""
+
+audit_recorded = Event(
+    "audit_recorded", ("actor", "action", "object_type", "object_id", "before", "after")
+)
+"""A change a person made is to be written to the agency's audit log (acknowledgements keeps it)."""
+
 mentions_stored = Event("mentions_stored", ("client_id", "mention_ids"))
 """New mentions of one client were stored (ingest), in the storing transaction: per call of
 ``ingest_page``, or per batch of pages of a fetch (``ingest_pages``)."""
 
+user_invited_to_client = Event("user_invited_to_client", ("user", "client", "role", "invited_by"))
+"""A person was invited as a client user (accounts): the clients app refuses a client the inviter
+may not give (``ValidationError``, which undoes the invitation) and records the membership."""
+
+client_accounts_changed = Event("client_accounts_changed", ("client",))
+"""A client's own or competitors' accounts (or brand handles) changed: the authors and mentions
+they mark are to be marked again (listening)."""
+
+customers_stored = Event("customers_stored", ("client",))
+"""A client's CRM customers were stored: its mentions are to be re-linked to them (listening);
+subscribers return ``{"mentions_linked": n, "mentions_unlinked": n}``."""
+
 customers_imported = Event("customers_imported", ("client_id",))
 """A client's CRM customers were imported and its mentions re-linked to them."""
+
+mentions_acknowledged = Event("mentions_acknowledged", ("acknowledgements",))
+"""Mentions were acknowledged: the new ``Acknowledgement`` rows, in the same transaction."""
+
+slas_breached = Event("slas_breached", ("breaches",))
+"""Open mentions passed their SLA: the new ``SlaBreach`` rows (when they are to be notified)."""
+
+mentions_purging = Event("mentions_purging", ("mention_ids",))
+"""These expired mentions are about to be deleted (retention): subscribers delete what hangs off
+them that no foreign key cascades, and return ``{what: how many}`` for the purge's summary."""

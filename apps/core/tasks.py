@@ -1,9 +1,9 @@
 """Operational tasks that prove a worker runs in the right agency's schema."""
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from agency.celery import app
-from apps.accounts.models import User
 
 
 @app.task(soft_time_limit=20, time_limit=30)
@@ -11,7 +11,7 @@ def describe_agency() -> dict:
     """Report the schema this task ran in and the users visible there."""
     return {
         "schema": connection.schema_name,
-        "users": list(User.objects.order_by("email").values_list("email", flat=True)),
+        "users": list(get_user_model().objects.order_by("email").values_list("email", flat=True)),
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -37,6 +37,10 @@ from apps.core.heartbeat import heartbeat, stale_before
 from .models import ListeningQuery, Mention, QueryRematch
 from .priority import mentions_priority_refresh
 from .query_language import Query, QuerySyntaxError, parse, term_count, tokenize_text
+from .upkeep import PURGE_BATCH_SIZE as PURGE_BATCH_SIZE
+from .upkeep import RESCORE_BATCH_SIZE as RESCORE_BATCH_SIZE
+from .upkeep import mentions_purge_expired as mentions_purge_expired
+from .upkeep import mentions_rescore as mentions_rescore
 
 logger = logging.getLogger(__name__)
 
@@ -416,101 +420,3 @@ def authors_refresh_influence(*, since_days: int = 90) -> int:
         updated = cursor.rowcount
     mentions_priority_refresh(open_only=True)
     return updated
-
-
-# --- retention ---------------------------------------------------------------------------------
-
-PURGE_BATCH_SIZE = 2_000
-
-
-def mentions_purge_expired(
-    *, days: int, now: datetime | None = None, batch_size: int = PURGE_BATCH_SIZE
-) -> int:
-    """Delete the current agency's mentions posted more than ``days`` ago; returns how many.
-
-    Works in batches of ``batch_size`` mentions, one transaction each, so a large purge never
-    holds long locks and an interruption keeps what was done. With each batch go what hangs off
-    those mentions: acknowledgements and SLA breaches (foreign keys, cascaded), the audit
-    entries of the mentions and of their acknowledgements, and the authors left with no mention.
-    Daily roll-ups (term counts) are aggregates and stay.
-    """
-    from django.db.models import Exists, OuterRef
-
-    from apps.acknowledgements.models import Acknowledgement, AuditEntry
-
-    from .models import Author
-
-    if days < 1:
-        raise ValueError("days must be at least 1")
-    cutoff = (now or timezone.now()) - timedelta(days=days)
-    purged = {"mentions": 0, "acknowledgements": 0, "audit_entries": 0, "authors": 0}
-    while True:
-        with transaction.atomic():
-            ids = list(
-                Mention.objects.filter(posted_at__lt=cutoff)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            if not ids:
-                break
-            batch = Mention.objects.filter(pk__in=ids)
-            authors = set(batch.values_list("author_id", flat=True))
-            acknowledgements = Acknowledgement.objects.filter(mention_id__in=ids)
-            audit, _ = AuditEntry.objects.filter(
-                Q(object_type="mention", object_id__in=ids)
-                | Q(object_type="acknowledgement", object_id__in=acknowledgements.values("pk"))
-            ).delete()
-            purged["acknowledgements"] += acknowledgements.count()
-            batch.delete()
-            _, deleted = (
-                Author.objects.filter(pk__in=authors)
-                .exclude(Exists(Mention.objects.filter(author=OuterRef("pk"))))
-                .delete()
-            )
-            orphans = deleted.get(Author._meta.label, 0)  # not what cascades with them
-            purged["mentions"] += len(ids)
-            purged["audit_entries"] += audit
-            purged["authors"] += orphans
-    if purged["mentions"]:
-        AuditEntry.objects.create(
-            actor=None, action="purge_expired_mentions", object_type="retention",
-            object_id=days, after={"posted_before": cutoff.isoformat(), **purged},
-        )  # fmt: skip
-        logger.info("retention: purged %s (posted before %s)", purged, cutoff.isoformat())
-    return purged["mentions"]
-
-
-# --- re-scoring sentiment and intent -----------------------------------------------------------
-
-RESCORE_BATCH_SIZE = 2_000
-
-
-def mentions_rescore(*, unscored_only: bool = True, client_id: int | None = None) -> int:
-    """Score sentiment and intent again with the current model, a batch per transaction, in id
-    order; mentions a person corrected are never touched. ``unscored_only``: only mentions with
-    no intent yet (stored before intents existed). Returns how many were written."""
-    from apps.core.db import bulk_update_columns
-
-    from .sentiment import label_for, score_and_intent
-
-    mentions = Mention.objects.filter(sentiment_corrected=False)
-    if unscored_only:
-        mentions = mentions.filter(intent="")
-    if client_id is not None:
-        mentions = mentions.filter(client_id=client_id)
-    written, after = 0, 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                mentions.filter(pk__gt=after)
-                .order_by("pk")
-                .only("pk", "text", "language")[:RESCORE_BATCH_SIZE]
-            )
-            if not batch:
-                return written
-            scores, intents = score_and_intent([m.text for m in batch], [m.language for m in batch])
-            for mention, score, intent in zip(batch, scores, intents, strict=True):
-                mention.sentiment_score, mention.intent = score, intent
-                mention.sentiment = label_for(score)
-            written += bulk_update_columns(batch, ["sentiment_score", "sentiment", "intent"])
-            after = batch[-1].pk

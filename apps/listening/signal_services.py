@@ -12,8 +12,8 @@ from datetime import timedelta
 from django.db import connection, transaction
 
 from apps.clients.models import Client
-from apps.clients.services import client_accounts_reflag
 
+from .client_links import client_accounts_reflag
 from .influence import INFLUENCE_SQL
 from .models import Author, Mention
 from .spam import (

@@ -85,7 +85,7 @@ def admin_connection(django_db_blocker) -> psycopg.Connection:
 
 def fetching_backend(admin: psycopg.Connection, schema: str, channel_id: int) -> int | None:
     """The server process of the session fetching the channel: it holds the channel's
-    advisory lock (``apps.channels.services._channel_lock``)."""
+    advisory lock (``apps.channels.fetching._channel_lock``)."""
     key = zlib.crc32(f"{schema}:channel:{channel_id}".encode()) - 2**31
     row = admin.execute(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "

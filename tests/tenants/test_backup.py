@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 from apps.acknowledgements.services import mention_acknowledge
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.clients.models import Client
-from apps.tenants import services
+from apps.tenants import backups
 from apps.tenants.models import Agency
 from apps.tenants.services import agency_provision, agency_set_white_label
 from tests.channels.factories import make_channel, store_mentions
@@ -177,7 +177,7 @@ def test_backup_of_an_unknown_agency_is_a_clear_error(django_db_setup, tmp_path)
 def test_missing_pg_dump_is_a_clear_error(in_agency_a, agency_a, monkeypatch, tmp_path) -> None:
     """Neither on PATH nor shipped by the pgserver wheel: the command says what to install."""
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(services, "bundled_bin_dirs", lambda: [])
+    monkeypatch.setattr(backups, "bundled_bin_dirs", lambda: [])
     connection.set_schema_to_public()
 
     with pytest.raises(CommandError, match="pg_dump was not found: install the PostgreSQL client"):

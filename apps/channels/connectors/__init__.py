@@ -10,19 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any, Protocol
 
+from apps.core.platforms import PLATFORMS
+
 from .base import ChannelLike, ConfigurationError, FetchPage, PlatformDescription, ReplyResult
 
-PLATFORMS = (
-    "rss",
-    "mastodon",
-    "reddit",
-    "bluesky",
-    "youtube",
-    "facebook_page",
-    "instagram",
-    "webhook",
-    "csv",
-)
 REPLY_PLATFORMS = ("mastodon", "bluesky", "reddit", "youtube", "facebook_page", "instagram")
 # The longest reply each platform accepts, in characters (its documented default limit).
 REPLY_LENGTH_LIMITS = {

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.alerts.services import describe, spikes_replay
-from apps.core.commands import agency_or_error
+from apps.tenants.commands import agency_or_error
 
 
 class Command(BaseCommand):

@@ -8,7 +8,8 @@ from django_tenants.utils import schema_context
 from apps.channels.connectors.csv import CsvImportError
 from apps.channels.models import Channel
 from apps.channels.services import channel_import_csv
-from apps.core.commands import agency_or_error, invalid_rows_error, read_or_error
+from apps.core.commands import invalid_rows_error, read_or_error
+from apps.tenants.commands import agency_or_error
 
 
 class Command(BaseCommand):

@@ -5,13 +5,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
+from apps.clients.commands import client_or_error
 from apps.clients.services import CustomerImportError, customer_import_csv
-from apps.core.commands import (
-    agency_or_error,
-    client_or_error,
-    invalid_rows_error,
-    read_or_error,
-)
+from apps.core.commands import invalid_rows_error, read_or_error
+from apps.tenants.commands import agency_or_error
 
 
 class Command(BaseCommand):

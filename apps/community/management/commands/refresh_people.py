@@ -5,8 +5,9 @@ with CRM links and link suggestions."""
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
+from apps.clients.commands import client_or_error
 from apps.community.services import people_refresh
-from apps.core.commands import agency_or_error, client_or_error
+from apps.tenants.commands import agency_or_error
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ and competitor accounts, needs acknowledgement, customers, advocates, unscored i
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
-from apps.core.commands import agency_or_error
 from apps.listening.signal_services import signals_refresh
+from apps.tenants.commands import agency_or_error
 from apps.tenants.selectors import agency_list
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.commands import agency_or_error
-from apps.tenants.services import BackupError, agency_backup, manifest_path
+from apps.tenants.backups import BackupError, agency_backup, manifest_path
+from apps.tenants.commands import agency_or_error
 
 
 class Command(BaseCommand):

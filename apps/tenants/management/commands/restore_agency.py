@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.tenants.services import BackupError, agency_restore
+from apps.tenants.backups import BackupError, agency_restore
 
 
 class Command(BaseCommand):

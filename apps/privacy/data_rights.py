@@ -29,11 +29,16 @@ from apps.acknowledgements.models import (
     SlaPolicy,
 )
 from apps.channels.models import Channel, FetchRun
+from apps.clients.models import (
+    Client,
+    ClientAccount,
+    ClientMembership,
+    Customer,
+    CustomerIdentity,
+)
+from apps.listening.client_links import authors_reflag_accounts
 from apps.listening.models import Author, ListeningQuery, Mention
 from apps.webhooks.models import WebhookDelivery
-
-from .models import Client, ClientAccount, ClientMembership, Customer, CustomerIdentity
-from .services import authors_reflag_accounts
 
 logger = logging.getLogger(__name__)
 SECRETS = {"credentials_encrypted", "webhook_secret_encrypted", "webhook_token"}

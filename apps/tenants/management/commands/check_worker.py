@@ -4,8 +4,8 @@ from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
-from apps.core.commands import agency_or_error
 from apps.core.tasks import describe_agency
+from apps.tenants.commands import agency_or_error
 
 
 class Command(BaseCommand):

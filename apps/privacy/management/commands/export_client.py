@@ -5,8 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
-from apps.clients.data_rights import client_archive
-from apps.core.commands import agency_or_error, client_or_error
+from apps.clients.commands import client_or_error
+from apps.privacy.data_rights import client_archive
+from apps.tenants.commands import agency_or_error
 
 
 class Command(BaseCommand):
