@@ -91,11 +91,11 @@ def main() -> None:
     from django_tenants.utils import schema_context
 
     from apps.channels.connectors.base import FetchPage
-    from apps.channels.ingest import ingest_pages
     from apps.channels.models import Channel
     from apps.channels.services import channel_create
     from apps.clients.services import client_create
     from apps.listening.enrich import active_queries, enrich_page
+    from apps.listening.ingest import ingest_pages
     from apps.listening.language import detect_language
     from apps.listening.models import ListeningQuery, Mention
     from apps.listening.sentiment import get_sentiment_model, score_and_intent

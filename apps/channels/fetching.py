@@ -33,8 +33,8 @@ from .connectors.base import (
     FetchPage,
     RateLimited,
 )
-from .ingest import IngestResult, ingest_pages
 from .models import Channel, FetchRun
+from .storing import IngestResult, store_pages
 
 MAX_PAGES_PER_RUN = 25
 FETCH_TIME_BUDGET = timedelta(minutes=3)
@@ -232,7 +232,7 @@ def _run_fetch(channel: Channel, run: FetchRun) -> None:
             refused.append(stored.describe_rejected())
 
     try:
-        ingest_pages(channel=channel, pages=pages(), on_stored=on_stored)
+        store_pages(channel=channel, pages=pages(), on_stored=on_stored)
         run.refresh_from_db(fields=["pages", "fetched", "new", "duplicates", "errors"])
     except (ConnectorError, SoftTimeLimitExceeded, ssrf.UnsafeURL) as error:
         _record_failure_durably(channel, run, error, started)

@@ -44,8 +44,8 @@ from .fetching import channels_dispatch_due as channels_dispatch_due
 from .fetching import fetch_run_enqueue as fetch_run_enqueue
 from .fetching import fetch_run_queue as fetch_run_queue
 from .fetching import fetch_runs_recover_dead as fetch_runs_recover_dead
-from .ingest import IngestResult, ingest_page
 from .models import Channel, FetchRun
+from .storing import IngestResult, store_items
 
 # --- creating channels -------------------------------------------------------------------------
 
@@ -301,7 +301,7 @@ def _store_external(channel: Channel, trigger: str, items) -> IngestResult:
     """Store pushed or imported items, durably: nobody will send them again."""
     started = time.monotonic()
     with transaction.atomic():
-        result = ingest_page(channel=channel, items=items, durable=True)
+        result = store_items(channel=channel, items=items)
         run = FetchRun.objects.create(
             channel=channel, trigger=trigger, started_at=timezone.now(), pages=1,
             fetched=result.received, new=result.created, duplicates=result.duplicates,

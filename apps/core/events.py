@@ -49,6 +49,20 @@ audit_recorded = Event(
 )
 """A change a person made is to be written to the agency's audit log (acknowledgements keeps it)."""
 
+pages_fetched = Event("pages_fetched", ("channel", "pages", "on_stored"))
+"""A fetch has pages of ``MentionData`` for ``channel`` (channels): they are to be stored, each in
+its own transaction with ``on_stored(page, result)`` (listening's ``ingest_pages``)."""
+
+items_received = Event("items_received", ("channel", "items"))
+"""Items were pushed to or imported for ``channel`` (channels): they are to be stored, inside the
+caller's transaction (listening's ``ingest_page``, which returns its ``IngestResult``)."""
+
+page_stored = Event("page_stored", ("channel", "page", "run"))
+"""A page of mentions was stored (listening's ingest), in its transaction: ``page`` is a
+``StoredPage`` (new ids, praise, times, replies); ``run`` a dict kept over a fetch's pages for what
+a subscriber looks up once per fetch. Routing (acknowledgements), roll-ups (reporting) and
+``mention.created`` (webhooks) follow."""
+
 mentions_stored = Event("mentions_stored", ("client_id", "mention_ids"))
 """New mentions of one client were stored (ingest), in the storing transaction: per call of
 ``ingest_page``, or per batch of pages of a fetch (``ingest_pages``)."""

@@ -97,6 +97,19 @@ def term_days_roll_up(*, client: Client, days: Iterable[date]) -> int:
     return len(days)
 
 
+def page_days_forget(*, channel, page, run: dict) -> None:
+    """New mentions on days that have ended (a back-fill) make those days' roll-ups stale (the
+    ``page_stored`` event)."""
+    if not page.posted_at:
+        return
+    zone = ZoneInfo(channel.client.timezone)
+    today = timezone.now().astimezone(zone).date()
+    ended = {at.astimezone(zone).date() for at in page.posted_at}
+    ended = {day for day in ended if day < today}
+    if ended:
+        term_days_forget(client_id=channel.client_id, days=ended)
+
+
 def term_days_forget(*, client_id: int, days: Iterable[date]) -> None:
     """Drop the roll-ups of days that gained (or lost) mentions after they were made (one
     statement: ingest calls this for every page of a back-fill)."""

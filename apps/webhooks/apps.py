@@ -10,5 +10,6 @@ class WebhooksConfig(AppConfig):
 
         from . import events as webhook_events
 
+        events.page_stored.subscribe(webhook_events.page_stored)
         events.mentions_acknowledged.subscribe(webhook_events.mentions_acknowledged)
         events.slas_breached.subscribe(webhook_events.slas_breached)

@@ -37,6 +37,14 @@ def mentions_created(mention_ids: list[int], *, listened: bool | None = None) ->
     return events_publish(event=Event.MENTION_CREATED, payloads=payloads)
 
 
+def page_stored(*, channel, page, run: dict) -> int:
+    """``mention.created`` for a page of new mentions (the ``page_stored`` event); whether anyone
+    listens is asked once per fetch."""
+    if "mention_created_listened" not in run:
+        run["mention_created_listened"] = _listened_to(Event.MENTION_CREATED)
+    return mentions_created(page.created_ids, listened=run["mention_created_listened"])
+
+
 def mentions_acknowledged(acknowledgements) -> int:
     """``mention.acknowledged``: the mention and the acknowledgement that answered it."""
     if not acknowledgements or not _listened_to(Event.MENTION_ACKNOWLEDGED):

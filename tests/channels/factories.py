@@ -9,10 +9,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
-from apps.channels.ingest import IngestResult, ingest_page
 from apps.channels.models import Channel
 from apps.channels.services import CreatedChannel, channel_create
+from apps.channels.storing import IngestResult
 from apps.clients.models import Client
+from apps.listening.ingest import ingest_page
 from tests.clients.factories import ClientFactory
 from tests.support import run_queued
 

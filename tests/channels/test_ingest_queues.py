@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from apps.channels import ingest
 from apps.channels.connectors.base import AuthorData, FetchPage, MentionData
-from apps.channels.ingest import ingest_page, ingest_pages
 from apps.community.models import PersonAuthor
 from apps.core.outbox import outbox_pending
+from apps.listening import ingest
+from apps.listening.ingest import ingest_page, ingest_pages
 from apps.listening.models import Author, Mention
 from apps.listening.priority import mentions_priority_refresh, priority_score
 from tests.channels.factories import make_channel

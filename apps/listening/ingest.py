@@ -12,32 +12,26 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.acknowledgements.advocacy import advocacy
-from apps.acknowledgements.models import Acknowledgement, RoutingRule
-from apps.acknowledgements.routing import routing_apply, routing_rules_for
+from apps.channels.connectors.base import MENTION_KINDS, FetchPage, MentionData
+from apps.channels.models import Channel
+from apps.channels.storing import IngestResult
 from apps.clients.models import CustomerIdentity
 from apps.clients.selectors import AccountRoles, client_account_roles
 from apps.core import events
 from apps.core.validation import moment_refusal, text_refusal
-from apps.listening.enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
-from apps.listening.influence import influence_sql
-from apps.listening.models import Author, Mention, normalise_handle
-from apps.listening.priority import mentions_priority_refresh, priority_key_sql
-from apps.listening.spam import NEW_ACCOUNT_MAX_FOLLOWERS, THRESHOLD, AuthorFacts, author_score
-from apps.reporting.rollups import term_days_forget
-from apps.webhooks import events as webhook_events
-from apps.webhooks.models import Event
 
-from .connectors.base import MENTION_KINDS, FetchPage, MentionData
-from .models import Channel
+from .enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
+from .influence import influence_sql
+from .models import Author, Mention, normalise_handle
+from .priority import mentions_priority_refresh, priority_key_sql
+from .spam import NEW_ACCOUNT_MAX_FOLLOWERS, THRESHOLD, AuthorFacts, author_score
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +44,14 @@ _SPAM_PARAMS = {
 }
 
 
-@dataclass
-class IngestResult:
-    received: int = 0
-    created: int = 0
-    duplicates: int = 0
-    created_ids: list[int] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (external id, reason)
+@dataclass(frozen=True)
+class StoredPage:
+    """What a page added, for the ``page_stored`` event's subscribers."""
 
-    def describe_rejected(self) -> str:
-        shown = "; ".join(f"{eid[:40]}: {reason}" for eid, reason in self.rejected[:3])
-        more = f" and {len(self.rejected) - 3} more" if len(self.rejected) > 3 else ""
-        return f"{len(self.rejected)} items refused ({shown}{more})"
+    created_ids: list[int]
+    praise_ids: list[int]  # the new mentions that are positive
+    posted_at: list[datetime]  # of the new mentions
+    has_replies: bool  # some item answers another (a parent id)
 
 
 def _field_limit(model, name: str) -> int:
@@ -161,7 +151,6 @@ _UPSERT_AUTHORS = f"""
 """  # noqa: S608 - table names come from model metadata; values are parameters
 _M = Mention._meta.db_table
 _CI = CustomerIdentity._meta.db_table
-_ACK = Acknowledgement._meta.db_table
 _INFLUENCE = f"(SELECT a.influence FROM {_A} a WHERE a.id = m.author_id)"  # noqa: S608
 _INSERT_MENTIONS = f"""
     INSERT INTO {_M}
@@ -211,43 +200,6 @@ _INSERT_MENTIONS = f"""
     ON CONFLICT (channel_id, external_id) DO NOTHING
     RETURNING id, author_id, sentiment, posted_at
 """  # noqa: S608
-# After a page: follow-ups — the same person again in a thread already acknowledged (answering
-# their acknowledged mention, or our reply to them) runs on the next-response clock. Probes from
-# the page's new rows (a condition inside the INSERT would be planned as a scan of every mention).
-_MARK_FOLLOW_UPS = f"""
-    UPDATE {_M} child SET is_follow_up = true
-    WHERE child.id = ANY(%(created)s) AND child.parent_external_id <> '' AND (
-        EXISTS (
-            SELECT 1 FROM {_M} parent
-            WHERE parent.channel_id = child.channel_id
-              AND parent.external_id = child.parent_external_id
-              AND parent.author_id = child.author_id AND parent.acknowledged_at IS NOT NULL
-        ) OR EXISTS (
-            SELECT 1 FROM {_ACK} reply JOIN {_M} answered ON answered.id = reply.mention_id
-            WHERE reply.external_id = child.parent_external_id AND reply.external_id <> ''
-              AND answered.channel_id = child.channel_id AND answered.author_id = child.author_id
-        )
-    )
-"""  # noqa: S608
-# After a page: advocates — people who were acknowledged by the client and have since spoken
-# positively of it unprompted (``apps.acknowledgements.advocacy``). Influence is refreshed by a
-# periodic task (listening.services).
-_MARK_ADVOCATES = f"""
-    UPDATE {_A} author SET is_advocate = true, advocate_since = praise.posted_at
-    FROM (
-        SELECT m.author_id, min(m.posted_at) AS posted_at
-        FROM {_M} m WHERE m.id = ANY(%(praise)s)
-          -- the cheap probe first: most authors of praise were never acknowledged
-          AND EXISTS (
-            SELECT 1 FROM {_M} earlier
-            WHERE earlier.author_id = m.author_id AND earlier.client_id = %(client)s
-              AND earlier.acknowledged_at < m.posted_at
-          )
-          AND {advocacy("m")}
-        GROUP BY m.author_id
-    ) praise
-    WHERE author.id = praise.author_id AND NOT author.is_advocate AND author.account_role = ''
-"""  # noqa: S608
 
 
 def ingest_page(
@@ -257,10 +209,9 @@ def ingest_page(
     fetched_at: datetime | None = None,
     durable: bool = True,
     enrichments: list[Enrichment] | None = None,
-    rules: list[RoutingRule] | None = None,
-    announce: bool | None = None,
     accounts: AccountRoles | None = None,
     stored: list[int] | None = None,
+    run: dict | None = None,
 ) -> IngestResult:
     """Store ``items`` for ``channel`` inside the caller's transaction.
 
@@ -271,11 +222,14 @@ def ingest_page(
     ``rejection_reason``) are left out and listed, so one bad item never blocks its page.
     ``durable=False`` lets the commit skip waiting for the WAL flush: right for fetched pages,
     whose cursor commits with them (a crash loses both and the page is fetched again), wrong for
-    pushes and imports that nobody will send again. ``announce`` says whether anyone subscribes
-    to ``mention.created``, ``rules`` and ``accounts`` are the client's routing rules and
-    accounts (each looked up here when not given). The ``mentions_stored`` event is published
-    for the new mentions, unless ``stored`` is given: then their ids are added to it for the
-    caller to publish (``ingest_pages`` does once per batch of pages).
+    pushes and imports that nobody will send again. ``accounts`` are the client's accounts
+    (looked up here when not given).
+
+    The ``page_stored`` event tells the higher layers (routing, reports, webhooks) about the
+    page, with ``run`` (a dict kept over a fetch's pages) for what they look up once per fetch.
+    The ``mentions_stored`` event is published for the new mentions, unless ``stored`` is
+    given: then their ids are added to it for the caller to publish (``ingest_pages`` does, once
+    per batch of pages).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("ingest_page must run inside a transaction (transaction.atomic)")
@@ -332,40 +286,32 @@ def ingest_page(
         cursor.execute(_INSERT_MENTIONS, params)  # with their priority key
         created = cursor.fetchall()
         result.created_ids = [pk for pk, _, _, _ in created]
-        if created and any(item.parent_external_id for item in items):
-            cursor.execute(_MARK_FOLLOW_UPS, {"created": result.created_ids})
         if changed_authors:  # their influence may have moved: so does their open mentions' key
             mentions_priority_refresh(
                 author_ids=changed_authors, client_id=channel.client_id, open_only=True
             )
-        routing_apply(
-            rules=routing_rules_for(channel.client_id) if rules is None else rules,
-            mention_ids=result.created_ids,
-        )
-        praise = [pk for pk, _, sentiment, _ in created if sentiment == "positive"]
-        if praise:
-            cursor.execute(_MARK_ADVOCATES, {"client": channel.client_id, "praise": praise})
         # Leave it empty for another page in this transaction; commit truncates it anyway.
         cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
-    _forget_rolled_up_days(channel, [at for _, _, _, at in created])
+    page = StoredPage(
+        created_ids=result.created_ids,
+        praise_ids=[pk for pk, _, sentiment, _ in created if sentiment == "positive"],
+        posted_at=[at for _, _, _, at in created],
+        has_replies=any(item.parent_external_id for item in items),
+    )
+    events.page_stored.publish(channel=channel, page=page, run={} if run is None else run)
     if stored is not None:
         stored.extend(result.created_ids)
     elif result.created_ids:
         events.mentions_stored.publish(client_id=channel.client_id, mention_ids=result.created_ids)
-    webhook_events.mentions_created(result.created_ids, listened=announce)
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created
     return result
 
 
-def _forget_rolled_up_days(channel: Channel, posted: list[datetime]) -> None:
-    """New mentions on days that have ended (a back-fill) make those days' roll-ups stale."""
-    zone = ZoneInfo(channel.client.timezone)
-    today = timezone.now().astimezone(zone).date()
-    ended = {at.astimezone(zone).date() for at in posted} - {today}
-    ended = {day for day in ended if day < today}
-    if ended:
-        term_days_forget(client_id=channel.client_id, days=ended)
+def store_pushed_items(*, channel: Channel, items: list[MentionData]) -> IngestResult:
+    """Pushed or imported items (the ``items_received`` event): stored durably, inside the
+    caller's transaction — nobody will send them again."""
+    return ingest_page(channel=channel, items=items, durable=True)
 
 
 def ingest_pages(
@@ -386,8 +332,7 @@ def ingest_pages(
         with transaction.atomic():
             result = ingest_page(
                 channel=channel, items=page.items, durable=durable,
-                enrichments=enrichments.result(), rules=rules, announce=announce,
-                accounts=accounts, stored=stored,
+                enrichments=enrichments.result(), accounts=accounts, stored=stored, run=run,
             )  # fmt: skip
             on_stored(page, result)
             # Announced with the page that fills a batch, and with the last page
@@ -400,9 +345,8 @@ def ingest_pages(
     pending: deque[tuple[FetchPage, Later]] = deque()
     ahead = max(1, settings.RAPPORT_ENRICH_PROCESSES)
     queries = active_queries(channel.client_id)  # once per run: an edit re-matches anyway
-    rules = routing_rules_for(channel.client_id)
     accounts = client_account_roles(client=channel.client, platform=channel.platform)
-    announce = webhook_events.listened_to(Event.MENTION_CREATED)  # once per run, not per page
+    run: dict = {}  # what page_stored's subscribers look up once per fetch
     stored: list[int] = []
     try:
         while True:
