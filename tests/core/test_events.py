@@ -18,6 +18,13 @@ def test_every_event_lists_the_higher_apps_that_react_to_it() -> None:
         "client_accounts_changed": ["apps.listening.client_links.client_accounts_reflag"],
         "customers_stored": ["apps.listening.client_links.mentions_link_customers"],
         "customers_imported": ["apps.community.services.people_link_customers_of"],
+        "pages_fetched": ["apps.listening.ingest.ingest_pages"],
+        "items_received": ["apps.listening.ingest.store_pushed_items"],
+        "page_stored": [
+            "apps.acknowledgements.intake.page_intake",
+            "apps.webhooks.events.page_stored",
+            "apps.reporting.rollups.page_days_forget",
+        ],
         "mentions_stored": ["apps.community.services.people_link_later"],
         "mentions_acknowledged": ["apps.webhooks.events.mentions_acknowledged"],
         "slas_breached": ["apps.webhooks.events.slas_breached"],
