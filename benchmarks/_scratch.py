@@ -15,8 +15,9 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def use_scratch_database(name: str) -> None:
-    """Point Django at a freshly created database ``name`` on the same server, then set it up."""
+def use_scratch_database(name: str, *, keep: bool = False) -> None:
+    """Point Django at a freshly created database ``name`` on the same server (``keep``: the one
+    a previous run left, if any), then set it up."""
     sys.path.insert(0, str(ROOT))
     import environ
     import psycopg
@@ -34,8 +35,10 @@ def use_scratch_database(name: str) -> None:
         "password": params.get("PASSWORD") or None,
     }
     with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (keep and found):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     host = quote(conninfo["host"] or "", safe="")
     port = f":{conninfo['port']}" if conninfo["port"] else ""
     password = f":{quote(conninfo['password'], safe='')}" if conninfo["password"] else ""

@@ -5,6 +5,7 @@ from datetime import time
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 
 from apps.listening.models import Mention
@@ -71,7 +72,11 @@ class Acknowledgement(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["mention", "created_at"], name="ack_mention_idx"),
-            models.Index(fields=["user", "-created_at"], name="ack_user_idx"),
+            # The API's list, newest first (keyset pages), all of it or one person's.
+            models.Index(F("created_at").desc(), F("id").desc(), name="ack_created_idx"),
+            models.Index(
+                F("user"), F("created_at").desc(), F("id").desc(), name="ack_user_created_idx"
+            ),
             models.Index(fields=["client", "created_at"], name="ack_client_created_idx"),
             # Canned copies: the same words sent to others (services.mentions_acknowledge).
             models.Index(

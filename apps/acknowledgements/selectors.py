@@ -218,13 +218,19 @@ def audit_list(*, object_type: str, object_id: int) -> QuerySet[AuditEntry]:
 
 
 def acknowledgement_list(*, user: User) -> QuerySet[Acknowledgement]:
-    """Acknowledgements of the mentions the user may see, newest first."""
-    from apps.listening.selectors import mention_list
+    """Acknowledgements of the mentions the user may see, newest first (``ack_created_idx``).
+    Scoped by the acknowledgement's client — as ``mention_list`` scopes mentions — rather than by
+    a semi-join with every visible mention; team members see those of mentions routed to them."""
+    if user.role == User.Role.TEAM_MEMBER:
+        from apps.listening.selectors import mention_list
 
-    visible = mention_list(user=user).order_by().values("pk")
+        scope = Q(mention__in=mention_list(user=user).order_by().values("pk"))
+    else:
+        scope = Q(client__in=client_list(user=user))
     return (
-        Acknowledgement.objects.filter(mention__in=visible)
+        Acknowledgement.objects.filter(scope)
         .select_related("mention")
+        .defer("mention__search_vector")
         .order_by("-created_at", "-pk")
     )
 

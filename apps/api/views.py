@@ -39,6 +39,7 @@ from apps.webhooks.models import WebhookSubscription
 
 from . import filters
 from . import serializers as s
+from .pagination import CursorPagination
 from .permissions import MANAGING_ROLES, ManagesWorkspace, RespondsToMentions
 
 
@@ -281,6 +282,7 @@ class MentionViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.MentionSerializer
     permission_classes = [IsAuthenticated, RespondsToMentions]
     filterset_class = filters.MentionFilter
+    pagination_class = CursorPagination
 
     def scoped(self, user):
         # The representation needs the author only: no joins to channel and client.
@@ -444,6 +446,7 @@ class AcknowledgementViewSet(ScopedViewSet, viewsets.ReadOnlyModelViewSet):
     queryset = Acknowledgement.objects.none()
     serializer_class = s.AcknowledgementSerializer
     filterset_class = filters.AcknowledgementFilter
+    pagination_class = CursorPagination
 
     def scoped(self, user):
         return acknowledgement_list(user=user)

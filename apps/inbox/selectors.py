@@ -12,7 +12,7 @@ from apps.accounts.models import User
 from apps.clients.selectors import client_list
 from apps.community.selectors import helper_authors
 from apps.listening.models import OPEN_STATUSES, Mention, open_q
-from apps.listening.selectors import mention_list, mention_order
+from apps.listening.selectors import mention_list, mention_order, mention_search
 
 INFLUENCER_MIN = 50  # author influence (0-100) from which a person counts as an influencer
 HISTORY_SIZE = 20
@@ -30,15 +30,15 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
     ``mention_list`` takes (``client``, ``channel``, ``sentiment``, ``intent``, ``team``,
     ``q``). Newest first, or best match first with ``q``, unless ``ordering`` (one of
     ``MENTION_ORDERINGS``) says otherwise."""
-    own = {"status", "priority", "customer", "influencer", "ordering", "helper"}
+    own = {"status", "priority", "customer", "influencer", "ordering", "helper", "q"}
     mentions = mention_list(
         user=user, filters={key: value for key, value in filters.items() if key not in own}
     ).select_related("team", "assigned_to")
     status = filters.get("status") or "open"
     if status == "open":
         mentions = mentions.open()
-    elif status in OPEN_STATUSES:
-        mentions = mentions.open().filter(status=status)
+    elif status in OPEN_STATUSES:  # one part of Open (the planner then estimates it well)
+        mentions = mentions.needing_acknowledgement().filter(status=status)
     elif status != "all":
         mentions = mentions.filter(status=status)
     if filters.get("priority"):
@@ -55,6 +55,8 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
         for client_id, authors in helper_authors(clients=clients).items():
             helpers |= Q(client_id=client_id, author_id__in=authors)
         mentions = mentions.filter(helpers)
+    # Searched last: the candidates it ranks are then taken from the filtered mentions.
+    mentions = mention_search(mentions, filters.get("q") or "")
     if filters.get("ordering"):
         mentions = mention_order(mentions, filters["ordering"])
     return mentions

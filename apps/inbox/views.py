@@ -16,13 +16,11 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,8 +38,14 @@ from apps.channels.connectors import REPLY_LENGTH_LIMITS
 from apps.channels.selectors import channel_list
 from apps.clients.selectors import client_list
 from apps.community.selectors import person_of_author
+from apps.core.keyset import InvalidCursor, keyset_page
 from apps.listening.models import Mention
-from apps.listening.selectors import mention_list
+from apps.listening.selectors import (
+    SEARCH_CANDIDATES,
+    mention_list,
+    mention_match_total,
+    mention_matching,
+)
 
 from . import forms as f
 from . import presence as presence_state
@@ -157,18 +161,6 @@ def _require_acting(request: HttpRequest) -> None:
 # --- the list --------------------------------------------------------------------------------
 
 
-class _CountedPaginator(Paginator):
-    """Pages whose total is already known (from the status counts): no second COUNT query."""
-
-    def __init__(self, object_list, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
 def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
     form = f.InboxFilterForm(
         params,
@@ -183,6 +175,7 @@ def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
 def _with(params: QueryDict, **changes: str) -> str:
     query = params.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
@@ -222,10 +215,21 @@ def _list_context(
     context = _counts_context(user, params)
     filters = context["filters"]
     mentions = inbox_mention_list(user=user, filters=filters)
-    paginator = _CountedPaginator(mentions, PAGE_SIZE, count=context["counts"][filters["status"]])
-    page = paginator.get_page(params.get("page"))
+    # Keyset pages (a "next" link with a cursor): any page reads one page of the list's index.
+    cursor = params.get("cursor") or None
+    try:
+        page = keyset_page(mentions, PAGE_SIZE, cursor)
+    except InvalidCursor:  # a stale or edited link: the first page
+        page = keyset_page(mentions, PAGE_SIZE, None)
+    rows = page.rows
+    matches = None
+    if filters.get("q"):  # "about N" past what is worth counting
+        everything = inbox_mention_list(user=user, filters={**filters, "q": ""})
+        total, exact = mention_match_total(mention_matching(everything, filters["q"]))
+        matches = {"total": total, "exact": exact}
+        context["search_candidates"] = SEARCH_CANDIDATES
     now = timezone.now()
-    for mention in page.object_list:
+    for mention in rows:
         mention.countdown = sla_countdown(mention, now)
         mention.is_open = mention.status in OPEN_STATUSES
     can_act = _can_act(user)
@@ -233,12 +237,14 @@ def _list_context(
     if can_act:
         forms = {action: _action_form(action, user) for action in ACTIONS} | (bulk_forms or {})
     narrowed = any(
-        value for key, value in params.items() if key not in ("page", "status") and value
+        value for key, value in params.items() if key not in ("page", "cursor", "status") and value
     ) or filters["status"] not in ("open", "all")
     return {
         **context,
-        "page": page,
-        "mentions": mark_helpers(list(page.object_list)),
+        "mentions": mark_helpers(rows),
+        "next_cursor": page.next_cursor,
+        "previous_cursor": page.previous_cursor,
+        "matches": matches,
         "page_query": _with(params),
         "can_act": can_act,
         "bulk": forms,

@@ -86,6 +86,13 @@ def open_sql(alias: str = "") -> str:
     return f"{prefix}needs_acknowledgement AND {prefix}status IN ({statuses})"
 
 
+# ``open_q`` as an index predicate. ORs rather than IN: the predicate then reads back identically
+# when a new agency's schema is cloned from the template (pg_get_indexdef round trip).
+_OPEN_CONDITION = models.Q(needs_acknowledgement=True) & (
+    models.Q(status="new") | models.Q(status="assigned") | models.Q(status="escalated")
+)
+
+
 class Mention(models.Model):
     """One thing a person said to or about a client, on one channel."""
 
@@ -244,32 +251,86 @@ class Mention(models.Model):
             models.Index(fields=["client", "status"], name="mention_client_status_idx"),
             # An author's history, and the "same text within a day" check of ingest.
             models.Index(fields=["author", "client", "-posted_at"], name="mention_author_idx"),
-            # Most mentions are unassigned: index only the assigned ones.
+            # The mention lists (inbox, API), newest first with the id as tie-breaker: one index
+            # per list shape, read in order so a page reads a page (cursor pagination's keys).
+            # tests/listening/test_query_plans.py checks every list uses one of them.
+            models.Index(F("posted_at").desc(), F("id").desc(), name="mention_posted_idx"),
             models.Index(
-                fields=["assigned_to"],
-                name="mention_assignee_idx",
+                F("posted_at").desc(),
+                F("id").desc(),
+                name="mention_open_posted_idx",
+                condition=_OPEN_CONDITION,
+            ),
+            models.Index(
+                F("status"),
+                F("posted_at").desc(),
+                F("id").desc(),
+                name="mention_status_posted_idx",
+            ),
+            # Most mentions are unassigned: index only the assigned (or routed) ones.
+            models.Index(
+                F("assigned_to"),
+                F("posted_at").desc(),
+                F("id").desc(),
+                name="mention_assignee_posted_idx",
                 condition=models.Q(assigned_to__isnull=False),
             ),
             models.Index(
-                fields=["team"], name="mention_team_idx", condition=models.Q(team__isnull=False)
+                F("team"),
+                F("posted_at").desc(),
+                F("id").desc(),
+                name="mention_team_posted_idx",
+                condition=models.Q(team__isnull=False),
+            ),
+            # The other orderings (SLA due first, answer first) over every mention and over
+            # the open ones.
+            models.Index(fields=["sla_due_at", "id"], name="mention_due_idx"),
+            models.Index(
+                F("priority_key").desc(nulls_last=True),
+                F("id").desc(),
+                name="mention_priority_idx",
+            ),
+            models.Index(
+                F("priority_key").desc(nulls_last=True),
+                F("id").desc(),
+                name="mention_open_priority_all_idx",
+                condition=_OPEN_CONDITION,
             ),
             models.Index(
                 fields=["customer"],
                 name="mention_customer_idx",
                 condition=models.Q(customer__isnull=False),
             ),
-            # Open mentions by due date: what the breach check reads every minute.
+            # The inbox's "Customers only", newest first, of every status and of the open ones.
             models.Index(
-                fields=["sla_due_at"],
-                name="mention_sla_due_idx",
-                # ORs rather than IN: the predicate then reads back identically when a new
-                # agency's schema is cloned from the template (pg_get_indexdef round trip).
-                condition=models.Q(needs_acknowledgement=True)
-                & (
-                    models.Q(status="new")
-                    | models.Q(status="assigned")
-                    | models.Q(status="escalated")
-                ),
+                F("posted_at").desc(),
+                F("id").desc(),
+                name="mention_customer_posted_idx",
+                condition=models.Q(customer__isnull=False),
+            ),
+            models.Index(
+                F("posted_at").desc(),
+                F("id").desc(),
+                name="mention_open_customer_idx",
+                condition=_OPEN_CONDITION & models.Q(customer__isnull=False),
+            ),
+            # Open mentions by due date: what the breach check reads every minute, and the
+            # open inbox's "SLA due first".
+            models.Index(
+                fields=["sla_due_at", "id"], name="mention_open_due_idx", condition=_OPEN_CONDITION
+            ),
+            # The same orders within one open status (the New, Assigned, Escalated tabs).
+            models.Index(
+                fields=["status", "sla_due_at", "id"],
+                name="mention_open_status_due_idx",
+                condition=_OPEN_CONDITION,
+            ),
+            models.Index(
+                F("status"),
+                F("priority_key").desc(nulls_last=True),
+                F("id").desc(),
+                name="mention_open_status_prio_idx",
+                condition=_OPEN_CONDITION,
             ),
             # The inbox's open mentions by priority and by SLA due date, per client.
             models.Index(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, Q, QuerySet
+from django.db.models.functions import Cast
 
 from apps.accounts.models import User
 from apps.clients.selectors import client_list
@@ -58,11 +62,19 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
     ``until``, ``assigned_to``, ``team`` and ``q`` (full text, ranked: best match first).
     """
     if user.role == User.Role.TEAM_MEMBER:  # only what was routed to one of their teams
-        mentions = Mention.objects.filter(team__in=user.teams.all())
+        # The ids themselves, not a subquery: the planner then knows how many rows they hold
+        # and reads one team's newest first from mention_team_posted_idx.
+        teams = list(user.teams.values_list("pk", flat=True))
+        mentions = Mention.objects.filter(team_id__in=teams)
     else:
         mentions = Mention.objects.filter(client__in=client_list(user=user))
-    mentions = mentions.select_related("author", "channel", "client").annotate(
-        is_customer=ExpressionWrapper(Q(customer__isnull=False), output_field=BooleanField())
+    # No list shows the search vector (the filter and ranking read it in the database).
+    mentions = (
+        mentions.select_related("author", "channel", "client")
+        .defer("search_vector")
+        .annotate(
+            is_customer=ExpressionWrapper(Q(customer__isnull=False), output_field=BooleanField())
+        )
     )
     filters = filters or {}
     exact = {
@@ -83,17 +95,66 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
     return mention_search(mentions, filters.get("q") or "")
 
 
+# A search ranks the newest this many matches, not every match of a common word (ts_rank reads
+# each row's vector): what a person pages through, found through the time index.
+SEARCH_CANDIDATES = 1_000
+
+
 def mention_search(mentions: QuerySet[Mention], text: str) -> QuerySet[Mention]:
-    """Mentions matching ``text`` (web-search syntax: words, "phrases", -not), best match first;
-    without text, all of them, newest first."""
+    """Mentions matching ``text`` (web-search syntax: words, "phrases", -not), best match first
+    among the newest ``SEARCH_CANDIDATES`` matches; without text, all of them, newest first.
+    Filter ``mentions`` before searching: the candidates are taken from what it holds."""
     if not text.strip():
         return mentions.order_by("-posted_at", "-pk")
-    query = SearchQuery(text.strip(), config="simple", search_type="websearch")
-    return (
+    query = _search_query(text)
+    newest = (
         mentions.filter(search_vector=query)
-        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-posted_at", "-pk")
+        .values("pk")[:SEARCH_CANDIDATES]
+    )
+    # ``id = ANY(ARRAY(…))``: the candidates are looked up by primary key, never joined by
+    # hashing a scan of the table.
+    candidate = Func(
+        F("pk"), ArraySubquery(newest), template="%(expressions)s)", arg_joiner=" = ANY(",
+        output_field=BooleanField(),
+    )  # fmt: skip
+    return (
+        mentions.filter(candidate)
+        # As double precision: a real read back and compared again (a cursor) is not itself.
+        .annotate(rank=Cast(SearchRank(F("search_vector"), query), FloatField()))
         .order_by("-rank", "-posted_at", "-pk")
     )
+
+
+def _search_query(text: str) -> SearchQuery:
+    return SearchQuery(text.strip(), config="simple", search_type="websearch")
+
+
+def mention_matching(mentions: QuerySet[Mention], text: str) -> QuerySet[Mention]:
+    """All of ``mentions`` matching ``text`` (unranked; all of them without text)."""
+    return mentions.filter(search_vector=_search_query(text)) if text.strip() else mentions
+
+
+def mention_match_total(
+    mentions: QuerySet[Mention], *, exact_up_to: int | None = None
+) -> tuple[int, bool]:
+    """How many of ``mentions`` there are: ``(count, True)`` when at most ``exact_up_to`` (counted,
+    reading no more rows than that), else ``(estimate, False)`` — the planner's estimate, never
+    below ``exact_up_to`` — to be shown as "about N"."""
+    exact_up_to = SEARCH_CANDIDATES if exact_up_to is None else exact_up_to
+    ids = mentions.order_by().values("pk")
+    counted = ids[: exact_up_to + 1].count()
+    if counted <= exact_up_to:
+        return counted, True
+    sql, params = ids.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    rounded = round(estimate, 1 - len(str(estimate)))  # two significant figures: 213,456 → 210,000
+    return max(rounded, exact_up_to + 1), False
 
 
 # The orderings of mention lists (SPEC §11), each backed by an index per client: posted_at by

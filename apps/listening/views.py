@@ -185,11 +185,20 @@ def mention_search(request):
     if filters["client"] and not filters["client"].isdigit():
         filters["client"] = None
     mentions = selectors.mention_list(user=request.user, filters=filters)[:MENTIONS_PAGE_SIZE]
+    matches = None
+    if filters["q"].strip():  # counted up to the ranked candidates, "about N" beyond
+        everything = selectors.mention_list(user=request.user, filters={**filters, "q": ""})
+        total, exact = selectors.mention_match_total(
+            selectors.mention_matching(everything, filters["q"])
+        )
+        matches = {"total": total, "exact": exact}
     return render(
         request,
         "listening/mention_search.html",
         {
             "mentions": mentions,
+            "matches": matches,
+            "search_candidates": selectors.SEARCH_CANDIDATES,
             "filters": filters,
             "inbox": bool(params.get("inbox")),
             "clients": client_list(user=request.user),
