@@ -75,6 +75,10 @@ client_accounts_changed = Event("client_accounts_changed", ("client",))
 """A client's own or competitors' accounts (or brand handles) changed: the authors and mentions
 they mark are to be marked again (listening)."""
 
+channel_deleted = Event("channel_deleted", ("client_id",))
+"""A client's channel was deleted with the mentions fetched through it, in the same transaction:
+what counted the client's mentions is to be forgotten (reporting drops its term roll-ups)."""
+
 customers_stored = Event("customers_stored", ("client",))
 """A client's CRM customers were stored: its mentions are to be re-linked to them (listening);
 subscribers return ``{"mentions_linked": n, "mentions_unlinked": n}``."""
