@@ -79,6 +79,10 @@ channel_deleted = Event("channel_deleted", ("client_id",))
 """A client's channel was deleted with the mentions fetched through it, in the same transaction:
 what counted the client's mentions is to be forgotten (reporting drops its term roll-ups)."""
 
+dashboard_panels = Event("dashboard_panels", ("client", "period"))
+"""A client's dashboard (reporting) is being drawn for ``period``: each subscriber returns a dict
+of what its panel shows, added to the page's context (community: ``topics``)."""
+
 customers_stored = Event("customers_stored", ("client",))
 """A client's CRM customers were stored: its mentions are to be re-linked to them (listening);
 subscribers return ``{"mentions_linked": n, "mentions_unlinked": n}``."""
