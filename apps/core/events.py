@@ -71,6 +71,10 @@ user_invited_to_client = Event("user_invited_to_client", ("user", "client", "rol
 """A person was invited as a client user (accounts): the clients app refuses a client the inviter
 may not give (``ValidationError``, which undoes the invitation) and records the membership."""
 
+invitable_clients = Event("invitable_clients", ("inviter",))
+"""The people page offers the clients a person may invite client users to: the clients app answers
+the queryset of active clients ``inviter`` sees."""
+
 client_accounts_changed = Event("client_accounts_changed", ("client",))
 """A client's own or competitors' accounts (or brand handles) changed: the authors and mentions
 they mark are to be marked again (listening)."""

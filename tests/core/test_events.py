@@ -17,6 +17,7 @@ def test_every_event_lists_the_higher_apps_that_react_to_it() -> None:
         "user_invited_to_client": ["apps.clients.services.client_membership_invited"],
         "channel_deleted": ["apps.reporting.rollups.term_rollups_drop"],
         "dashboard_panels": ["apps.community.topics.dashboard_topics"],
+        "invitable_clients": ["apps.clients.selectors.clients_invitable"],
         "client_accounts_changed": ["apps.listening.client_links.client_accounts_reflag"],
         "customers_stored": ["apps.listening.client_links.mentions_link_customers"],
         "customers_imported": ["apps.community.services.people_link_customers_of"],
