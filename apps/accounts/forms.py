@@ -6,34 +6,33 @@ from __future__ import annotations
 import re
 
 from django import forms
-
-from apps.clients.models import Client
-from apps.clients.selectors import client_list
+from django.db.models import QuerySet
 
 from .models import User
 
 
 class InvitationForm(forms.Form):
-    """Who to invite and as what; the client only for client roles (the service checks it)."""
+    """Who to invite and as what; the client, one of ``clients`` (the inviter's), only for
+    client roles (the service checks it)."""
 
     email = forms.EmailField(label="E-mail", max_length=254)
     role = forms.ChoiceField(label="Role")
     client = forms.ModelChoiceField(
         label="Client",
-        queryset=Client.objects.none(),
+        queryset=None,  # the inviter's clients, given
         required=False,
         empty_label="Choose a client…",
         help_text="Client viewers and responders see this client only.",
     )
 
-    def __init__(self, *args, inviter: User, **kwargs):
+    def __init__(self, *args, inviter: User, clients: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)
         roles = User.Role.choices
         if inviter.role != User.Role.OWNER:
             roles = [(value, label) for value, label in roles if value != User.Role.OWNER]
         self.fields["role"].choices = roles
         self.fields["role"].initial = User.Role.RESPONDER
-        self.fields["client"].queryset = client_list(user=inviter).filter(is_active=True)
+        self.fields["client"].queryset = clients
         self.fields["email"].widget.attrs.update(autocomplete="off")
 
     @property

@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
+from apps.core import events
+
 from .models import User
 
 PEOPLE_MANAGER_ROLES = (User.Role.OWNER, User.Role.MANAGER)
@@ -27,6 +29,12 @@ def alert_recipients() -> list[str]:
 def can_manage_people(user: User) -> bool:
     """Owners and managers see the agency's people and invite new ones."""
     return bool(user.is_authenticated and user.is_active and user.role in PEOPLE_MANAGER_ROLES)
+
+
+def invitable_clients(*, inviter: User) -> QuerySet:
+    """The clients ``inviter`` may invite client users to (the clients app answers)."""
+    (clients,) = events.invitable_clients.publish(inviter=inviter)
+    return clients
 
 
 def user_list(*, user: User) -> QuerySet[User]:

@@ -258,8 +258,9 @@ def people(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page.")
     if request.method == "POST" and "remove" in request.POST:
         return _person_remove(request)
+    clients = selectors.invitable_clients(inviter=request.user)
     if request.method == "POST":
-        form = InvitationForm(request.POST, inviter=request.user)
+        form = InvitationForm(request.POST, inviter=request.user, clients=clients)
         if form.is_valid():
             try:
                 invited = services.user_invite(
@@ -277,7 +278,7 @@ def people(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         initial = {"role": request.GET["role"]} if "role" in request.GET else {}
-        form = InvitationForm(inviter=request.user, initial=initial)
+        form = InvitationForm(inviter=request.user, clients=clients, initial=initial)
         status = 200
     people = [
         (person, "invited" if selectors.user_is_invited(person) else

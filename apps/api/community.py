@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
+from apps.accounts.permissions import ByRole
 from apps.clients.models import Client
 from apps.clients.selectors import client_get
 from apps.community import selectors, services
@@ -24,11 +25,10 @@ from apps.community.models import Person, PersonAuthor
 from apps.reporting.periods import period_of
 
 from .filters import DatabaseSafeFilterSet, IdFilter
-from .permissions import _ByRole
 from .serializers import ReportPeriodSerializer
 
 
-class ManagesPeople(_ByRole):
+class ManagesPeople(ByRole):
     """Linking, merging and splitting people: agency staff (owners, managers, responders)."""
 
     roles = services.STAFF_ROLES

@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.permissions import MANAGING_ROLES, ManagesWorkspace, RespondsToMentions
 from apps.accounts.selectors import two_factor_device
 from apps.accounts.services import two_factor_verify
 from apps.acknowledgements import services as inbox
@@ -40,7 +41,6 @@ from apps.webhooks.models import WebhookSubscription
 from . import filters
 from . import serializers as s
 from .pagination import CursorPagination
-from .permissions import MANAGING_ROLES, ManagesWorkspace, RespondsToMentions
 
 
 class ScopedViewSet(viewsets.GenericViewSet):

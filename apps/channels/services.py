@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.clients.models import Client
 from apps.clients.services import client_accounts_add_from_channel
-from apps.core import crypto
+from apps.core import crypto, events
 from apps.core.validation import json_loads
 
 from . import ssrf
@@ -150,12 +150,10 @@ def channel_update(
 
 @transaction.atomic
 def channel_delete(*, channel: Channel) -> None:
-    """Delete a channel and the mentions fetched through it (and the client's term roll-ups,
-    which counted them)."""
-    from apps.reporting.rollups import term_rollups_drop
-
+    """Delete a channel and the mentions fetched through it (``channel_deleted``: reporting drops
+    the client's term roll-ups, which counted them)."""
     channel.delete()
-    term_rollups_drop(client_id=channel.client_id)
+    events.channel_deleted.publish(client_id=channel.client_id)
 
 
 def channel_test_connection(

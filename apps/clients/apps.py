@@ -8,6 +8,7 @@ class ClientsConfig(AppConfig):
     def ready(self) -> None:
         from apps.core import events
 
-        from . import services
+        from . import selectors, services
 
         events.user_invited_to_client.subscribe(services.client_membership_invited)
+        events.invitable_clients.subscribe(selectors.clients_invitable)

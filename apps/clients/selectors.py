@@ -28,6 +28,11 @@ def client_list(*, user: User) -> QuerySet[Client]:
     return mine
 
 
+def clients_invitable(*, inviter: User) -> QuerySet[Client]:
+    """The active clients ``inviter`` may invite client users to (``events.invitable_clients``)."""
+    return client_list(user=inviter).filter(is_active=True)
+
+
 def client_get(*, user: User, client_id: int) -> Client:
     """A client the user may see; ``Client.DoesNotExist`` otherwise (→ 404)."""
     return client_list(user=user).get(pk=client_id)

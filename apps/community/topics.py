@@ -116,6 +116,11 @@ def community_topics(*, client: Client, period: Period, topics: int = TOPICS) ->
     return cached
 
 
+def dashboard_topics(*, client: Client, period: Period) -> dict[str, list[dict]]:
+    """The topics panel of the client's dashboard (``events.dashboard_panels``)."""
+    return {"topics": community_topics(client=client, period=period)}
+
+
 def _community_topics(*, client: Client, period: Period, topics: int) -> list[dict]:
     found = _phrases_of(client=client, start=period.start, end=period.end)
     ranked = sorted(

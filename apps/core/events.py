@@ -71,9 +71,21 @@ user_invited_to_client = Event("user_invited_to_client", ("user", "client", "rol
 """A person was invited as a client user (accounts): the clients app refuses a client the inviter
 may not give (``ValidationError``, which undoes the invitation) and records the membership."""
 
+invitable_clients = Event("invitable_clients", ("inviter",))
+"""The people page offers the clients a person may invite client users to: the clients app answers
+the queryset of active clients ``inviter`` sees."""
+
 client_accounts_changed = Event("client_accounts_changed", ("client",))
 """A client's own or competitors' accounts (or brand handles) changed: the authors and mentions
 they mark are to be marked again (listening)."""
+
+channel_deleted = Event("channel_deleted", ("client_id",))
+"""A client's channel was deleted with the mentions fetched through it, in the same transaction:
+what counted the client's mentions is to be forgotten (reporting drops its term roll-ups)."""
+
+dashboard_panels = Event("dashboard_panels", ("client", "period"))
+"""A client's dashboard (reporting) is being drawn for ``period``: each subscriber returns a dict
+of what its panel shows, added to the page's context (community: ``topics``)."""
 
 customers_stored = Event("customers_stored", ("client",))
 """A client's CRM customers were stored: its mentions are to be re-linked to them (listening);

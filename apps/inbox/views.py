@@ -25,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import Team, User
+from apps.accounts.permissions import RESPONDING_ROLES
 from apps.acknowledgements import services
 from apps.acknowledgements.models import Acknowledgement, AuditEntry
 from apps.acknowledgements.selectors import (
@@ -33,7 +34,6 @@ from apps.acknowledgements.selectors import (
     notification_list,
     saved_reply_list,
 )
-from apps.api.permissions import RESPONDING_ROLES
 from apps.channels.connectors import REPLY_LENGTH_LIMITS
 from apps.channels.selectors import channel_list
 from apps.clients.selectors import client_list

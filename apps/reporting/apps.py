@@ -11,3 +11,4 @@ class ReportingConfig(AppConfig):
         from . import rollups
 
         events.page_stored.subscribe(rollups.page_days_forget)
+        events.channel_deleted.subscribe(rollups.term_rollups_drop)

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from apps.community.selectors import community_topics
+from apps.core import events
 
 from . import charts
 from .periods import DEFAULT_DAYS, client_or_404, requested_period
@@ -43,7 +43,6 @@ def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
     context = {
         "client": client,
         "report": report,
-        "topics": community_topics(client=client, period=period),
         "period": f"since={since.isoformat()}&until={until.isoformat()}",
         "volume_chart": charts.bars(
             [d["count"] for d in days], [d["date"] for d in days], "Mentions per day"
@@ -68,4 +67,6 @@ def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
             "From acknowledgement to advocacy",
         ),
     }
+    for panel in events.dashboard_panels.publish(client=client, period=period):
+        context.update(panel)  # the panels of higher apps (community: the topics)
     return render(request, "reporting/dashboard.html", context)

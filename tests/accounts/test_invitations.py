@@ -153,6 +153,13 @@ def test_the_client_field_shows_for_client_roles_only(owner, agency_a):
     assert '<div id="client-field">' in client_role and 'name="client"' in client_role
 
 
+def test_the_client_field_offers_the_active_clients_only(owner, agency_a):
+    ClientFactory(name="Northwind")
+    ClientFactory(name="Oldfield", is_active=False)
+    page = signed_in(agency_a, owner).get("/accounts/people/?role=client_viewer").content.decode()
+    assert "Northwind" in page and "Oldfield" not in page
+
+
 def test_an_address_already_in_the_agency_is_a_clear_form_error(owner, agency_a):
     browser = signed_in(agency_a, owner)
     taken = invite(browser, email="OLIVE@alpha.test")

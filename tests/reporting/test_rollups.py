@@ -40,3 +40,19 @@ def test_ended_days_are_rolled_up_once_and_today_is_counted_live(in_agency_a):
     store_mentions(channel, [said("4", "croissant croissant", now - timedelta(days=2))])
     again = client_report(client=client, **period)
     assert {"term": "croissant", "count": 3} in again["top_terms"]
+
+
+def test_deleting_a_channel_forgets_the_terms_of_its_mentions(in_agency_a):
+    from apps.channels.services import channel_delete
+
+    client = ClientFactory(timezone="UTC")
+    channel = make_channel(client=client)
+    now = datetime.now(UTC)
+    store_mentions(channel, [said("1", "latte latte", now - timedelta(days=3))])
+    period = {"since": (now - timedelta(days=6)).date(), "until": now.date()}
+    assert client_report(client=client, **period)["top_terms"] == [{"term": "latte", "count": 1}]
+
+    channel_delete(channel=channel)
+
+    assert not TermDay.objects.filter(client=client).exists()
+    assert client_report(client=client, **period)["top_terms"] == []

@@ -1,6 +1,7 @@
-"""Who may change what through the API, by role. What a caller may *see* is decided by the
-selectors (querysets scoped to the user), so an object outside that scope answers 404 before
-any of these checks can answer 403."""
+"""Who may change what, by role: the roles, and the API's permission classes built on them.
+
+What a caller may *see* is decided by the selectors (querysets scoped to the user), so an object
+outside that scope answers 404 before any of these checks can answer 403."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -20,7 +21,7 @@ def _is_detail(view) -> bool:
     return bool(getattr(view, "kwargs", {}).get(getattr(view, "lookup_url_kwarg", None) or "pk"))
 
 
-class _ByRole(BasePermission):
+class ByRole(BasePermission):
     """Reads for anyone signed in; writes for ``roles`` — checked on the object for detail
     routes, so that an invisible object is a 404 first."""
 
@@ -37,13 +38,13 @@ class _ByRole(BasePermission):
         return self._allowed(request)
 
 
-class ManagesWorkspace(_ByRole):
+class ManagesWorkspace(ByRole):
     """Clients, channels, queries, webhooks: changed by owners and managers."""
 
     roles = MANAGING_ROLES
 
 
-class RespondsToMentions(_ByRole):
+class RespondsToMentions(ByRole):
     """Inbox actions: agency staff, team members (on what is routed to them), client responders."""
 
     roles = RESPONDING_ROLES
