@@ -362,6 +362,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.reporting.tasks.send_monthly_reports",
         "schedule": 15 * 60.0,
     },
+    # The inbox's status counters are delta rows (apps.listening.models.MentionCount): merged.
+    "compact-mention-counts": {
+        "task": "apps.listening.tasks.compact_mention_counts",
+        "schedule": 5 * 60.0,
+    },
     "detect-spikes": {"task": "apps.alerts.tasks.detect_spikes", "schedule": 15 * 60.0},
     "refresh-influence": {
         "task": "apps.listening.tasks.refresh_influence",

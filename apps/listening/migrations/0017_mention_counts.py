@@ -1,0 +1,87 @@
+"""Status counts kept by the database: ``MentionCount`` and the statement-level triggers on the
+mentions table that add a delta row per changed key (``apps.listening.counts``), filled once
+from the mentions already there. Tenant clones copy the function and triggers
+(``apps.tenants.cloning``)."""
+
+from django.db import migrations, models
+
+DIMENSIONS = (
+    "client_id, channel_id, team_id, sentiment, intent, priority, status, needs_acknowledgement"
+)
+
+# One function for the three triggers: the transition tables hold the statement's rows (a bulk
+# UPDATE, ingest's INSERT ... SELECT, a COPY, a purge), grouped into one delta per key. Dynamic
+# SQL on the trigger's own schema, so it never depends on the search path.
+FUNCTION = f"""
+CREATE FUNCTION listening_mention_count() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format('INSERT INTO %I.listening_mentioncount ({DIMENSIONS}, n)
+            SELECT {DIMENSIONS}, count(*) FROM new_rows
+            GROUP BY {DIMENSIONS}', TG_TABLE_SCHEMA);
+    ELSIF TG_OP = 'DELETE' THEN
+        EXECUTE format('INSERT INTO %I.listening_mentioncount ({DIMENSIONS}, n)
+            SELECT {DIMENSIONS}, -count(*) FROM old_rows
+            GROUP BY {DIMENSIONS}', TG_TABLE_SCHEMA);
+    ELSIF TG_OP = 'UPDATE' THEN
+        EXECUTE format('INSERT INTO %I.listening_mentioncount ({DIMENSIONS}, n)
+            SELECT {DIMENSIONS}, sum(n) FROM (
+                SELECT {DIMENSIONS}, 1 AS n FROM new_rows
+                UNION ALL SELECT {DIMENSIONS}, -1 FROM old_rows
+            ) delta
+            GROUP BY {DIMENSIONS} HAVING sum(n) <> 0', TG_TABLE_SCHEMA);
+    ELSE  -- TRUNCATE
+        EXECUTE format('DELETE FROM %I.listening_mentioncount', TG_TABLE_SCHEMA);
+    END IF;
+    RETURN NULL;
+END
+$body$;
+"""
+TRIGGERS = [
+    "CREATE TRIGGER listening_mention_count_insert AFTER INSERT ON listening_mention "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
+    "CREATE TRIGGER listening_mention_count_update AFTER UPDATE ON listening_mention "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
+    "CREATE TRIGGER listening_mention_count_delete AFTER DELETE ON listening_mention "
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
+    "CREATE TRIGGER listening_mention_count_truncate AFTER TRUNCATE ON listening_mention "
+    "FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
+]
+# Writers wait while the triggers are created and the counts filled: none is missed or doubled.
+FILL = [
+    "LOCK TABLE listening_mention IN SHARE ROW EXCLUSIVE MODE",
+    f"INSERT INTO listening_mentioncount ({DIMENSIONS}, n) "
+    f"SELECT {DIMENSIONS}, count(*) FROM listening_mention GROUP BY {DIMENSIONS}",
+]
+DROP = [
+    *(f"DROP TRIGGER listening_mention_count_{op} ON listening_mention"
+      for op in ("insert", "update", "delete", "truncate")),
+    "DROP FUNCTION listening_mention_count()",
+]
+
+
+class Migration(migrations.Migration):
+    dependencies = [("listening", "0016_author_account_role")]
+
+    operations = [
+        migrations.CreateModel(
+            name="MentionCount",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("client_id", models.BigIntegerField()),
+                ("channel_id", models.BigIntegerField()),
+                ("team_id", models.BigIntegerField(null=True)),
+                ("sentiment", models.CharField(max_length=10)),
+                ("intent", models.CharField(max_length=10)),
+                ("priority", models.CharField(max_length=10)),
+                ("status", models.CharField(max_length=12)),
+                ("needs_acknowledgement", models.BooleanField()),
+                ("n", models.BigIntegerField()),
+            ],
+            options={
+                "indexes": [models.Index(fields=["client_id"], name="mention_count_client_idx")],
+            },
+        ),
+        migrations.RunSQL([*FILL, FUNCTION, *TRIGGERS], DROP),
+    ]
