@@ -25,7 +25,7 @@ from apps.clients.models import Client
 from apps.listening.models import Mention
 from apps.listening.stopwords import ALL_STOP_WORDS
 
-from .models import TermCount, TermDay
+from .models import MentionDay, TermCount, TermDay
 
 KEEP_PER_DAY = 200
 # Left out of the top terms (the search index keeps every word): every language's stop words.
@@ -175,3 +175,30 @@ def term_rollups_drop(*, client_id: int) -> None:
     """Forget every roll-up of a client (its mentions were deleted wholesale)."""
     TermDay.objects.filter(client_id=client_id).delete()
     TermCount.objects.filter(client_id=client_id).delete()
+
+
+_DAY_KEY = "client_id, day, channel_id, sentiment, matched_queries"
+_DAY_FIGURES = [
+    field.column
+    for field in MentionDay._meta.concrete_fields
+    if field.column not in ("id", *_DAY_KEY.split(", "))
+]
+_COMPACT_DAYS = f"""
+    WITH merged AS (
+        DELETE FROM {MentionDay._meta.db_table} RETURNING {_DAY_KEY}, {", ".join(_DAY_FIGURES)}
+    )
+    INSERT INTO {MentionDay._meta.db_table} ({_DAY_KEY}, {", ".join(_DAY_FIGURES)})
+    SELECT {_DAY_KEY}, {", ".join(f"sum({column})" for column in _DAY_FIGURES)} FROM merged
+    GROUP BY {_DAY_KEY}
+    HAVING {" OR ".join(f"sum({column}) <> 0" for column in _DAY_FIGURES)}
+"""  # noqa: S608 - names from model metadata
+
+
+def mention_days_compact() -> int:
+    """Merge the current agency's daily figures (delta rows written by the triggers) into one row
+    per key, dropping keys that sum to nothing; returns the rows left. Safe beside writers."""
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_COMPACT_DAYS)
+        return cursor.rowcount
