@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import User
 from apps.clients.models import Client
 from apps.clients.selectors import client_list
-from apps.listening.models import AuthorActivity, Mention
+from apps.listening.models import Mention
 
 from .advocacy import unprompted
 from .business_time import ALWAYS_OPEN, add_business_minutes
@@ -88,9 +88,6 @@ def member_figures(*, client: Client, since: datetime, until: datetime) -> list[
 # planner prices those probes high enough to JIT-compile the query, which costs more (~150 ms)
 # than running it.
 _NO_JIT = "SET LOCAL jit = off"
-# Whether each person came back (and positively) is one row of ``AuthorActivity``: their last
-# mention and last positive mention of the client; only those who came back positively have
-# their history read, to find an unprompted one.
 _FUNNEL = f"""
     WITH acknowledged AS (
         SELECT author_id, min(acknowledged_at) AS first_at
@@ -99,22 +96,23 @@ _FUNNEL = f"""
           AND acknowledged_at < %(until)s AND needs_acknowledgement AND NOT is_spam
         GROUP BY author_id
     ), outcome AS (
-        SELECT acknowledged.author_id, acknowledged.first_at,
-               COALESCE(activity.last_said_at > acknowledged.first_at, false) AS returned,
-               COALESCE(activity.last_positive_at > acknowledged.first_at, false) AS positive
-        FROM acknowledged LEFT JOIN {AuthorActivity._meta.db_table} activity
-          ON activity.client_id = %(client)s AND activity.author_id = acknowledged.author_id
+        SELECT acknowledged.author_id,
+               bool_or(later.id IS NOT NULL) AS returned,
+               bool_or(later.sentiment = 'positive') AS positive,
+               bool_or(later.sentiment = 'positive' AND later.unprompted) AS advocate
+        FROM acknowledged LEFT JOIN LATERAL (
+            -- after a first acknowledgement in the period, so posted since the period began
+            SELECT later.id, later.sentiment, {unprompted("later")} AS unprompted
+            FROM {Mention._meta.db_table} later
+            WHERE later.author_id = acknowledged.author_id AND later.client_id = %(client)s
+              AND later.posted_at > acknowledged.first_at AND NOT later.is_spam
+        ) later ON true
+        GROUP BY acknowledged.author_id
     )
     SELECT count(*),
            count(*) FILTER (WHERE returned),
            count(*) FILTER (WHERE positive),
-           count(*) FILTER (WHERE CASE WHEN positive THEN EXISTS (
-               -- after a first acknowledgement in the period, so posted since the period began
-               SELECT 1 FROM {Mention._meta.db_table} later
-               WHERE later.author_id = outcome.author_id AND later.client_id = %(client)s
-                 AND later.posted_at > outcome.first_at AND NOT later.is_spam
-                 AND later.sentiment = 'positive' AND {unprompted("later")}
-           ) ELSE false END)
+           count(*) FILTER (WHERE advocate)
     FROM outcome
 """  # noqa: S608 - names from model metadata
 

@@ -453,25 +453,3 @@ class MentionCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.status}: {self.n}"
-
-
-class AuthorActivity(models.Model):
-    """When an author last spoke of a client (spam aside), and last did so positively: kept by
-    triggers on the mentions table (migration ``0018_author_activity``) so that the advocacy
-    funnel asks one row per person instead of reading their history. Inserts raise the times;
-    updates and deletes of the relevant columns recompute the pair from the author's index."""
-
-    client_id = models.BigIntegerField()
-    author_id = models.BigIntegerField()
-    last_said_at = models.DateTimeField(null=True)
-    last_positive_at = models.DateTimeField(null=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["client_id", "author_id"], name="unique_author_activity"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.author_id} of {self.client_id}: {self.last_said_at}"
