@@ -438,8 +438,10 @@ class MentionCount(models.Model):
     ``mention_counts_compact`` — so concurrent writers never wait on a counter row. The columns
     are named as the mention's, so ``open_q()`` applies to them as it does to mentions."""
 
-    client_id = models.BigIntegerField()  # no foreign keys: deltas outlive deleted rows until
-    channel_id = models.BigIntegerField()  # compaction drops the keys that sum to zero
+    # No foreign keys: deltas outlive deleted channels and teams until compaction drops the keys
+    # that sum to zero; a deleted client's rows go with it (a trigger on clients).
+    client_id = models.BigIntegerField()
+    channel_id = models.BigIntegerField()
     team_id = models.BigIntegerField(null=True)
     sentiment = models.CharField(max_length=10)
     intent = models.CharField(max_length=10)

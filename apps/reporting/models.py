@@ -75,8 +75,10 @@ class MentionDay(models.Model):
     that do not add up (percentiles, distinct customers, SLA times still running) are read from
     the mentions (``rollups``)."""
 
-    client_id = models.BigIntegerField()  # no foreign keys: deltas outlive deleted rows until
-    day = models.DateField()  # compaction drops the keys that sum to zero
+    # No foreign keys: deltas outlive deleted channels until compaction drops the keys that sum
+    # to zero; a deleted client's rows go with it (a trigger on clients).
+    client_id = models.BigIntegerField()
+    day = models.DateField()
     channel_id = models.BigIntegerField()
     sentiment = models.CharField(max_length=10)
     matched_queries = ArrayField(models.BigIntegerField())

@@ -125,9 +125,11 @@ def test_deletes_and_the_retention_purge_keep_the_counters(bank):
     store_mentions(
         make_channel(platform="webhook", config={}, client=other), [said("o2", "Hi?", "gu")]
     )
+    other_id = other.pk
     client_delete(client=other)
     assert Mention.objects.count() == 0
     assert_counts_match()
+    assert not MentionCount.objects.filter(client_id=other_id).exists()  # nothing outlives it
 
 
 def test_compaction_merges_deltas_and_keeps_the_totals(bank):

@@ -37,6 +37,17 @@ BEGIN
 END
 $body$;
 """
+# A deleted client's counters go with it (its mentions' deltas sum to zero, but no row of a
+# client may outlive an erasure).
+FORGET = """
+CREATE FUNCTION listening_mention_count_forget() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    EXECUTE format('DELETE FROM %I.listening_mentioncount
+        WHERE client_id IN (SELECT id FROM old_clients)', TG_TABLE_SCHEMA);
+    RETURN NULL;
+END
+$body$
+"""
 TRIGGERS = [
     "CREATE TRIGGER listening_mention_count_insert AFTER INSERT ON listening_mention "
     "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
@@ -47,6 +58,9 @@ TRIGGERS = [
     "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
     "CREATE TRIGGER listening_mention_count_truncate AFTER TRUNCATE ON listening_mention "
     "FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
+    "CREATE TRIGGER listening_mention_count_forget AFTER DELETE ON clients_client "
+    "REFERENCING OLD TABLE AS old_clients "
+    "FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count_forget()",
 ]
 # Writers wait while the triggers are created and the counts filled: none is missed or doubled.
 FILL = [
@@ -57,12 +71,14 @@ FILL = [
 DROP = [
     *(f"DROP TRIGGER listening_mention_count_{op} ON listening_mention"
       for op in ("insert", "update", "delete", "truncate")),
+    "DROP TRIGGER listening_mention_count_forget ON clients_client",
     "DROP FUNCTION listening_mention_count()",
+    "DROP FUNCTION listening_mention_count_forget()",
 ]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("listening", "0016_author_account_role")]
+    dependencies = [("listening", "0016_author_account_role"), ("clients", "0001_initial")]
 
     operations = [
         migrations.CreateModel(
@@ -83,5 +99,5 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["client_id"], name="mention_count_client_idx")],
             },
         ),
-        migrations.RunSQL([*FILL, FUNCTION, *TRIGGERS], DROP),
+        migrations.RunSQL([*FILL, FUNCTION, FORGET, *TRIGGERS], DROP),
     ]

@@ -105,6 +105,16 @@ $body$
 """
 
 
+# A deleted client's days go with it: no row of a client may outlive an erasure.
+FORGET = """
+CREATE FUNCTION reporting_mention_day_forget() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    EXECUTE format('DELETE FROM %I.reporting_mentionday
+        WHERE client_id IN (SELECT id FROM old_clients)', TG_TABLE_SCHEMA);
+    RETURN NULL;
+END
+$body$
+"""
 TRIGGERS = [
     "CREATE TRIGGER reporting_mention_day_insert AFTER INSERT ON listening_mention "
     "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_mention_day()",
@@ -118,6 +128,9 @@ TRIGGERS = [
     "CREATE TRIGGER reporting_mention_day_rezone AFTER UPDATE OF timezone ON clients_client "
     "FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) "
     "EXECUTE FUNCTION reporting_mention_day_rezone()",
+    "CREATE TRIGGER reporting_mention_day_forget AFTER DELETE ON clients_client "
+    "REFERENCING OLD TABLE AS old_clients "
+    "FOR EACH STATEMENT EXECUTE FUNCTION reporting_mention_day_forget()",
 ]
 FILL = [
     "LOCK TABLE listening_mention IN SHARE ROW EXCLUSIVE MODE",
@@ -127,8 +140,10 @@ DROP = [
     *(f"DROP TRIGGER reporting_mention_day_{op} ON listening_mention"
       for op in ("insert", "update", "delete", "truncate")),
     "DROP TRIGGER reporting_mention_day_rezone ON clients_client",
+    "DROP TRIGGER reporting_mention_day_forget ON clients_client",
     "DROP FUNCTION reporting_mention_day()",
     "DROP FUNCTION reporting_mention_day_rezone()",
+    "DROP FUNCTION reporting_mention_day_forget()",
 ]
 
 
@@ -167,5 +182,5 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["client_id", "day"], name="mention_day_client_idx")],
             },
         ),
-        migrations.RunSQL([*FILL, function_sql(), rezone_sql(), *TRIGGERS], DROP),
+        migrations.RunSQL([*FILL, function_sql(), rezone_sql(), FORGET, *TRIGGERS], DROP),
     ]
