@@ -112,6 +112,20 @@ def test_label_spam_and_account_corrections_keep_the_counters(bank):
     assert_counts_match()
 
 
+def test_a_write_from_another_search_path_is_counted_in_its_own_schema(bank, agency_a):
+    schema = agency_a.schema_name
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL search_path TO public")
+        cursor.execute(
+            f'UPDATE "{schema}".listening_mention SET status = %s WHERE external_id = %s',  # noqa: S608
+            ["dismissed", "c1"],
+        )
+        cursor.execute("SHOW search_path")
+        assert cursor.fetchone()[0] == "public"  # left as it was
+        cursor.execute(f'SET LOCAL search_path TO "{schema}", public')
+    assert_counts_match()
+
+
 def test_deletes_and_the_retention_purge_keep_the_counters(bank):
     other = ClientFactory(name="Other")
     channel = make_channel(platform="webhook", config={}, client=other)

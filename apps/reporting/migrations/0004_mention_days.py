@@ -64,24 +64,35 @@ def _execute(sql: str, using: str = "") -> str:
     return f"EXECUTE format({_quote(sql)}, VARIADIC array_fill(TG_TABLE_SCHEMA::text, ARRAY[3])){using};"
 
 
+# Static statements on unqualified names, so their plans are cached for the session (dynamic SQL
+# cost ~1.5 ms a statement, measured): the trigger's own schema is put first on the search path
+# for the call when it is not already (django-tenants always has it first).
 def function_sql() -> str:
-    inserted = rolled_up("SELECT *, 1 AS sign FROM new_rows", _IN_FUNCTION)
-    deleted = rolled_up("SELECT *, -1 AS sign FROM old_rows", _IN_FUNCTION)
+    inserted = rolled_up("SELECT *, 1 AS sign FROM new_rows", "")
+    deleted = rolled_up("SELECT *, -1 AS sign FROM old_rows", "")
     updated = rolled_up(
-        "SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows",
-        _IN_FUNCTION,
+        "SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows", ""
     )
     return f"""
 CREATE FUNCTION reporting_mention_day() RETURNS trigger LANGUAGE plpgsql AS $body$
+DECLARE
+    path text;
 BEGIN
+    IF TG_TABLE_SCHEMA IS DISTINCT FROM current_schema() THEN
+        path := current_setting('search_path');
+        PERFORM set_config('search_path', quote_ident(TG_TABLE_SCHEMA) || ', public', true);
+    END IF;
     IF TG_OP = 'INSERT' THEN
-        {_execute(inserted)}
+        {inserted};
     ELSIF TG_OP = 'DELETE' THEN
-        {_execute(deleted)}
+        {deleted};
     ELSIF TG_OP = 'UPDATE' THEN
-        {_execute(updated)}
+        {updated};
     ELSE  -- TRUNCATE
-        {_execute("DELETE FROM %I.reporting_mentionday")}
+        DELETE FROM reporting_mentionday;
+    END IF;
+    IF path IS NOT NULL THEN
+        PERFORM set_config('search_path', path, true);
     END IF;
     RETURN NULL;
 END
