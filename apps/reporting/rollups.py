@@ -177,6 +177,46 @@ def term_rollups_drop(*, client_id: int) -> None:
     TermCount.objects.filter(client_id=client_id).delete()
 
 
+# The report's additive figures of the rolled-up days (``MentionDay``), a row per period
+# (``selectors._pass`` fills ``{buckets}``, ``{rival_counts}`` and ``{table}``).
+DAYS_SQL = """
+    SELECT day >= %(since)s AS current, sum(mentions) AS mentions, sum(needing) AS needing,
+           sum(acknowledged) AS acknowledged,
+           sum(sla_answered) + sum(sla_missed_in_day) AS sla_due, sum(sla_met) AS sla_met,
+           sum(score_sum) AS score_sum, sum(score_count) AS score_count,
+           coalesce(sum(mentions) FILTER (WHERE sentiment = 'positive'), 0) AS positive,
+           coalesce(sum(mentions) FILTER (WHERE sentiment = 'negative'), 0) AS negative,
+           coalesce(sum(mentions) FILTER (WHERE NOT matched_queries && %(rivals)s::bigint[]), 0)
+               AS own,
+           {buckets}{rival_counts}
+    FROM {table}
+    WHERE client_id = %(client)s AND (day >= %(since_before)s AND day < %(cut_day_before)s
+                                      OR day >= %(since)s AND day < %(cut_day)s)
+    GROUP BY 1
+"""
+# The period's mentions per channel, local day and sentiment, for its charts.
+DAY_CELLS_SQL = f"""
+    SELECT true AS current, true AS detail, channel_id, day, sentiment,
+           sum(mentions)::bigint AS mentions
+    FROM {MentionDay._meta.db_table}
+    WHERE client_id = %(client)s AND day >= %(since)s AND day <= %(until)s
+    GROUP BY 3, 4, 5 HAVING sum(mentions) <> 0
+"""  # noqa: S608 - table name from model metadata
+
+
+def first_live_day(since: date, until: date, zone: str, due_by: datetime, rolled: bool) -> date:
+    """The first of the days ``since``..``until`` read live: those before it ended by ``due_by``
+    (every SLA clock of theirs still running then is read from the mentions)."""
+    if not rolled:
+        return since
+    local = due_by.astimezone(ZoneInfo(zone)).date()
+    return max(since, min(local, until + timedelta(days=1)))
+
+
+def midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
+
+
 _DAY_KEY = "client_id, day, channel_id, sentiment, matched_queries"
 _DAY_FIGURES = [
     field.column

@@ -112,22 +112,6 @@ _PERIODS_SQL = """
     ) m
     GROUP BY current
 """
-# The same figures of the rolled-up days (``MentionDay``), a row per period.
-_ROLLED_SQL = """
-    SELECT day >= %(since)s AS current, sum(mentions) AS mentions, sum(needing) AS needing,
-           sum(acknowledged) AS acknowledged,
-           sum(sla_answered) + sum(sla_missed_in_day) AS sla_due, sum(sla_met) AS sla_met,
-           sum(score_sum) AS score_sum, sum(score_count) AS score_count,
-           coalesce(sum(mentions) FILTER (WHERE sentiment = 'positive'), 0) AS positive,
-           coalesce(sum(mentions) FILTER (WHERE sentiment = 'negative'), 0) AS negative,
-           coalesce(sum(mentions) FILTER (WHERE NOT matched_queries && %(rivals)s::bigint[]), 0)
-               AS own,
-           {buckets}{rival_counts}
-    FROM {table}
-    WHERE client_id = %(client)s AND (day >= %(since_before)s AND day < %(cut_day_before)s
-                                      OR day >= %(since)s AND day < %(cut_day)s)
-    GROUP BY 1
-"""
 # The period's mentions per channel, local day and sentiment, for its charts.
 _CELLS_SQL = f"""
     SELECT true AS current, true AS detail, channel_id,
@@ -135,13 +119,6 @@ _CELLS_SQL = f"""
     FROM {Mention._meta.db_table}
     WHERE client_id = %(client)s AND posted_at >= %(start)s AND posted_at < %(end)s
     GROUP BY 3, 4, 5
-"""  # noqa: S608 - table name from model metadata
-_ROLLED_CELLS_SQL = f"""
-    SELECT true AS current, true AS detail, channel_id, day, sentiment,
-           sum(mentions)::bigint AS mentions
-    FROM {MentionDay._meta.db_table}
-    WHERE client_id = %(client)s AND day >= %(since)s AND day <= %(until)s
-    GROUP BY 3, 4, 5 HAVING sum(mentions) <> 0
 """  # noqa: S608 - table name from model metadata
 # Figures added up over the roll-ups and the mentions read live.
 _ADDED = ("mentions", "needing", "acknowledged", "sla_due", "sla_met", "score_count", "positive",
@@ -162,19 +139,6 @@ def _bucket_counts(rolled: bool = False) -> str:
     return ", ".join(counts)
 
 
-def _cut(period: Period, due_by: datetime, rolled: bool) -> date:
-    """The first of the period's days read live: those before it ended by ``due_by`` (every
-    SLA clock of theirs still running then is read from the mentions)."""
-    if not rolled:
-        return period.since
-    local = due_by.astimezone(ZoneInfo(period.timezone)).date()
-    return max(period.since, min(local, period.until + timedelta(days=1)))
-
-
-def _midnight(day: date, zone: str) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
-
-
 def _pass(
     client: Client,
     period: Period,
@@ -186,7 +150,10 @@ def _pass(
     whole ended days from the roll-ups, the rest and the percentiles from the mentions."""
     before = period.previous()
     due_by, due_by_before = min(period.end, now), min(period.start, now)
-    cut, cut_before = _cut(period, due_by, rolled), _cut(before, due_by_before, rolled)
+    cut = rollups.first_live_day(period.since, period.until, period.timezone, due_by, rolled)
+    cut_before = rollups.first_live_day(
+        before.since, before.until, before.timezone, due_by_before, rolled
+    )
     rival_counts = "".join(
         f", count(*) FILTER (WHERE NOT rolled AND matched_queries @> "
         f"ARRAY[%(rival_{q.pk})s]::bigint[]) AS rival_{q.pk}"
@@ -200,7 +167,7 @@ def _pass(
     live = _PERIODS_SQL.format(
         table=Mention._meta.db_table, buckets=_bucket_counts(), rival_counts=rival_counts
     )
-    summed = _ROLLED_SQL.format(
+    summed = rollups.DAYS_SQL.format(
         table=MentionDay._meta.db_table, buckets=_bucket_counts(rolled=True),
         rival_counts=rolled_rivals,
     )  # fmt: skip
@@ -209,13 +176,13 @@ def _pass(
         "before": before.start, "rivals": [q.pk for q in competitors],
         # a mention is due once its SLA time has passed, by the period's end or by now
         "due_by": due_by, "due_by_before": due_by_before,
-        "cut": _midnight(cut, period.timezone),
-        "cut_before": _midnight(cut_before, period.timezone),
+        "cut": rollups.midnight(cut, period.timezone),
+        "cut_before": rollups.midnight(cut_before, period.timezone),
         "since": period.since, "until": period.until, "since_before": before.since,
         "cut_day": cut, "cut_day_before": cut_before,
         **{f"rival_{q.pk}": q.pk for q in competitors},
     }  # fmt: skip
-    queries = [live, summed, _ROLLED_CELLS_SQL] if rolled else [live, _CELLS_SQL]
+    queries = [live, summed, rollups.DAY_CELLS_SQL] if rolled else [live, _CELLS_SQL]
     results = []
     with connection.cursor() as cursor:
         for query in queries:
