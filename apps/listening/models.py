@@ -432,7 +432,7 @@ COUNT_DIMENSIONS = (
 
 class MentionCount(models.Model):
     """How many mentions have one combination of ``COUNT_DIMENSIONS``, kept by statement-level
-    triggers on the mentions table (migration ``0017_mention_counts``) in the transaction of
+    triggers on the mentions table (migration ``0018_mention_counts``) in the transaction of
     every change, whoever makes it (ORM, raw SQL, COPY, cascades). Rows are deltas — a key may
     have several, summed when read (``mention_status_counts``) and merged by
     ``mention_counts_compact`` — so concurrent writers never wait on a counter row. The columns

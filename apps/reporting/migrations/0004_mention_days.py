@@ -161,7 +161,7 @@ DROP = [
 class Migration(migrations.Migration):
     dependencies = [
         ("reporting", "0003_forget_term_rollups_with_stop_words"),
-        ("listening", "0017_mention_counts"),
+        ("listening", "0018_mention_counts"),
         ("clients", "0001_initial"),
     ]
 

@@ -87,7 +87,7 @@ DROP = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("listening", "0016_author_account_role"), ("clients", "0001_initial")]
+    dependencies = [("listening", "0017_list_indexes"), ("clients", "0001_initial")]
 
     operations = [
         migrations.CreateModel(
