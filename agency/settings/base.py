@@ -362,6 +362,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.reporting.tasks.send_monthly_reports",
         "schedule": 15 * 60.0,
     },
+    # The inbox's status counters and the reports' daily figures are delta rows: merged.
+    "compact-mention-counts": {
+        "task": "apps.listening.tasks.compact_mention_counts",
+        "schedule": 5 * 60.0,
+    },
+    "compact-mention-days": {
+        "task": "apps.reporting.tasks.compact_mention_days",
+        "schedule": 5 * 60.0,
+    },
     "detect-spikes": {"task": "apps.alerts.tasks.detect_spikes", "schedule": 15 * 60.0},
     "refresh-influence": {
         "task": "apps.listening.tasks.refresh_influence",

@@ -12,7 +12,13 @@ from apps.accounts.models import User
 from apps.clients.selectors import client_list
 from apps.community.selectors import helper_authors
 from apps.listening.models import OPEN_STATUSES, Mention, open_q
-from apps.listening.selectors import mention_list, mention_order, mention_search
+from apps.listening.selectors import (
+    COUNTED_FILTERS,
+    mention_list,
+    mention_order,
+    mention_search,
+    mention_status_counts,
+)
 
 INFLUENCER_MIN = 50  # author influence (0-100) from which a person counts as an influencer
 HISTORY_SIZE = 20
@@ -72,9 +78,18 @@ def mark_helpers(mentions: list[Mention]) -> list[Mention]:
 
 
 def inbox_status_counts(*, user: User, filters: dict[str, Any]) -> dict[str, int]:
-    """How many of the filtered mentions are in each status (the status filter aside), from one
-    aggregate: ``{"new": …, "assigned": …, …, "open": …, "all": …}`` — the open statuses and
-    Open itself counted as ``inbox_mention_list`` lists them (``MentionQuerySet.open``)."""
+    """How many of the filtered mentions are in each status (the status filter and the order
+    aside): ``{"new": …, "assigned": …, …, "open": …, "all": …}`` — the open statuses and Open
+    itself counted as ``inbox_mention_list`` lists them (``MentionQuerySet.open``). From the
+    maintained counters (``mention_status_counts``) unless a filter they do not keep is set
+    (search, customers, influencers, helpers): then one aggregate over the narrowed mentions."""
+    narrowing = {
+        key: value
+        for key, value in filters.items()
+        if key not in ("status", "ordering") and value not in (None, "", False)
+    }
+    if set(narrowing) <= set(COUNTED_FILTERS):
+        return mention_status_counts(user=user, filters=narrowing)
     mentions = inbox_mention_list(user=user, filters={**filters, "status": "all"}).order_by()
     counts = mentions.aggregate(
         **{

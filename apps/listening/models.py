@@ -421,3 +421,37 @@ class QueryRematch(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, round(100 * self.processed / self.total))
+
+
+# The dimensions of ``MentionCount``: what the inbox's counts can be narrowed by.
+COUNT_DIMENSIONS = (
+    "client_id", "channel_id", "team_id", "sentiment", "intent", "priority", "status",
+    "needs_acknowledgement",
+)  # fmt: skip
+
+
+class MentionCount(models.Model):
+    """How many mentions have one combination of ``COUNT_DIMENSIONS``, kept by statement-level
+    triggers on the mentions table (migration ``0018_mention_counts``) in the transaction of
+    every change, whoever makes it (ORM, raw SQL, COPY, cascades). Rows are deltas — a key may
+    have several, summed when read (``mention_status_counts``) and merged by
+    ``mention_counts_compact`` — so concurrent writers never wait on a counter row. The columns
+    are named as the mention's, so ``open_q()`` applies to them as it does to mentions."""
+
+    # No foreign keys: deltas outlive deleted channels and teams until compaction drops the keys
+    # that sum to zero; a deleted client's rows go with it (a trigger on clients).
+    client_id = models.BigIntegerField()
+    channel_id = models.BigIntegerField()
+    team_id = models.BigIntegerField(null=True)
+    sentiment = models.CharField(max_length=10)
+    intent = models.CharField(max_length=10)
+    priority = models.CharField(max_length=10)
+    status = models.CharField(max_length=12)
+    needs_acknowledgement = models.BooleanField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id"], name="mention_count_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.status}: {self.n}"

@@ -8,13 +8,22 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Cast
 
 from apps.accounts.models import User
 from apps.clients.selectors import client_list
 
-from .models import ListeningQuery, Mention, QueryRematch
+from .models import OPEN_STATUSES, ListeningQuery, Mention, MentionCount, QueryRematch, open_q
 
 
 def query_list(*, user: User, client_id: int | None = None) -> QuerySet[ListeningQuery]:
@@ -173,3 +182,38 @@ def mention_order(mentions: QuerySet[Mention], ordering: str) -> QuerySet[Mentio
     """``mentions`` in one of ``MENTION_ORDERINGS``: newest or oldest first, SLA due first (no
     due date last), highest priority score first (``apps.listening.priority``; unscored last)."""
     return mentions.order_by(*MENTION_ORDERINGS[ordering])
+
+
+# The filters ``mention_status_counts`` answers from the counters (each a ``MentionCount`` column).
+COUNTED_FILTERS = {
+    "client": "client_id", "channel": "channel_id", "team": "team_id",
+    "sentiment": "sentiment", "intent": "intent", "priority": "priority",
+}  # fmt: skip
+
+
+def mention_status_counts(*, user: User, filters: dict[str, Any] | None = None) -> dict[str, int]:
+    """How many of the mentions ``mention_list`` gives ``user`` are in each status, narrowed by
+    ``filters`` (only ``COUNTED_FILTERS``), from the maintained counters — a few rows per key,
+    whatever the number of mentions: ``{"new": …, …, "open": …, "all": …}``, the open statuses
+    and Open counted as ``MentionQuerySet.open`` lists them (``open_q``)."""
+    filters = filters or {}
+    if unknown := set(filters) - set(COUNTED_FILTERS):
+        raise ValueError(f"Not counted by {', '.join(sorted(unknown))}")
+    if user.role == User.Role.TEAM_MEMBER:
+        counts = MentionCount.objects.filter(team_id__in=user.teams.values("pk"))
+    else:
+        counts = MentionCount.objects.filter(client_id__in=client_list(user=user).values("pk"))
+    counts = counts.filter(
+        **{column: filters[key] for key, column in COUNTED_FILTERS.items() if filters.get(key)}
+    )
+    totals = counts.aggregate(
+        **{
+            status: Sum(
+                "n", filter=Q(status=status) & (open_q() if status in OPEN_STATUSES else Q())
+            )
+            for status in Mention.Status.values
+        },
+        open=Sum("n", filter=open_q()),
+        all=Sum("n"),
+    )
+    return {key: value or 0 for key, value in totals.items()}

@@ -39,6 +39,7 @@ from .priority import mentions_priority_refresh
 from .query_language import Query, QuerySyntaxError, parse, term_count, tokenize_text
 from .upkeep import PURGE_BATCH_SIZE as PURGE_BATCH_SIZE
 from .upkeep import RESCORE_BATCH_SIZE as RESCORE_BATCH_SIZE
+from .upkeep import mention_counts_compact as mention_counts_compact
 from .upkeep import mentions_purge_expired as mentions_purge_expired
 from .upkeep import mentions_rescore as mentions_rescore
 

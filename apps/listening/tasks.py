@@ -54,3 +54,17 @@ def purge_expired_mentions() -> int:
         with schema_context(agency.schema_name):
             purged += services.mentions_purge_expired(days=agency.retention_days)
     return purged
+
+
+@app.task(soft_time_limit=600, time_limit=660)
+def compact_mention_counts() -> int:
+    """Beat, every 5 minutes: merge the status counters' deltas, every agency."""
+    from django_tenants.utils import schema_context
+
+    from apps.tenants.selectors import agency_list
+
+    rows = 0
+    for agency in agency_list():
+        with schema_context(agency.schema_name):
+            rows += services.mention_counts_compact()
+    return rows

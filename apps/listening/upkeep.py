@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.core import events
 
-from .models import Mention
+from .models import COUNT_DIMENSIONS, Mention, MentionCount
 
 # --- retention ---------------------------------------------------------------------------------
 
@@ -105,3 +105,25 @@ def mentions_rescore(*, unscored_only: bool = True, client_id: int | None = None
                 mention.sentiment = label_for(score)
             written += bulk_update_columns(batch, ["sentiment_score", "sentiment", "intent"])
             after = batch[-1].pk
+
+
+# --- the inbox's status counters ---------------------------------------------------------------
+
+_COUNT_KEY = ", ".join(COUNT_DIMENSIONS)
+_COMPACT = f"""
+    WITH merged AS (DELETE FROM {MentionCount._meta.db_table} RETURNING {_COUNT_KEY}, n)
+    INSERT INTO {MentionCount._meta.db_table} ({_COUNT_KEY}, n)
+    SELECT {_COUNT_KEY}, sum(n) FROM merged
+    GROUP BY {_COUNT_KEY} HAVING sum(n) <> 0
+"""  # noqa: S608 - names from model metadata
+
+
+def mention_counts_compact() -> int:
+    """Merge the current agency's counter deltas into one row per key (keys that sum to zero
+    go); returns the rows left. Safe beside writers: their deltas committed later stay, and a
+    concurrent compaction only merges the rows it deleted itself."""
+    from django.db import connection
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_COMPACT)
+        return cursor.rowcount

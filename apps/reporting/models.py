@@ -64,3 +64,42 @@ class TermCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term}: {self.uses} on {self.day}"
+
+
+class MentionDay(models.Model):
+    """The additive figures of a client's mentions of one local day, channel, sentiment and set
+    of matched queries, kept by statement-level triggers on the mentions table (migration
+    ``0004_mention_days``) in the transaction of every change — ingest, back-fills,
+    acknowledgements, corrections, deletes — and rebuilt when the client's time zone changes.
+    Rows are deltas, summed when read and merged by ``rollups.mention_days_compact``. Figures
+    that do not add up (percentiles, distinct customers, SLA times still running) are read from
+    the mentions (``rollups``)."""
+
+    # No foreign keys: deltas outlive deleted channels until compaction drops the keys that sum
+    # to zero; a deleted client's rows go with it (a trigger on clients).
+    client_id = models.BigIntegerField()
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    sentiment = models.CharField(max_length=10)
+    matched_queries = ArrayField(models.BigIntegerField())
+    mentions = models.BigIntegerField()
+    needing = models.BigIntegerField()
+    acknowledged = models.BigIntegerField()
+    # needing, with an SLA due time: answered / answered in time / unanswered, due that day
+    sla_answered = models.BigIntegerField()
+    sla_met = models.BigIntegerField()
+    sla_missed_in_day = models.BigIntegerField()
+    score_sum = models.DecimalField(max_digits=30, decimal_places=15)
+    score_count = models.BigIntegerField()
+    # first responses per bar of ``selectors.TIME_BUCKETS``
+    bucket_0 = models.BigIntegerField()
+    bucket_1 = models.BigIntegerField()
+    bucket_2 = models.BigIntegerField()
+    bucket_3 = models.BigIntegerField()
+    bucket_4 = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "day"], name="mention_day_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.day}: {self.mentions}"

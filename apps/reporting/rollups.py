@@ -25,7 +25,7 @@ from apps.clients.models import Client
 from apps.listening.models import Mention
 from apps.listening.stopwords import ALL_STOP_WORDS
 
-from .models import TermCount, TermDay
+from .models import MentionDay, TermCount, TermDay
 
 KEEP_PER_DAY = 200
 # Left out of the top terms (the search index keeps every word): every language's stop words.
@@ -175,3 +175,70 @@ def term_rollups_drop(*, client_id: int) -> None:
     """Forget every roll-up of a client (its mentions were deleted wholesale)."""
     TermDay.objects.filter(client_id=client_id).delete()
     TermCount.objects.filter(client_id=client_id).delete()
+
+
+# The report's additive figures of the rolled-up days (``MentionDay``), a row per period
+# (``selectors._pass`` fills ``{buckets}``, ``{rival_counts}`` and ``{table}``).
+DAYS_SQL = """
+    SELECT day >= %(since)s AS current, sum(mentions) AS mentions, sum(needing) AS needing,
+           sum(acknowledged) AS acknowledged,
+           sum(sla_answered) + sum(sla_missed_in_day) AS sla_due, sum(sla_met) AS sla_met,
+           sum(score_sum) AS score_sum, sum(score_count) AS score_count,
+           coalesce(sum(mentions) FILTER (WHERE sentiment = 'positive'), 0) AS positive,
+           coalesce(sum(mentions) FILTER (WHERE sentiment = 'negative'), 0) AS negative,
+           coalesce(sum(mentions) FILTER (WHERE NOT matched_queries && %(rivals)s::bigint[]), 0)
+               AS own,
+           {buckets}{rival_counts}
+    FROM {table}
+    WHERE client_id = %(client)s AND (day >= %(since_before)s AND day < %(cut_day_before)s
+                                      OR day >= %(since)s AND day < %(cut_day)s)
+    GROUP BY 1
+"""
+# The period's mentions per channel, local day and sentiment, for its charts.
+DAY_CELLS_SQL = f"""
+    SELECT true AS current, true AS detail, channel_id, day, sentiment,
+           sum(mentions)::bigint AS mentions
+    FROM {MentionDay._meta.db_table}
+    WHERE client_id = %(client)s AND day >= %(since)s AND day <= %(until)s
+    GROUP BY 3, 4, 5 HAVING sum(mentions) <> 0
+"""  # noqa: S608 - table name from model metadata
+
+
+def first_live_day(since: date, until: date, zone: str, due_by: datetime, rolled: bool) -> date:
+    """The first of the days ``since``..``until`` read live: those before it ended by ``due_by``
+    (every SLA clock of theirs still running then is read from the mentions)."""
+    if not rolled:
+        return since
+    local = due_by.astimezone(ZoneInfo(zone)).date()
+    return max(since, min(local, until + timedelta(days=1)))
+
+
+def midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
+
+
+_DAY_KEY = "client_id, day, channel_id, sentiment, matched_queries"
+_DAY_FIGURES = [
+    field.column
+    for field in MentionDay._meta.concrete_fields
+    if field.column not in ("id", *_DAY_KEY.split(", "))
+]
+_COMPACT_DAYS = f"""
+    WITH merged AS (
+        DELETE FROM {MentionDay._meta.db_table} RETURNING {_DAY_KEY}, {", ".join(_DAY_FIGURES)}
+    )
+    INSERT INTO {MentionDay._meta.db_table} ({_DAY_KEY}, {", ".join(_DAY_FIGURES)})
+    SELECT {_DAY_KEY}, {", ".join(f"sum({column})" for column in _DAY_FIGURES)} FROM merged
+    GROUP BY {_DAY_KEY}
+    HAVING {" OR ".join(f"sum({column}) <> 0" for column in _DAY_FIGURES)}
+"""  # noqa: S608 - names from model metadata
+
+
+def mention_days_compact() -> int:
+    """Merge the current agency's daily figures (delta rows written by the triggers) into one row
+    per key, dropping keys that sum to nothing; returns the rows left. Safe beside writers."""
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_COMPACT_DAYS)
+        return cursor.rowcount

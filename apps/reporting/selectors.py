@@ -23,6 +23,7 @@ from apps.listening.influence import ranked_authors
 from apps.listening.models import Author, ListeningQuery, Mention, needing_acknowledgement_q
 
 from . import rollups
+from .models import MentionDay
 
 TOP = 10
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -67,21 +68,28 @@ def _round(value) -> float | None:
 
 
 # One pass over both periods' mentions, a row of figures per period. ``%(rivals)s`` are the
-# competitor queries; ``{rival_counts}`` one count per competitor query.
+# competitor queries; ``{rival_counts}`` one count per competitor query. Mentions of the days
+# read from the roll-ups (``rolled``: before ``cut``/``cut_before``) give only what does not add
+# up: the percentiles, the distinct customers and the SLA clocks still running at their day's end.
 _PERIODS_SQL = """
-    SELECT current, false AS detail, count(*) AS mentions,
-           count(*) FILTER (WHERE needing) AS needing,
-           count(*) FILTER (WHERE answered) AS acknowledged,
+    SELECT current, false AS detail, count(*) FILTER (WHERE NOT rolled) AS mentions,
+           count(*) FILTER (WHERE NOT rolled AND needing) AS needing,
+           count(*) FILTER (WHERE NOT rolled AND answered) AS acknowledged,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
                FILTER (WHERE answered AND NOT is_follow_up) AS first_response,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
                FILTER (WHERE answered AND is_follow_up) AS next_response,
-           count(*) FILTER (WHERE due) AS sla_due,
-           count(*) FILTER (WHERE due AND acknowledged_at <= sla_due_at) AS sla_met,
-           avg(sentiment_score) AS average_sentiment,
-           count(*) FILTER (WHERE sentiment = 'positive') AS positive,
-           count(*) FILTER (WHERE sentiment = 'negative') AS negative,
-           count(*) FILTER (WHERE NOT matched_queries && %(rivals)s::bigint[]) AS own,
+           count(*) FILTER (WHERE NOT rolled AND due) AS sla_due,
+           count(*) FILTER (WHERE rolled AND due AND acknowledged_at IS NULL
+                            AND sla_due_at >= day_end) AS sla_due_late,
+           count(*) FILTER (WHERE NOT rolled AND due AND acknowledged_at <= sla_due_at)
+               AS sla_met,
+           sum(sentiment_score) FILTER (WHERE NOT rolled) AS score_sum,
+           count(sentiment_score) FILTER (WHERE NOT rolled) AS score_count,
+           count(*) FILTER (WHERE NOT rolled AND sentiment = 'positive') AS positive,
+           count(*) FILTER (WHERE NOT rolled AND sentiment = 'negative') AS negative,
+           count(*) FILTER (WHERE NOT rolled AND NOT matched_queries && %(rivals)s::bigint[])
+               AS own,
            array_agg(DISTINCT customer_id) FILTER (WHERE answered AND customer_id IS NOT NULL)
                AS customers,
            {buckets}{rival_counts}
@@ -89,7 +97,10 @@ _PERIODS_SQL = """
         SELECT m.channel_id, m.sentiment, m.sentiment_score, m.time_to_acknowledge_minutes,
                m.is_follow_up, m.acknowledged_at, m.sla_due_at, m.matched_queries, m.customer_id,
                m.posted_at >= %(start)s AS current,
-               (m.posted_at AT TIME ZONE %(zone)s)::date AS day,
+               m.posted_at < CASE WHEN m.posted_at >= %(start)s THEN %(cut)s
+                                  ELSE %(cut_before)s END AS rolled,
+               ((m.posted_at AT TIME ZONE %(zone)s)::date + 1)::timestamp AT TIME ZONE %(zone)s
+                   AS day_end,
                m.needs_acknowledgement AS needing,
                m.needs_acknowledgement AND m.acknowledged_at IS NOT NULL AS answered,
                m.needs_acknowledgement AND m.sla_due_at IS NOT NULL
@@ -109,14 +120,19 @@ _CELLS_SQL = f"""
     WHERE client_id = %(client)s AND posted_at >= %(start)s AND posted_at < %(end)s
     GROUP BY 3, 4, 5
 """  # noqa: S608 - table name from model metadata
+# Figures added up over the roll-ups and the mentions read live.
+_ADDED = ("mentions", "needing", "acknowledged", "sla_due", "sla_met", "score_count", "positive",
+          "negative", "own", *(f"bucket_{n}" for n in range(len(TIME_BUCKETS))))  # fmt: skip
 
 
-def _bucket_counts() -> str:
+def _bucket_counts(rolled: bool = False) -> str:
+    if rolled:
+        return ", ".join(f"sum(bucket_{n}) AS bucket_{n}" for n in range(len(TIME_BUCKETS)))
     counts, lower = [], 0
     for n, (_, upper) in enumerate(TIME_BUCKETS):
         bound = f" AND time_to_acknowledge_minutes < {upper}" if upper is not None else ""
         counts.append(
-            f"count(*) FILTER (WHERE answered AND NOT is_follow_up AND "
+            f"count(*) FILTER (WHERE NOT rolled AND answered AND NOT is_follow_up AND "
             f"time_to_acknowledge_minutes >= {lower}{bound}) AS bucket_{n}"
         )
         lower = upper
@@ -124,30 +140,73 @@ def _bucket_counts() -> str:
 
 
 def _pass(
-    client: Client, period: Period, competitors: list[ListeningQuery], now: datetime
+    client: Client,
+    period: Period,
+    competitors: list[ListeningQuery],
+    now: datetime,
+    rolled: bool = True,
 ) -> list[dict]:
+    """The rows of figures of both periods (``detail``: the volume cells of the current one):
+    whole ended days from the roll-ups, the rest and the percentiles from the mentions."""
+    before = period.previous()
+    due_by, due_by_before = min(period.end, now), min(period.start, now)
+    cut = rollups.first_live_day(period.since, period.until, period.timezone, due_by, rolled)
+    cut_before = rollups.first_live_day(
+        before.since, before.until, before.timezone, due_by_before, rolled
+    )
     rival_counts = "".join(
-        f", count(*) FILTER (WHERE matched_queries @> ARRAY[%(rival_{q.pk})s]::bigint[])"
-        f" AS rival_{q.pk}"
+        f", count(*) FILTER (WHERE NOT rolled AND matched_queries @> "
+        f"ARRAY[%(rival_{q.pk})s]::bigint[]) AS rival_{q.pk}"
         for q in competitors
     )
-    sql = _PERIODS_SQL.format(
+    rolled_rivals = "".join(
+        f", coalesce(sum(mentions) FILTER (WHERE matched_queries @> "
+        f"ARRAY[%(rival_{q.pk})s]::bigint[]), 0) AS rival_{q.pk}"
+        for q in competitors
+    )
+    live = _PERIODS_SQL.format(
         table=Mention._meta.db_table, buckets=_bucket_counts(), rival_counts=rival_counts
     )
+    summed = rollups.DAYS_SQL.format(
+        table=MentionDay._meta.db_table, buckets=_bucket_counts(rolled=True),
+        rival_counts=rolled_rivals,
+    )  # fmt: skip
     params = {
         "client": client.pk, "zone": period.timezone, "start": period.start, "end": period.end,
-        "before": period.previous().start, "rivals": [q.pk for q in competitors],
+        "before": before.start, "rivals": [q.pk for q in competitors],
         # a mention is due once its SLA time has passed, by the period's end or by now
-        "due_by": min(period.end, now), "due_by_before": min(period.start, now),
+        "due_by": due_by, "due_by_before": due_by_before,
+        "cut": rollups.midnight(cut, period.timezone),
+        "cut_before": rollups.midnight(cut_before, period.timezone),
+        "since": period.since, "until": period.until, "since_before": before.since,
+        "cut_day": cut, "cut_day_before": cut_before,
         **{f"rival_{q.pk}": q.pk for q in competitors},
     }  # fmt: skip
-    rows = []
+    queries = [live, summed, rollups.DAY_CELLS_SQL] if rolled else [live, _CELLS_SQL]
+    results = []
     with connection.cursor() as cursor:
-        for query in (sql, _CELLS_SQL):
+        for query in queries:
             cursor.execute(query, params)
             names = [column.name for column in cursor.description]
-            rows += [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return rows
+            results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
+    totals, cells = results[0], results[-1]
+    sums = {row["current"]: row for row in results[1]} if rolled else {}
+    for row in totals:
+        extra = sums.pop(row["current"], {})
+        _add(row, extra)
+    for current, extra in sums.items():  # a period with no mention read live
+        totals.append(_add({"current": current, "detail": False}, extra))
+    return totals + cells
+
+
+def _add(row: dict, rolled: dict) -> dict:
+    """``row`` (read live) with the rolled-up figures added, and its average sentiment."""
+    for key in [*_ADDED, *(k for k in rolled if k.startswith("rival_"))]:
+        row[key] = int(row.get(key) or 0) + int(rolled.get(key) or 0)
+    row["sla_due"] += row.pop("sla_due_late", 0) or 0
+    score = float(row.pop("score_sum", None) or 0) + float(rolled.get("score_sum") or 0)
+    row["average_sentiment"] = score / row["score_count"] if row["score_count"] else None
+    return row
 
 
 def _headline(client: Client, period: Period, row: dict, competitors) -> dict:
@@ -196,11 +255,14 @@ def _crm_value(row: dict | None) -> float:
     return _round(total["total"] or 0)
 
 
-def _headlines(client: Client, period: Period, now: datetime) -> tuple[dict, dict, dict]:
+def _headlines(
+    client: Client, period: Period, now: datetime, rolled: bool = True
+) -> tuple[dict, dict, dict]:
     """The period's figures (with the share of voice, the spread of times to acknowledge and
-    the volume by channel and day), and the previous period's: one pass over the mentions."""
+    the volume by channel and day), and the previous period's: one pass over the mentions (and
+    one over the roll-ups)."""
     competitors = list(ListeningQuery.objects.filter(client=client, is_competitor=True))
-    rows = _pass(client, period, competitors, now)
+    rows = _pass(client, period, competitors, now, rolled)
     totals = {row["current"]: row for row in rows if not row["detail"]}
     current = _headline(client, period, totals.get(True), competitors)
     before = _headline(client, period.previous(), totals.get(False), competitors)
@@ -291,14 +353,18 @@ def _members(client: Client, period: Period) -> list[dict]:
     ]
 
 
-def client_report(*, client: Client, since: date, until: date, now: datetime | None = None) -> dict:
+def client_report(
+    *, client: Client, since: date, until: date, now: datetime | None = None, rolled: bool = True
+) -> dict:
     """Every figure of the client's report for local days ``since``..``until``; ``previous``
-    holds every headline figure of the period of the same length just before."""
+    holds every headline figure of the period of the same length just before. Whole days come
+    from the daily roll-ups (``MentionDay``) unless ``rolled`` is False: then every figure is
+    read from the mentions (the reference the roll-ups are tested against)."""
     from django.utils import timezone
 
     period = Period(since, until, client.timezone)
     before = period.previous()
-    headline, previous, volume = _headlines(client, period, now or timezone.now())
+    headline, previous, volume = _headlines(client, period, now or timezone.now(), rolled)
     comparison = advocacy_comparison(client=client, since=period.start, until=period.end)
     compared_before = advocacy_comparison(client=client, since=before.start, until=before.end)
     mentions = _in_period(client, period)

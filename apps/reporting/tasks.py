@@ -18,3 +18,19 @@ def send_monthly_reports() -> int:
         with tenant_context(agency):  # the real tenant, so the PDF can name the agency
             sent += services.monthly_reports_send()
     return sent
+
+
+@app.task(soft_time_limit=600, time_limit=660)
+def compact_mention_days() -> int:
+    """Beat, every 5 minutes: merge the daily report figures' deltas, every agency."""
+    from django_tenants.utils import schema_context
+
+    from apps.tenants.selectors import agency_list
+
+    from .rollups import mention_days_compact
+
+    rows = 0
+    for agency in agency_list():
+        with schema_context(agency.schema_name):
+            rows += mention_days_compact()
+    return rows

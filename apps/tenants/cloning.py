@@ -12,10 +12,12 @@ asks the catalogue only about the template's own objects (index lookups by names
    (later migrations refer to them by name): constraints rendered by ``pg_get_constraintdef``
    with the template first on the search path, so references to tenant tables land in the new
    schema and those to shared tables in public (foreign keys last); indexes rendered by
-   ``pg_get_indexdef`` with the table's schema swapped.
+   ``pg_get_indexdef`` with the table's schema swapped;
+4. functions (``pg_get_functiondef``: their bodies must not name the schema — use
+   ``TG_TABLE_SCHEMA``) and triggers (``pg_get_triggerdef``), retargeted the same way.
 
-What it does not copy — views, functions, triggers — Rapport's tenant apps do not create; the test
-suite compares every clone with its template so a migration that adds one fails loudly.
+What it does not copy — views, sequences of their own — Rapport's tenant apps do not create; the
+test suite compares every clone with its template so a migration that adds one fails loudly.
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ _INDEXES = """
     WHERE n.nspname = %s
       AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid)
     ORDER BY 1
+"""
+_FUNCTIONS = """
+    SELECT pg_get_functiondef(p.oid) FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s ORDER BY p.proname
+"""
+_TRIGGERS = """
+    SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY t.tgname
 """
 _COLUMNS = """
     SELECT a.attname, a.attidentity <> '' FROM pg_attribute a
@@ -84,6 +95,10 @@ def clone_template_schema(template: str, target: str) -> None:
         constraints = cursor.fetchall()
         cursor.execute(_INDEXES, [template])
         indexes = [definition for (definition,) in cursor.fetchall()]
+        cursor.execute(_FUNCTIONS, [template])
+        functions = [definition for (definition,) in cursor.fetchall()]
+        cursor.execute(_TRIGGERS, [template])
+        triggers = [definition for (definition,) in cursor.fetchall()]
 
         cursor.execute(f"CREATE SCHEMA {q(target)}")
         for table in tables:
@@ -97,11 +112,21 @@ def clone_template_schema(template: str, target: str) -> None:
             cursor.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
         for definition in indexes:
             cursor.execute(_retarget_index(definition, template, target))
+        for definition in functions:
+            cursor.execute(_retarget(definition, template, target, " FUNCTION "))
+        for definition in triggers:  # the function, unqualified, is found first on the path
+            cursor.execute(_retarget(definition, template, target, " ON "))
 
 
 def _retarget_index(definition: str, template: str, target: str) -> str:
     """``pg_get_indexdef`` always qualifies the table: point it at the new schema."""
-    source = f" ON {template}." if template.isidentifier() else f" ON {q(template)}."
+    return _retarget(definition, template, target, " ON ")
+
+
+def _retarget(definition: str, template: str, target: str, keyword: str) -> str:
+    """Point the one schema-qualified name after ``keyword`` (an index's or trigger's table, a
+    function's own name) at the new schema."""
+    source = f"{keyword}{template}." if template.isidentifier() else f"{keyword}{q(template)}."
     if definition.count(source) != 1:
-        raise ValueError(f"Unexpected index definition: {definition}")
-    return definition.replace(source, f" ON {q(target)}.")
+        raise ValueError(f"Unexpected definition: {definition}")
+    return definition.replace(source, f"{keyword}{q(target)}.")
