@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from apps.channels.views import webhook_receive
-from apps.workspace.home import home
+from apps.inbox.home import home
 
 urlpatterns = [
     path("", home, name="home"),

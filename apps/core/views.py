@@ -1,4 +1,4 @@
-"""The public landing page (an agency's home page is ``apps.workspace.home``)."""
+"""The public landing page (an agency's home page is ``apps.inbox.home``)."""
 
 from django.shortcuts import render
 

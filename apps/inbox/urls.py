@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import conversation_views, views
 
 app_name = "inbox"
 
@@ -10,11 +10,11 @@ urlpatterns = [
     path("", views.inbox_list, name="list"),
     path("counts/", views.inbox_counts, name="counts"),
     path("bulk/", views.inbox_bulk, name="bulk"),
-    path("<int:mention_id>/", views.conversation, name="conversation"),
-    path("<int:mention_id>/retry/", views.acknowledgement_retry, name="retry"),
-    path("<int:mention_id>/labels/", views.mention_labels, name="labels"),
-    path("<int:mention_id>/presence/", views.presence, name="presence"),
-    path("<int:mention_id>/notes/", views.note_add, name="note"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("<int:mention_id>/<slug:action>/", views.mention_act, name="act"),
+    path("<int:mention_id>/", conversation_views.conversation, name="conversation"),
+    path("<int:mention_id>/retry/", conversation_views.acknowledgement_retry, name="retry"),
+    path("<int:mention_id>/labels/", conversation_views.mention_labels, name="labels"),
+    path("<int:mention_id>/presence/", conversation_views.presence, name="presence"),
+    path("<int:mention_id>/notes/", conversation_views.note_add, name="note"),
+    path("notifications/", conversation_views.notifications, name="notifications"),
+    path("<int:mention_id>/<slug:action>/", conversation_views.mention_act, name="act"),
 ]

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET
 from apps.core import events
 
 from . import charts
+from .overview import agency_overview
 from .periods import DEFAULT_DAYS, client_or_404, requested_period
-from .selectors import agency_overview, client_report, report_for
+from .selectors import client_report, report_for
 
 
 @require_GET
