@@ -343,14 +343,3 @@ def sla_state(mention: Mention, now) -> dict[str, str]:
     if due < now:
         return {"state": "breached", "label": "Breached: not acknowledged in time"}
     return {"state": "running", "label": "Running"}
-
-
-_AUDIT_LABELS = {
-    "sentiment": "Sentiment",
-    "intent": "Intent",
-    "sentiment_score": "Sentiment score",
-    "status": "Status",
-    "assigned_to_id": "Assignee",
-    "team_id": "Team",
-    "acknowledged_at": "Acknowledged at",
-}
