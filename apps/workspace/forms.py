@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from apps.accounts.models import Team, User
 from apps.channels.connectors import PLATFORMS
 from apps.core.forms import AccessibleForm
-from apps.core.images import logo_checked
+from apps.core.images import MAX_LOGO_BYTES, logo_checked
 from apps.listening.models import Mention
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -42,7 +42,7 @@ class PortalForm(SettingsForm):
 
     def clean_logo(self) -> tuple[bytes, str] | None:
         upload = self.cleaned_data.get("logo")
-        return logo_checked(upload.read()) if upload else None
+        return logo_checked(upload.read(MAX_LOGO_BYTES + 1)) if upload else None  # no more
 
 
 class SlaPolicyForm(SettingsForm):
@@ -286,7 +286,7 @@ class ClientForm(SettingsForm):
 
     def clean_logo(self) -> tuple[bytes, str] | None:
         upload = self.cleaned_data.get("logo")
-        return logo_checked(upload.read()) if upload else None
+        return logo_checked(upload.read(MAX_LOGO_BYTES + 1)) if upload else None  # no more
 
     @classmethod
     def initial_for(cls, client) -> dict[str, Any]:

@@ -168,3 +168,12 @@ def test_a_logo_that_is_no_image_is_refused_next_to_the_field(in_agency_a, clien
     assert "not a PNG or JPEG" in _error(response.content.decode(), "logo")
     assert 'value="Aurora Tea"' in response.content.decode()
     assert not Client.objects.filter(name="Aurora Tea").exists()
+
+
+def test_a_logo_too_large_is_refused_without_being_read_whole(in_agency_a, client_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    huge = SimpleUploadedFile("logo.png", _png() + b"\0" * 2_000_000, content_type="image/png")
+    response = _as(client_a, "owner").post("/clients/new/", {**FORM, "logo": huge})
+    assert response.status_code == 400
+    assert "at most 256 KB" in _error(response.content.decode(), "logo")
