@@ -21,6 +21,15 @@ WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 
+class LogoField(forms.FileField):
+    """An uploaded logo, cleaned to ``(bytes, content type)`` by ``logo_checked`` (read only up
+    to the size limit, so a large file is refused without being read whole), or None."""
+
+    def clean(self, data, initial=None) -> tuple[bytes, str] | None:
+        upload = super().clean(data, initial)
+        return logo_checked(upload.read(MAX_LOGO_BYTES + 1)) if upload else None
+
+
 class SettingsForm(AccessibleForm):
     """The forms of this area."""
 
@@ -34,15 +43,11 @@ class PortalForm(SettingsForm):
         help_text="#RRGGBB, on your clients' reports; empty: Rapport's blue.",
         error_messages={"invalid": "A colour as #RRGGBB, e.g. #0f766e."},
     )  # fmt: skip
-    logo = forms.FileField(
+    logo = LogoField(
         required=False, label="Agency logo",
         help_text="PNG or JPEG, at most 256 KB: on every client's report.",
     )  # fmt: skip
     remove_logo = forms.BooleanField(required=False, label="Remove the agency logo")
-
-    def clean_logo(self) -> tuple[bytes, str] | None:
-        upload = self.cleaned_data.get("logo")
-        return logo_checked(upload.read(MAX_LOGO_BYTES + 1)) if upload else None  # no more
 
 
 class SlaPolicyForm(SettingsForm):
@@ -274,19 +279,13 @@ class ClientForm(SettingsForm):
         required=False,
         help_text="Its PDF reports and report e-mails: words, dates and numbers.",
     )  # fmt: skip
-    logo = forms.FileField(
-        required=False, help_text="PNG or JPEG, at most 256 KB: shown on its reports."
-    )
+    logo = LogoField(required=False, help_text="PNG or JPEG, at most 256 KB: shown on its reports.")
     remove_logo = forms.BooleanField(required=False, label="Remove the logo")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = [(zone, zone) for zone in sorted(available_timezones())]
         self.fields["timezone"].initial = "UTC"
-
-    def clean_logo(self) -> tuple[bytes, str] | None:
-        upload = self.cleaned_data.get("logo")
-        return logo_checked(upload.read(MAX_LOGO_BYTES + 1)) if upload else None  # no more
 
     @classmethod
     def initial_for(cls, client) -> dict[str, Any]:
