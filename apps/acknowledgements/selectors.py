@@ -11,9 +11,9 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import User
 from apps.clients.models import Client
 from apps.clients.selectors import client_list
-from apps.listening.models import Mention
+from apps.listening.models import AuthorActivity, Mention
 
-from .advocacy import unprompted
+from .advocacy import advocacy, unprompted
 from .business_time import ALWAYS_OPEN, add_business_minutes
 from .models import (
     Acknowledgement,
@@ -88,6 +88,10 @@ def member_figures(*, client: Client, since: datetime, until: datetime) -> list[
 # planner prices those probes high enough to JIT-compile the query, which costs more (~150 ms)
 # than running it.
 _NO_JIT = "SET LOCAL jit = off"
+_ACTIVITY = AuthorActivity._meta.db_table
+# Who was acknowledged in the period (from the acknowledged index alone), against when each last
+# spoke of the client (``AuthorActivity``): a row per person, not their histories. Only a person
+# whose later positive words were all replies is probed for advocacy mention by mention.
 _FUNNEL = f"""
     WITH acknowledged AS (
         SELECT author_id, min(acknowledged_at) AS first_at
@@ -96,23 +100,22 @@ _FUNNEL = f"""
           AND acknowledged_at < %(until)s AND needs_acknowledgement AND NOT is_spam
         GROUP BY author_id
     ), outcome AS (
-        SELECT acknowledged.author_id,
-               bool_or(later.id IS NOT NULL) AS returned,
-               bool_or(later.sentiment = 'positive') AS positive,
-               bool_or(later.sentiment = 'positive' AND later.unprompted) AS advocate
-        FROM acknowledged LEFT JOIN LATERAL (
-            -- after a first acknowledgement in the period, so posted since the period began
-            SELECT later.id, later.sentiment, {unprompted("later")} AS unprompted
-            FROM {Mention._meta.db_table} later
-            WHERE later.author_id = acknowledged.author_id AND later.client_id = %(client)s
-              AND later.posted_at > acknowledged.first_at AND NOT later.is_spam
-        ) later ON true
-        GROUP BY acknowledged.author_id
+        SELECT acknowledged.author_id, acknowledged.first_at,
+               coalesce(spoke.last_posted_at > acknowledged.first_at, false) AS returned,
+               coalesce(spoke.last_positive_at > acknowledged.first_at, false) AS positive,
+               coalesce(spoke.last_advocacy_at > acknowledged.first_at, false) AS advocate
+        FROM acknowledged LEFT JOIN {_ACTIVITY} spoke
+          ON spoke.client_id = %(client)s AND spoke.author_id = acknowledged.author_id
     )
     SELECT count(*),
            count(*) FILTER (WHERE returned),
            count(*) FILTER (WHERE positive),
-           count(*) FILTER (WHERE advocate)
+           count(*) FILTER (WHERE advocate OR positive AND EXISTS (
+               -- after a first acknowledgement in the period, so posted since the period began
+               SELECT 1 FROM {Mention._meta.db_table} later
+               WHERE later.author_id = outcome.author_id AND later.client_id = %(client)s
+                 AND later.posted_at > outcome.first_at AND {advocacy("later")}
+           ))
     FROM outcome
 """  # noqa: S608 - names from model metadata
 
@@ -139,14 +142,17 @@ def advocacy_funnel(*, client: Client, since: datetime, until: datetime) -> dict
 # our acknowledgement, or after their first mention when there was none — and positively.
 _COMPARISON = f"""
     WITH newcomers AS (
+        -- a person's very first mention of the client, when it needs acknowledgement (the
+        -- first of several posted at that instant)
         SELECT DISTINCT ON (m.author_id) m.author_id, m.posted_at,
                m.acknowledged_at IS NOT NULL AS acknowledged,
                COALESCE(m.acknowledged_at, m.posted_at) AS since
-        FROM {Mention._meta.db_table} m
-        -- needing acknowledgement already means not spam: the covering index answers this
-        WHERE m.client_id = %(client)s AND m.posted_at >= %(since)s AND m.posted_at < %(until)s
-          AND m.needs_acknowledgement
-        ORDER BY m.author_id, m.posted_at, m.id
+        FROM {_ACTIVITY} first JOIN {Mention._meta.db_table} m
+          ON m.author_id = first.author_id AND m.client_id = first.client_id
+         AND m.posted_at = first.first_posted_at
+        WHERE first.client_id = %(client)s AND first.first_posted_at >= %(since)s
+          AND first.first_posted_at < %(until)s AND m.needs_acknowledgement
+        ORDER BY m.author_id, m.id
     ), outcome AS (
         SELECT newcomer.acknowledged,
                bool_or(later.id IS NOT NULL) AS returned,
@@ -156,11 +162,6 @@ _COMPARISON = f"""
             WHERE later.author_id = newcomer.author_id AND later.client_id = %(client)s
               AND later.posted_at > newcomer.since AND {unprompted("later")}
         ) later ON true
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {Mention._meta.db_table} earlier
-            WHERE earlier.author_id = newcomer.author_id AND earlier.client_id = %(client)s
-              AND earlier.posted_at < newcomer.posted_at
-        )
         GROUP BY newcomer.author_id, newcomer.acknowledged
     )
     SELECT acknowledged, count(*), count(*) FILTER (WHERE returned),

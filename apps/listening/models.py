@@ -355,11 +355,12 @@ class Mention(models.Model):
                 name="mention_thread_idx",
                 condition=~models.Q(parent_external_id=""),
             ),
-            # Reports: what was acknowledged in a period.
+            # Reports: what was acknowledged in a period, and by whom (the funnel reads it alone).
             models.Index(
                 fields=["client", "acknowledged_at"],
                 name="mention_acknowledged_idx",
                 condition=models.Q(acknowledged_at__isnull=False),
+                include=["author", "needs_acknowledgement", "is_spam"],
             ),
             GinIndex(fields=["search_vector"], name="mention_search_idx"),
             GinIndex(fields=["matched_queries"], name="mention_queries_idx"),
@@ -455,3 +456,30 @@ class MentionCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.status}: {self.n}"
+
+
+class AuthorActivity(models.Model):
+    """When an author first and last spoke of a client, kept by statement-level triggers on the
+    mentions table (migration ``0019_author_activity``) in the transaction of every change: the
+    report's advocacy funnel and comparison read a row per person instead of their histories.
+    ``first_posted_at`` counts every mention; the others only mentions that are not spam —
+    ``last_positive_at`` the positive ones, ``last_advocacy_at`` those that are advocacy without
+    looking at other rows (positive, needing acknowledgement, not a reply)."""
+
+    client_id = models.BigIntegerField()
+    author_id = models.BigIntegerField()
+    first_posted_at = models.DateTimeField()
+    last_posted_at = models.DateTimeField(null=True)
+    last_positive_at = models.DateTimeField(null=True)
+    last_advocacy_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client_id", "author_id"], name="author_activity_key")
+        ]
+        indexes = [
+            models.Index(fields=["client_id", "first_posted_at"], name="author_activity_first_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"author {self.author_id} of client {self.client_id}"

@@ -10,7 +10,11 @@ import pytest
 
 from apps.acknowledgements.models import Acknowledgement
 from apps.acknowledgements.selectors import advocacy_comparison, advocacy_funnel
-from apps.acknowledgements.services import advocates_refresh, mention_acknowledge
+from apps.acknowledgements.services import (
+    advocates_refresh,
+    mention_acknowledge,
+    mention_labels_correct,
+)
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.listening.models import Author, Mention
 from apps.reporting.selectors import client_report
@@ -137,3 +141,36 @@ def test_nobody_to_compare_with_gives_no_lift(in_agency_a):
     )
     assert comparison["return_lift"] is None and comparison["positive_return_lift"] is None
     assert comparison["acknowledged"]["people"] == 0
+
+
+def test_corrections_spam_and_erasure_move_the_funnel_and_the_comparison(week):
+    """The funnel and the comparison read when each person last spoke (kept by the database on
+    every change); a corrected label, a spam flag or an erased mention moves them at once."""
+    manager = UserFactory(role="manager")
+    since, until = MONDAY - timedelta(hours=10), MONDAY + timedelta(days=6)
+
+    def figures():
+        comparison = advocacy_comparison(client=week.client, since=since, until=until)
+        return (
+            advocacy_funnel(client=week.client, since=since, until=until),
+            comparison["acknowledged"]["returned_positive"],
+        )
+
+    # a's praise was sarcasm: a came back, but neither positive nor an advocate any more.
+    mention_labels_correct(
+        mention=Mention.objects.get(external_id="a-2"), user=manager, sentiment="negative"
+    )
+    funnel, returned_positive = figures()
+    assert funnel == {"acknowledged": 8, "returned": 6, "positive": 4, "advocate": 2}
+    assert returned_positive == 1  # n only
+    # c's second complaint was spam: c no longer came back.
+    Mention.objects.filter(external_id="c-2").update(is_spam=True)
+    assert figures()[0] == {"acknowledged": 8, "returned": 5, "positive": 4, "advocate": 2}
+    # n's praise erased (a privacy request): n is acknowledged, and never came back.
+    Mention.objects.filter(external_id="n-2").delete()
+    funnel, returned_positive = figures()
+    assert funnel == {"acknowledged": 8, "returned": 4, "positive": 3, "advocate": 1}
+    assert returned_positive == 0
+    # s's spam was a real (warm) message after all: s came back positive, of their own accord.
+    Mention.objects.filter(external_id="s-2").update(is_spam=False, needs_acknowledgement=True)
+    assert figures()[0] == {"acknowledged": 8, "returned": 5, "positive": 4, "advocate": 2}
