@@ -66,40 +66,24 @@ def _round(value) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-# One pass over both periods' mentions, a row of figures per period. ``%(rivals)s`` are the
-# competitor queries; ``{rival_counts}`` one count per competitor query. Mentions of the days
-# read from the roll-ups (``rolled``: before ``cut``/``cut_before``) give only what does not add
-# up: the percentiles, the distinct customers and the SLA clocks still running at their day's end.
+# Both periods' mentions read live (``cut``/``cut_before`` on: the days not in the roll-ups),
+# a row of figures per period. ``%(rivals)s`` are the competitor queries; ``{rival_counts}`` one
+# count per competitor query.
 _PERIODS_SQL = """
-    SELECT current, false AS detail, count(*) FILTER (WHERE NOT rolled) AS mentions,
-           count(*) FILTER (WHERE NOT rolled AND needing) AS needing,
-           count(*) FILTER (WHERE NOT rolled AND answered) AS acknowledged,
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
-               FILTER (WHERE answered AND NOT is_follow_up) AS first_response,
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
-               FILTER (WHERE answered AND is_follow_up) AS next_response,
-           count(*) FILTER (WHERE NOT rolled AND due) AS sla_due,
-           count(*) FILTER (WHERE rolled AND due AND acknowledged_at IS NULL
-                            AND sla_due_at >= day_end) AS sla_due_late,
-           count(*) FILTER (WHERE NOT rolled AND due AND acknowledged_at <= sla_due_at)
-               AS sla_met,
-           sum(sentiment_score) FILTER (WHERE NOT rolled) AS score_sum,
-           count(sentiment_score) FILTER (WHERE NOT rolled) AS score_count,
-           count(*) FILTER (WHERE NOT rolled AND sentiment = 'positive') AS positive,
-           count(*) FILTER (WHERE NOT rolled AND sentiment = 'negative') AS negative,
-           count(*) FILTER (WHERE NOT rolled AND NOT matched_queries && %(rivals)s::bigint[])
-               AS own,
-           array_agg(DISTINCT customer_id) FILTER (WHERE answered AND customer_id IS NOT NULL)
-               AS customers,
+    SELECT current, false AS detail, count(*) AS mentions,
+           count(*) FILTER (WHERE needing) AS needing,
+           count(*) FILTER (WHERE answered) AS acknowledged,
+           count(*) FILTER (WHERE due) AS sla_due,
+           count(*) FILTER (WHERE due AND acknowledged_at <= sla_due_at) AS sla_met,
+           sum(sentiment_score) AS score_sum, count(sentiment_score) AS score_count,
+           count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+           count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+           count(*) FILTER (WHERE NOT matched_queries && %(rivals)s::bigint[]) AS own,
            {buckets}{rival_counts}
     FROM (
-        SELECT m.channel_id, m.sentiment, m.sentiment_score, m.time_to_acknowledge_minutes,
-               m.is_follow_up, m.acknowledged_at, m.sla_due_at, m.matched_queries, m.customer_id,
+        SELECT m.sentiment, m.sentiment_score, m.time_to_acknowledge_minutes, m.is_follow_up,
+               m.acknowledged_at, m.sla_due_at, m.matched_queries,
                m.posted_at >= %(start)s AS current,
-               m.posted_at < CASE WHEN m.posted_at >= %(start)s THEN %(cut)s
-                                  ELSE %(cut_before)s END AS rolled,
-               ((m.posted_at AT TIME ZONE %(zone)s)::date + 1)::timestamp AT TIME ZONE %(zone)s
-                   AS day_end,
                m.needs_acknowledgement AS needing,
                m.needs_acknowledgement AND m.acknowledged_at IS NOT NULL AS answered,
                m.needs_acknowledgement AND m.sla_due_at IS NOT NULL
@@ -107,10 +91,40 @@ _PERIODS_SQL = """
                         WHEN m.posted_at >= %(start)s THEN %(due_by)s ELSE %(due_by_before)s
                         END) AS due
         FROM {table} m
-        WHERE m.client_id = %(client)s AND m.posted_at >= %(before)s AND m.posted_at < %(end)s
+        WHERE m.client_id = %(client)s AND (m.posted_at >= %(cut)s AND m.posted_at < %(end)s
+                                            OR m.posted_at >= %(cut_before)s
+                                               AND m.posted_at < %(start)s)
     ) m
     GROUP BY current
 """
+# What does not add up over days, from the answered mentions of both periods: the percentiles
+# and the distinct customers.
+_ANSWERED_SQL = f"""
+    SELECT posted_at >= %(start)s AS current,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
+               FILTER (WHERE NOT is_follow_up) AS first_response,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
+               FILTER (WHERE is_follow_up) AS next_response,
+           array_agg(DISTINCT customer_id) FILTER (WHERE customer_id IS NOT NULL) AS customers
+    FROM {Mention._meta.db_table}
+    WHERE client_id = %(client)s AND posted_at >= %(before)s AND posted_at < %(end)s
+      AND needs_acknowledgement AND acknowledged_at IS NOT NULL
+    GROUP BY 1
+"""  # noqa: S608 - table name from model metadata
+# Mentions of the rolled-up days whose SLA clock was still running when their day ended (the
+# roll-up counts only those it saw missed within the day): due once their time has passed by
+# the period's end or by now.
+_RUNNING_SQL = f"""
+    SELECT posted_at >= %(start)s AS current, count(*) AS sla_due_late
+    FROM {Mention._meta.db_table}
+    WHERE client_id = %(client)s AND needs_acknowledgement AND acknowledged_at IS NULL
+      AND (posted_at >= %(start)s AND posted_at < %(cut)s AND sla_due_at <= %(due_by)s
+           OR posted_at >= %(before)s AND posted_at < %(cut_before)s
+              AND sla_due_at <= %(due_by_before)s)
+      AND sla_due_at >= ((posted_at AT TIME ZONE %(zone)s)::date + 1)::timestamp
+                        AT TIME ZONE %(zone)s
+    GROUP BY 1
+"""  # noqa: S608 - table name from model metadata
 # The period's mentions per channel, local day and sentiment, for its charts.
 _CELLS_SQL = f"""
     SELECT true AS current, true AS detail, channel_id,
@@ -131,7 +145,7 @@ def _bucket_counts(rolled: bool = False) -> str:
     for n, (_, upper) in enumerate(TIME_BUCKETS):
         bound = f" AND time_to_acknowledge_minutes < {upper}" if upper is not None else ""
         counts.append(
-            f"count(*) FILTER (WHERE NOT rolled AND answered AND NOT is_follow_up AND "
+            f"count(*) FILTER (WHERE answered AND NOT is_follow_up AND "
             f"time_to_acknowledge_minutes >= {lower}{bound}) AS bucket_{n}"
         )
         lower = upper
@@ -154,7 +168,7 @@ def _pass(
         before.since, before.until, before.timezone, due_by_before, rolled
     )
     rival_counts = "".join(
-        f", count(*) FILTER (WHERE NOT rolled AND matched_queries @> "
+        f", count(*) FILTER (WHERE matched_queries @> "
         f"ARRAY[%(rival_{q.pk})s]::bigint[]) AS rival_{q.pk}"
         for q in competitors
     )
@@ -181,21 +195,23 @@ def _pass(
         "cut_day": cut, "cut_day_before": cut_before,
         **{f"rival_{q.pk}": q.pk for q in competitors},
     }  # fmt: skip
-    queries = [live, summed, rollups.DAY_CELLS_SQL] if rolled else [live, _CELLS_SQL]
+    queries = [live, _ANSWERED_SQL]
+    queries += [summed, _RUNNING_SQL, rollups.DAY_CELLS_SQL] if rolled else [_CELLS_SQL]
     results = []
     with connection.cursor() as cursor:
         for query in queries:
             cursor.execute(query, params)
             names = [column.name for column in cursor.description]
             results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
-    totals, cells = results[0], results[-1]
-    sums = {row["current"]: row for row in results[1]} if rolled else {}
-    for row in totals:
-        extra = sums.pop(row["current"], {})
-        _add(row, extra)
-    for current, extra in sums.items():  # a period with no mention read live
-        totals.append(_add({"current": current, "detail": False}, extra))
-    return totals + cells
+    live_parts = [results[0], results[1], results[3]] if rolled else results[:2]
+    totals = {current: {"current": current, "detail": False} for current in (True, False)}
+    for part in live_parts:
+        for row in part:
+            totals[row["current"]].update(row)
+    rolled_sums = {row["current"]: row for row in results[2]} if rolled else {}
+    for current, row in totals.items():
+        _add(row, rolled_sums.get(current, {}))
+    return [*totals.values(), *results[-1]]
 
 
 def _add(row: dict, rolled: dict) -> dict:
