@@ -76,10 +76,12 @@ def _text(context: dict) -> str:
         % {"client": context["client_name"], "dates": context["dates"],
            "agency": context["agency_name"]},
         "",
-        f"{'':<48} {context['now_heading']:>12} {context['before_heading']:>13}",
     ]  # fmt: skip
-    lines += [f"{label:<48} {now:>12} {before:>13}" for label, now, before, _c in
-              context["rows"]]  # fmt: skip
+    rows = [("", context["now_heading"], context["before_heading"])]
+    rows += [(label, now, before) for label, now, before, _change in context["rows"]]
+    wide = [max(len(row[column]) for row in rows) for column in range(3)]  # columns line up
+    lines += [f"{label:<{wide[0]}}  {now:>{wide[1]}}  {before:>{wide[2]}}".rstrip()
+              for label, now, before in rows]  # fmt: skip
     lines += ["", _("The full report, with charts, top authors and terms, is attached as a PDF.")]
     return "\n".join(lines)
 
