@@ -67,7 +67,12 @@ class ReportSchedule(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(frequency="custom", period_days__gte=1, period_days__lte=366)
+                    models.Q(
+                        frequency="custom",
+                        period_days__isnull=False,
+                        period_days__gte=1,
+                        period_days__lte=366,
+                    )
                     | (models.Q(period_days__isnull=True) & ~models.Q(frequency="custom"))
                 ),
                 name="report_schedule_custom_has_days",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import schema_context
 from PIL import Image
 
@@ -351,6 +351,20 @@ def test_a_schedule_is_checked_field_by_field(brand):
     )
     assert schedule.recipients == ["A@Client.test", "b@x.test"]  # de-duplicated, in order
     assert schedule.starts_on == datetime.now(ZoneInfo("Europe/London")).date()  # its day
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"frequency": "weekly", "recipients": []},
+        {"frequency": "custom", "recipients": ["a@b.test"]},
+        {"frequency": "weekly", "recipients": ["a@b.test"], "period_days": 7},
+        {"frequency": "weekly", "recipients": ["a@b.test"], "send_hour": 24},
+    ],
+)
+def test_the_database_refuses_a_schedule_that_could_not_be_sent(brand, fields):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportSchedule.objects.create(client=brand, starts_on=date(2026, 1, 1), **fields)
 
 
 def test_a_new_period_length_starts_counting_from_today(brand):

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='reportschedule',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('frequency', 'custom'), ('period_days__gte', 1), ('period_days__lte', 366)), models.Q(('period_days__isnull', True), models.Q(('frequency', 'custom'), _negated=True)), _connector='OR'), name='report_schedule_custom_has_days'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('frequency', 'custom'), ('period_days__gte', 1), ('period_days__isnull', False), ('period_days__lte', 366)), models.Q(('period_days__isnull', True), models.Q(('frequency', 'custom'), _negated=True)), _connector='OR'), name='report_schedule_custom_has_days'),
         ),
         migrations.AddConstraint(
             model_name='reportschedule',
