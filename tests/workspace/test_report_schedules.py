@@ -4,6 +4,8 @@ Nobody else finds these pages (404)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from django.core import mail
 
@@ -54,6 +56,28 @@ def test_a_manager_adds_a_weekly_schedule_and_sees_it_listed(browser, brand, man
     assert "08:00 Europe/Berlin" in page and "Nothing sent yet" in page
     entry = AuditEntry.objects.get(object_type="report_schedule", object_id=schedule.pk)
     assert (entry.action, entry.actor) == ("create", manager)
+
+
+def test_the_page_shows_what_each_schedule_sent_and_what_failed(browser, brand):
+    schedule = report_schedule_create(client=brand, frequency="weekly", recipients=["a@b.test"])
+    ReportDelivery.objects.create(
+        schedule=schedule, period_start=date(2026, 11, 23), period_end=date(2026, 11, 29),
+        status="failed", attempts=2, claimed_at=datetime(2026, 11, 30, 8, 15, tzinfo=UTC),
+        error="SMTPRecipientsRefused: a@b.test",
+    )  # fmt: skip
+    ReportDelivery.objects.create(
+        schedule=schedule, period_start=date(2026, 11, 16), period_end=date(2026, 11, 22),
+        status="sent", claimed_at=datetime(2026, 11, 23, 7, 0, tzinfo=UTC),
+        sent_at=datetime(2026, 11, 23, 7, 0, 5, tzinfo=UTC),
+    )  # fmt: skip
+
+    page = browser.get(url(brand)).content.decode()
+
+    assert (
+        "23 Nov 2026 \u2013 29 Nov 2026: failed, will be retried (2 attempts: "
+        "SMTPRecipientsRefused: a@b.test)" in page
+    )
+    assert "16 Nov 2026 \u2013 22 Nov 2026: sent Mon 23 Nov 2026, 08:00 Europe/Berlin" in page
 
 
 def test_mistakes_are_shown_next_to_their_fields(browser, brand):
