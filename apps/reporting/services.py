@@ -179,28 +179,31 @@ def _clean_recipients(recipients: list[str]) -> list[str]:
 
 
 def _schedule_apply(schedule: ReportSchedule, fields: dict) -> None:
+    """Check ``fields`` over the schedule's current values and set them (nothing is set when a
+    field is wrong: ``ValidationError`` naming each)."""
     unknown = set(fields) - set(SCHEDULE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown report schedule fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(schedule, name, value)
+    values = {field: getattr(schedule, field) for field in SCHEDULE_FIELDS} | fields
     errors: dict[str, str] = {}
     try:
-        schedule.recipients = _clean_recipients(list(schedule.recipients or []))
+        values["recipients"] = _clean_recipients(list(values["recipients"] or []))
     except ValidationError as error:
         errors.update({k: v[0] for k, v in error.message_dict.items()})
-    if schedule.frequency not in ReportSchedule.Frequency.values:
+    if values["frequency"] not in ReportSchedule.Frequency.values:
         errors["frequency"] = "Choose weekly, monthly or every N days."
-    elif schedule.frequency == ReportSchedule.Frequency.CUSTOM:
-        days = schedule.period_days
+    elif values["frequency"] == ReportSchedule.Frequency.CUSTOM:
+        days = values["period_days"]
         if days is None or not 1 <= days <= ReportSchedule.MAX_DAYS:
             errors["period_days"] = f"Give the number of days, 1 to {ReportSchedule.MAX_DAYS}."
     else:
-        schedule.period_days = None
-    if schedule.send_hour is None or not 0 <= schedule.send_hour <= 23:
+        values["period_days"] = None
+    if values["send_hour"] is None or not 0 <= values["send_hour"] <= 23:
         errors["send_hour"] = "An hour of the day, 0 to 23."
     if errors:
         raise ValidationError(errors)
+    for field, value in values.items():
+        setattr(schedule, field, value)
 
 
 def report_schedule_create(*, client: Client, user=None, now: datetime | None = None,

@@ -353,6 +353,17 @@ def test_a_schedule_is_checked_field_by_field(brand):
     assert schedule.starts_on == datetime.now(ZoneInfo("Europe/London")).date()  # its day
 
 
+def test_a_refused_change_leaves_the_schedule_as_it_was(brand):
+    schedule = make_schedule(brand, recipients=["a@client.test"])
+
+    with pytest.raises(ValidationError):
+        report_schedule_update(schedule=schedule, frequency="custom", recipients=["nope"])
+
+    assert (schedule.frequency, schedule.recipients) == ("weekly", ["a@client.test"])
+    schedule.refresh_from_db()
+    assert (schedule.frequency, schedule.recipients) == ("weekly", ["a@client.test"])
+
+
 @pytest.mark.parametrize(
     "fields",
     [
