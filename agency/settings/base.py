@@ -322,7 +322,7 @@ TASK_QUEUES = {
     "apps.channels.tasks.fetch_channel": "fetch",
     "apps.acknowledgements.tasks.deliver_acknowledgement": "outbound",
     "apps.webhooks.tasks.deliver_webhook": "outbound",
-    "apps.reporting.tasks.send_monthly_reports": "reports",
+    "apps.reporting.tasks.send_scheduled_reports": "reports",
     "apps.alerts.tasks.detect_spikes": "reports",
     "apps.listening.tasks.rematch_query": "reports",
 }
@@ -357,9 +357,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.publish_outbox",
         "schedule": env.float("RAPPORT_OUTBOX_SWEEP_SECONDS", default=30.0),
     },
-    # Every 15 minutes: time zones with 30- and 45-minute offsets start their month on time.
-    "send-monthly-reports": {
-        "task": "apps.reporting.tasks.send_monthly_reports",
+    # Every 15 minutes: time zones with 30- and 45-minute offsets start their period on time.
+    # Monthly reports to each client's members and report schedules; once per period each.
+    "send-scheduled-reports": {
+        "task": "apps.reporting.tasks.send_scheduled_reports",
         "schedule": 15 * 60.0,
     },
     # The inbox's status counters and the reports' daily figures are delta rows: merged.

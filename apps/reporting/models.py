@@ -1,6 +1,8 @@
-"""What reporting stores: the monthly report e-mails sent to each client's members."""
+"""What reporting stores: the monthly report e-mails sent to each client's members, the report
+schedules staff set up for chosen recipients and each period they have sent, and rollups."""
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.clients.models import Client
@@ -29,6 +31,112 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.month:%Y-%m}"
+
+
+class ReportSchedule(models.Model):
+    """A report e-mailed to chosen recipients after each period (in the client's time zone):
+    every Monday-Sunday week, every calendar month, or every ``period_days`` days counted from
+    ``starts_on``. A period is sent once it is over and the local hour ``send_hour`` has come,
+    if it ends on or after ``starts_on`` (the local day the schedule was set up)."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly (Monday to Sunday)"
+        MONTHLY = "monthly", "Monthly (calendar month)"
+        CUSTOM = "custom", "Every N days"
+
+    MAX_DAYS = 366
+    MAX_RECIPIENTS = 50
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="report_schedules")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    period_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)],
+        help_text="Days in each period (custom frequency only)",
+    )  # fmt: skip
+    recipients = ArrayField(models.EmailField(), size=MAX_RECIPIENTS)
+    send_hour = models.PositiveSmallIntegerField(
+        default=8, validators=[MaxValueValidator(23)],
+        help_text="Local hour of the day after a period ends at which its report goes out",
+    )  # fmt: skip
+    starts_on = models.DateField(help_text="The client's local day the schedule was set up")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client_id", "frequency", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        frequency="custom",
+                        period_days__isnull=False,
+                        period_days__gte=1,
+                        period_days__lte=366,
+                    )
+                    | (models.Q(period_days__isnull=True) & ~models.Q(frequency="custom"))
+                ),
+                name="report_schedule_custom_has_days",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(frequency__in=["weekly", "monthly", "custom"]),
+                name="report_schedule_frequency_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recipients__len__gte=1), name="report_schedule_has_recipients"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(send_hour__lte=23), name="report_schedule_send_hour_of_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.describe()}"
+
+    def describe(self) -> str:
+        if self.frequency == self.Frequency.CUSTOM:
+            return f"every {self.period_days} days"
+        return str(self.frequency)
+
+
+class ReportDelivery(models.Model):
+    """One period of a schedule, claimed (inserted) before its e-mail is sent so it goes once,
+    however many beats run at the same time; a failed send is retried by a later beat."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed, will be retried"
+
+    schedule = models.ForeignKey(
+        ReportSchedule, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
+    recipients = ArrayField(models.EmailField(), default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-period_end", "schedule_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "period_start", "period_end"], name="unique_report_delivery"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_start__lte=models.F("period_end")),
+                name="report_delivery_period_forwards",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="report_delivery_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_id} {self.period_start}..{self.period_end}: {self.status}"
 
 
 class TermDay(models.Model):

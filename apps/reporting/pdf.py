@@ -101,9 +101,9 @@ def headline_rows(report: dict) -> list[tuple[str, str, str, str]]:
     by the PDF and the monthly e-mail's body."""
     previous = report["previous"]
     figures: list[tuple[str, Callable[[dict], object], Callable, str]] = [
-        ("Mentions", lambda r: r["mention_count"], count, "count"),
+        (_("Mentions"), lambda r: r["mention_count"], count, "count"),
         (_("Needing acknowledgement"), lambda r: r["needing_acknowledgement"], count, "count"),
-        ("Acknowledged", lambda r: r["acknowledged"], count, "count"),
+        (_("Acknowledged"), lambda r: r["acknowledged"], count, "count"),
         (_("Acknowledgement rate"), lambda r: r["acknowledgement_rate"], percent, "percent"),
         (
             _("Median time to acknowledge (business)"),

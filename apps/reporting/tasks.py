@@ -6,17 +6,18 @@ from . import services
 
 
 @app.task(soft_time_limit=1800, time_limit=1860)
-def send_monthly_reports() -> int:
-    """Beat, every 15 minutes: e-mail each client's report for the month just over in its time
-    zone, once, in every agency."""
+def send_scheduled_reports() -> int:
+    """Beat, every 15 minutes, in every agency: each client's report for the month just over in
+    its time zone to its members, and each report schedule's period just over to its recipients,
+    once however many beats run."""
     from django_tenants.utils import tenant_context
 
     from apps.tenants.selectors import agency_list
 
     sent = 0
     for agency in agency_list():
-        with tenant_context(agency):  # the real tenant, so the PDF can name the agency
-            sent += services.monthly_reports_send()
+        with tenant_context(agency):  # the real tenant, so the e-mail can show the agency
+            sent += services.monthly_reports_send() + services.scheduled_reports_send()
     return sent
 
 

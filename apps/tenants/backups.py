@@ -162,8 +162,8 @@ def agency_backup(*, agency: Agency, output: Path) -> dict:
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         row = conn.execute(
             "SELECT slug, name, schema_name, created_at, retention_days, "  # noqa: S608
-            "portal_shows_staff_names, accent_colour, logo, logo_type "
-            f"FROM public.{Agency._meta.db_table} WHERE id = %s",
+            "portal_shows_staff_names, accent_colour, logo, logo_type, report_sender_name, "
+            f"report_reply_to FROM public.{Agency._meta.db_table} WHERE id = %s",
             [agency.pk],
         ).fetchone()
         if row is None:
@@ -181,7 +181,7 @@ def agency_backup(*, agency: Agency, output: Path) -> dict:
         )  # fmt: skip
         conn.execute("COMMIT")
     slug, name, schema_name, created_at, retention_days, shows_staff_names, *look = row
-    accent_colour, logo, logo_type = look
+    accent_colour, logo, logo_type, sender_name, reply_to = look
     manifest = {
         "format": BACKUP_FORMAT,
         "taken_at": timezone.now().isoformat(),
@@ -190,7 +190,8 @@ def agency_backup(*, agency: Agency, output: Path) -> dict:
                    "created_at": created_at.isoformat(), "retention_days": retention_days,
                    "portal_shows_staff_names": shows_staff_names,
                    "accent_colour": accent_colour, "logo_type": logo_type,
-                   "logo": base64.b64encode(bytes(logo)).decode() if logo else None},
+                   "logo": base64.b64encode(bytes(logo)).decode() if logo else None,
+                   "report_sender_name": sender_name, "report_reply_to": reply_to},
         "domains": [{"domain": domain, "is_primary": primary} for domain, primary in domains],
         "tables": tables,
     }  # fmt: skip
@@ -266,7 +267,7 @@ def agency_restore(*, archive: Path, database_url: str, manifest: Path | None = 
             with conn.transaction():
                 columns = ["slug", "name", "schema_name", "created_at", "retention_days",
                            "portal_shows_staff_names", "accent_colour", "logo",
-                           "logo_type"]  # fmt: skip
+                           "logo_type", "report_sender_name", "report_reply_to"]  # fmt: skip
                 logo = agency.get("logo")
                 agency_id = conn.execute(
                     f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
@@ -278,6 +279,8 @@ def agency_restore(*, archive: Path, database_url: str, manifest: Path | None = 
                         agency.get("accent_colour", ""),
                         base64.b64decode(logo) if logo else None,
                         agency.get("logo_type", ""),
+                        agency.get("report_sender_name", ""),
+                        agency.get("report_reply_to", ""),
                     ],
                 ).fetchone()[0]
                 for domain in domains:

@@ -33,6 +33,15 @@ class Agency(TenantMixin):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour as #RRGGBB, e.g. #0f766e.")],
         help_text="#RRGGBB; empty: Rapport's blue",
     )  # fmt: skip
+    # ...and on the report e-mails: the From name (the address stays Rapport's) and Reply-To
+    report_sender_name = models.CharField(
+        max_length=100, blank=True, default="", db_default="",
+        help_text="The name report e-mails come from; empty: the agency's name",
+    )  # fmt: skip
+    report_reply_to = models.EmailField(
+        blank=True, default="", db_default="",
+        help_text="Where replies to report e-mails go; empty: nowhere but the sender",
+    )  # fmt: skip
 
     auto_create_schema = False  # provisioning clones the template schema in one transaction
     auto_drop_schema = True

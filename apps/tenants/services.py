@@ -120,6 +120,29 @@ def agency_set_white_label(
     return agency
 
 
+def agency_set_report_email(*, agency: Agency, sender_name: str, reply_to: str) -> Agency:
+    """The name report e-mails come from (empty: the agency's name; the address stays
+    Rapport's) and where replies to them go (empty: none). ``ValidationError`` by field."""
+    sender_name, reply_to = sender_name.strip(), reply_to.strip()
+    errors = {}
+    if len(sender_name) > 100:
+        errors["report_sender_name"] = "At most 100 characters."
+    elif any(ord(c) < 32 or ord(c) == 127 for c in sender_name) or set('<>@"') & set(sender_name):
+        errors["report_sender_name"] = 'A name only: no line breaks, "@", "<", ">" or quotes.'
+    if reply_to:
+        try:
+            validate_email(reply_to)
+        except ValidationError:
+            errors["report_reply_to"] = "Enter a valid e-mail address, e.g. team@agency.com."
+    if errors:
+        raise ValidationError(errors)
+    Agency.objects.filter(pk=agency.pk).update(
+        report_sender_name=sender_name, report_reply_to=reply_to
+    )
+    agency.report_sender_name, agency.report_reply_to = sender_name, reply_to
+    return agency
+
+
 def agency_set_portal_staff_names(*, agency: Agency, shown: bool) -> Agency:
     """Whether the client portal names the agency's staff (off: "the <agency> team")."""
     Agency.objects.filter(pk=agency.pk).update(portal_shows_staff_names=shown)

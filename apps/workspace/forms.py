@@ -3,6 +3,7 @@ services validate it, and their ``ValidationError``s are shown next to the field
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
@@ -16,6 +17,7 @@ from apps.channels.connectors import PLATFORMS
 from apps.core.forms import AccessibleForm
 from apps.core.images import MAX_LOGO_BYTES, logo_checked
 from apps.listening.models import Mention
+from apps.reporting.models import ReportSchedule
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -48,6 +50,14 @@ class PortalForm(SettingsForm):
         help_text="PNG or JPEG, at most 256 KB: on every client's report.",
     )  # fmt: skip
     remove_logo = forms.BooleanField(required=False, label="Remove the agency logo")
+    report_sender_name = forms.CharField(
+        max_length=100, required=False, label="Report e-mails come from",
+        help_text="The sender name on report e-mails; empty: your agency's name.",
+    )  # fmt: skip
+    report_reply_to = forms.CharField(
+        max_length=254, required=False, label="Replies to report e-mails go to",
+        help_text="An e-mail address of yours; empty: replies go nowhere.",
+    )  # fmt: skip
 
 
 class SlaPolicyForm(SettingsForm):
@@ -307,6 +317,46 @@ class ClientForm(SettingsForm):
         if data.get("logo") or data.get("remove_logo"):
             arguments["logo"] = data.get("logo")  # None with "remove": it goes
         return arguments
+
+
+class ReportScheduleForm(SettingsForm):
+    """A report schedule of a client: how often, to whom, at what local hour."""
+
+    frequency = forms.ChoiceField(
+        choices=ReportSchedule.Frequency.choices, initial=ReportSchedule.Frequency.WEEKLY,
+        label="Period", widget=forms.RadioSelect,
+    )  # fmt: skip
+    period_days = forms.IntegerField(
+        required=False, min_value=1, max_value=ReportSchedule.MAX_DAYS, label="Days in a period",
+        help_text="For “every N days” only: periods of this many days, from today.",
+    )  # fmt: skip
+    recipients = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Recipients",
+        help_text="E-mail addresses, one a line or separated by commas.",
+    )  # fmt: skip
+    send_hour = forms.TypedChoiceField(
+        choices=[(hour, f"{hour:02d}:00") for hour in range(24)], coerce=int, initial=8,
+        label="Send at", help_text="The client's local time, the day after each period ends.",
+    )  # fmt: skip
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    @classmethod
+    def initial_for(cls, schedule: ReportSchedule) -> dict[str, Any]:
+        return {
+            "frequency": schedule.frequency, "period_days": schedule.period_days,
+            "recipients": "\n".join(schedule.recipients), "send_hour": schedule.send_hour,
+            "is_active": schedule.is_active,
+        }  # fmt: skip
+
+    def clean_recipients(self) -> list[str]:
+        return [part for part in re.split(r"[\s,;]+", self.cleaned_data["recipients"]) if part]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        custom = data.get("frequency") == ReportSchedule.Frequency.CUSTOM
+        if custom and data.get("period_days") is None and "period_days" not in self.errors:
+            self.add_error("period_days", "Give the number of days in each period.")
+        return data
 
 
 class ClientInviteForm(SettingsForm):

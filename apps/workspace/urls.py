@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import schedule_views, views
 
 app_name = "workspace"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("clients/<int:client_id>/sla/", views.sla_policy, name="sla"),
     path("clients/<int:client_id>/routing/", views.routing_rules, name="routing"),
     path("clients/<int:client_id>/accounts/", views.client_accounts_edit, name="accounts"),
+    path("clients/<int:client_id>/schedules/", schedule_views.report_schedules, name="schedules"),
 ]
 urlpatterns += [
     path("saved-replies/", views.saved_replies, name="saved-replies"),

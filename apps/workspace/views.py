@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -28,7 +29,11 @@ from apps.clients.selectors import client_accounts, client_get, client_list
 from apps.clients.services import client_accounts_set
 from apps.listening.selectors import query_list
 from apps.reporting.exports import audit_csv_rows
-from apps.tenants.services import agency_set_portal_staff_names, agency_set_white_label
+from apps.tenants.services import (
+    agency_set_portal_staff_names,
+    agency_set_report_email,
+    agency_set_white_label,
+)
 
 from .forms import (
     AuditFilterForm,
@@ -74,16 +79,29 @@ def settings_index(request):
         form = PortalForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            agency_set_portal_staff_names(agency=agency, shown=data["portal_shows_staff_names"])
-            agency_set_white_label(
-                agency=agency, accent_colour=data["accent_colour"], logo=data["logo"],
-                remove_logo=data["remove_logo"],
-            )  # fmt: skip
-            messages.success(request, "Portal and report settings saved.")
-            return redirect("workspace:index")
+            try:
+                with transaction.atomic():
+                    agency_set_report_email(
+                        agency=agency, sender_name=data["report_sender_name"],
+                        reply_to=data["report_reply_to"],
+                    )  # fmt: skip
+                    agency_set_portal_staff_names(
+                        agency=agency, shown=data["portal_shows_staff_names"]
+                    )
+                    agency_set_white_label(
+                        agency=agency, accent_colour=data["accent_colour"], logo=data["logo"],
+                        remove_logo=data["remove_logo"],
+                    )  # fmt: skip
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "Portal and report settings saved.")
+                return redirect("workspace:index")
     else:
         form = PortalForm(initial={"portal_shows_staff_names": agency.portal_shows_staff_names,
-                                   "accent_colour": agency.accent_colour})  # fmt: skip
+                                   "accent_colour": agency.accent_colour,
+                                   "report_sender_name": agency.report_sender_name,
+                                   "report_reply_to": agency.report_reply_to})  # fmt: skip
     context = {"clients": client_list(user=request.user).order_by("name"), "portal_form": form}
     return render(request, "workspace/index.html", context, status=400 if form.errors else 200)
 

@@ -17,7 +17,7 @@ from apps.clients.models import Client
 from apps.listening.models import Mention
 from apps.reporting.models import MonthlyReport
 from apps.reporting.services import month_due, monthly_reports_send
-from apps.reporting.tasks import send_monthly_reports
+from apps.reporting.tasks import send_scheduled_reports
 from tests.accounts.factories import UserFactory
 from tests.channels.factories import make_channel, store_mentions
 from tests.clients.factories import ClientFactory, ClientMembershipFactory
@@ -191,7 +191,7 @@ def test_the_beat_task_sends_in_every_agency(in_agency_a, agency_b):
     with tenant_context(agency_b):
         beta = make_client(name="Beta Client", timezone="UTC", members=["b@beta-client.test"])
 
-    assert send_monthly_reports() >= 2
+    assert send_scheduled_reports() >= 2
 
     month = month_due(now=datetime.now(UTC), tz="UTC")
     [to_alpha] = sent_to(alpha)
