@@ -12,7 +12,7 @@
   var panes = document.querySelector("[data-two-pane]");
   var form = document.getElementById("bulk-form");
   var current = -1;
-  var focusAfterLoad = "";
+  var afterOpening = null; // the field a key asked for before the pane had a conversation
 
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("[data-inbox-row]")); }
 
@@ -83,9 +83,9 @@
       row.scrollIntoView({ block: "nearest" });
     }
     pane.scrollTop = 0;
-    var wanted = focusAfterLoad && pane.querySelector(focusAfterLoad);
-    focusAfterLoad = "";
-    if (wanted) { reveal(wanted); return; }
+    var wanted = afterOpening;
+    afterOpening = null;
+    if (wanted && wanted() !== false) { return; }
     var title = pane.querySelector("#conversation-title") || pane.querySelector("[data-pane-close]");
     if (title) { title.focus({ preventScroll: true }); } else { pane.focus({ preventScroll: true }); }
   }
@@ -144,18 +144,23 @@
       var bulk = document.getElementById("bulk_" + id);
       return bulk ? reveal(bulk) : false;
     }
-    var scope = pane || document;
-    var field = scope.querySelector("#id_" + id);
-    if (field) { if (then) { then(field); } return reveal(field); }
+    var field = (pane || document).querySelector("#id_" + id);
+    if (field) { if (then) { then(); } return reveal(field); }
     var row = rows()[current];
-    if (pane && row) { focusAfterLoad = "#id_" + id; return open(row); }
+    if (pane && row && shownMention() !== row.getAttribute("data-mention")) {
+      afterOpening = function () { return goTo(id, then); };
+      return open(row);
+    }
     return false;
   }
 
+  // "r": a reply through the channel where Rapport may post one, else one made elsewhere.
   function chooseReply() {
     var kind = (pane || document).querySelector("#id_acknowledge-kind");
-    if (kind && kind.querySelector('option[value="reply"]') && kind.value !== "reply") {
-      kind.value = "reply";
+    if (!kind) { return; }
+    var reply = kind.querySelector('option[value="reply"]') ? "reply" : "replied_elsewhere";
+    if (kind.value !== reply && kind.querySelector('option[value="' + reply + '"]')) {
+      kind.value = reply;
       kind.dispatchEvent(new Event("change", { bubbles: true }));
     }
   }
