@@ -166,8 +166,8 @@ def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
 
 def _with(params: QueryDict, **changes: str) -> str:
     query = params.copy()
-    query.pop("page", None)
-    query.pop("cursor", None)
+    for place in ("page", "cursor", "open"):  # where in the list, not which list
+        query.pop(place, None)
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
@@ -240,9 +240,10 @@ def _list_context(
     forms = {}
     if can_act:
         forms = {action: _action_form(action, user) for action in ACTIONS} | (bulk_forms or {})
-    narrowed = any(
-        value for key, value in params.items() if key not in ("page", "cursor", "status") and value
-    ) or filters["status"] not in ("open", "all")
+    places = ("page", "cursor", "open", "status")
+    narrowed = any(value for key, value in params.items() if key not in places and value) or (
+        filters["status"] not in ("open", "all")
+    )
     return {
         **context,
         "mentions": _cards(rows),
@@ -257,6 +258,9 @@ def _list_context(
         "narrowed": narrowed,
         "influencer_min": INFLUENCER_MIN,
         "next": f"{reverse('inbox:list')}?{params.urlencode()}",
+        # The conversation open beside the list (inbox.js keeps ``open`` in the address): the
+        # pane loads it again, through the conversation view and its checks.
+        "open_id": int(params["open"]) if params.get("open", "").isdigit() else None,
     }
 
 

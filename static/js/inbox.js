@@ -65,9 +65,18 @@
     return true;
   }
 
+  // The address names the open conversation (?open=<id>): a reload opens it again. It is
+  // replaced, never pushed: the back button leaves the inbox as it did.
+  function remember(id) {
+    var url = new URL(window.location.href);
+    if (id) { url.searchParams.set("open", id); } else { url.searchParams.delete("open"); }
+    if (url.href !== window.location.href) { window.history.replaceState(window.history.state, "", url.href); }
+  }
+
   function closePane() {
     if (!panes) { return; }
     panes.classList.remove("is-pane-open");
+    remember("");
     var row = rows()[current];
     if (row) { select(current); }
   }
@@ -77,6 +86,7 @@
   function afterLoad() {
     if (panes) { panes.classList.add("is-pane-open"); }
     var id = shownMention();
+    remember(id);
     var row = id && document.getElementById("card-" + id);
     if (row) {
       mark(row);

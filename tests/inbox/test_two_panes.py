@@ -72,6 +72,15 @@ def test_the_list_page_has_the_pane_and_ids_the_pane_forms_do_not_share(queue, c
     assert 'id="bulk_acknowledge-kind"' in page and 'id="id_acknowledge-kind"' not in page
     assert 'id="inbox-counts"' in page
 
+    # ?open=<id> (kept in the address by inbox.js): the pane loads it again, through the
+    # conversation view; it narrows nothing and the tabs do not carry it.
+    _, (first, *_) = queue
+    page = client_a.get("/inbox/", {"open": first.pk}).content.decode()
+    assert f'hx-get="/inbox/{first.pk}/" hx-trigger="load"' in page
+    counts = page.index('id="inbox-counts"')
+    tabs = page[counts : page.index("</nav>", counts)]
+    assert "Nobody is waiting" not in page and "open=" not in tabs
+
 
 def test_an_action_in_the_pane_answers_with_the_next_mention_the_card_gone_and_the_counts(
     queue, client_a

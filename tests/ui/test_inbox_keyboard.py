@@ -146,7 +146,9 @@ def test_ticking_shows_the_sticky_bulk_bar_and_keys_never_fire_while_typing(page
     expect(bar).to_be_hidden()
 
 
-def test_on_a_phone_the_list_and_the_conversation_take_turns(page, ten_waiting):
+def test_on_a_phone_the_list_and_the_conversation_take_turns_and_a_reload_keeps_it(
+    page, ten_waiting
+):
     client, _, responder, mentions = ten_waiting
     page.set_viewport_size(PHONE)
     sign_in(page, responder.email)
@@ -157,6 +159,12 @@ def test_on_a_phone_the_list_and_the_conversation_take_turns(page, ten_waiting):
     page.keyboard.press("Enter")
     expect(shown(page)).to_have_attribute("data-pane-mention", str(mentions[0].pk))
     expect(card).to_be_hidden()
+    # The address names it (replaced, not pushed): a reload opens it again.
+    expect(page).to_have_url(re.compile(rf"[?&]open={mentions[0].pk}\b"))
+    page.reload()
+    expect(shown(page)).to_have_attribute("data-pane-mention", str(mentions[0].pk))
+    expect(card).to_be_hidden()
     page.get_by_role("link", name="← Back to the list").press("Enter")
     expect(card).to_be_visible()
     expect(page.locator("#pane")).to_be_hidden()
+    expect(page).not_to_have_url(re.compile("open="))
