@@ -168,3 +168,18 @@ def test_on_a_phone_the_list_and_the_conversation_take_turns_and_a_reload_keeps_
     expect(card).to_be_visible()
     expect(page.locator("#pane")).to_be_hidden()
     expect(page).not_to_have_url(re.compile("open="))
+
+
+def test_a_card_chosen_with_the_pointer_opens_beside_it_and_a_note_stays_there(page, ten_waiting):
+    client, _, responder, mentions = ten_waiting
+    sign_in(page, responder.email)
+    page.goto(f"/inbox/?client={client.pk}")
+    page.evaluate("window.loadedOnce = true")
+    page.locator(f"#card-{mentions[2].pk} .text").click()
+    expect(shown(page)).to_have_attribute("data-pane-mention", str(mentions[2].pk))
+    page.locator("#pane").get_by_label("Internal note", exact=True).fill("Checking the courier")
+    page.locator("#pane").get_by_role("button", name="Add note").click()
+    expect(page.locator("#pane .note")).to_contain_text("Checking the courier")
+    expect(page.locator("#pane")).to_contain_text("Note added.")
+    expect(page.locator("main")).to_have_count(1)  # the pane got the fragment, not a page
+    assert page.evaluate("window.loadedOnce === true")
