@@ -93,6 +93,10 @@
       row.scrollIntoView({ block: "nearest" });
     }
     pane.scrollTop = 0;
+    // Bring the pane into view when it starts below the middle of the screen (on a phone, under
+    // the filters); once there it stays (sticky beside the list).
+    var top = pane.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) { pane.scrollIntoView({ block: "start" }); }
     var wanted = afterOpening;
     afterOpening = null;
     if (wanted && wanted() !== false) { return; }
