@@ -1,5 +1,9 @@
 """The conversation page: one mention with its thread, the author's history, the actions and
-notes; and what it polls (presence, notifications)."""
+notes; and what it polls (presence, notifications).
+
+An htmx request (the inbox's right pane) gets the conversation alone, and an action done there
+answers with the next mention's conversation plus, out of band, the handled card (updated or
+removed from the list) and the counts: the list and counts change in place."""
 
 from __future__ import annotations
 
@@ -32,7 +36,9 @@ from . import presence as presence_state
 from .selectors import (
     INFLUENCER_MIN,
     author_history,
+    inbox_mention_following,
     inbox_mention_get,
+    inbox_mention_list,
     inbox_next_mention,
     mention_thread,
 )
@@ -44,10 +50,29 @@ from .views import (
     _announce,
     _can_act,
     _can_correct,
+    _cards,
+    _counts_context,
+    _list_params,
     _require_acting,
     _run,
     sla_state,
 )
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    """Asked for by htmx (the pane), not by htmx restoring its history (that wants the page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and "HX-History-Restore-Request" not in request.headers
+    )
+
+
+def _render_conversation(
+    request: HttpRequest, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """The conversation: its page, or for htmx the pane fragment (the same template)."""
+    template = "inbox/_conversation.html" if context["pane"] else "inbox/conversation.html"
+    return render(request, template, context, status=status)
 
 
 def _mention_or_404(request: HttpRequest, mention_id: int) -> Mention:
@@ -145,7 +170,10 @@ def _conversation_context(
     if user.is_client_user:  # internal notes stay internal
         audit = audit.exclude(action="note")
     audit = list(audit[:AUDIT_SHOWN])
+    pane = _is_htmx(request)
     return {
+        "pane": pane,
+        "heading_level": 2 if pane else 1,
         "mention": mention,
         "mention_link": _web_link(mention.url),
         "profile_link": _web_link(mention.author.profile_url),
@@ -164,8 +192,10 @@ def _conversation_context(
         "labels_form": labels_form or f.LabelsForm.for_mention(mention),
         "forms": forms,
         "composer": _composer(mention, forms.get("acknowledge")),
-        # Came here by "then open the next": keep working down the inbox.
-        "then_next": request.GET.get("then") == "next" or request.POST.get("then") == "next",
+        # Came here by "then open the next" (as the pane does): keep working down the inbox.
+        "then_next": request.GET.get("then") == "next"
+        or request.POST.get("then") == "next"
+        or (pane and request.method == "GET"),
         "notes": list(note_list(user=user, mention=mention)),
         "can_note": can_act and not user.is_client_user,
         "note_form": note_form or f.NoteForm(prefix="note"),
@@ -180,7 +210,7 @@ def conversation(request: HttpRequest, mention_id: int) -> HttpResponse:
     """A mention with its thread, its author's history, the customer record, the SLA, the
     acknowledgements and the audit log, and (for those who may act) the action forms."""
     mention = _mention_or_404(request, mention_id)
-    return render(request, "inbox/conversation.html", _conversation_context(request, mention))
+    return _render_conversation(request, _conversation_context(request, mention))
 
 
 @login_required
@@ -202,6 +232,8 @@ def mention_act(request: HttpRequest, mention_id: int, action: str) -> HttpRespo
             form.add_service_errors(error)
         else:
             _announce(request, done)
+            if _is_htmx(request):
+                return _pane_after_action(request, mention)
             if request.POST.get("then") == "next":
                 following = inbox_next_mention(user=request.user, after=mention)
                 if following is None:
@@ -210,7 +242,30 @@ def mention_act(request: HttpRequest, mention_id: int, action: str) -> HttpRespo
                 return redirect(reverse("inbox:conversation", args=[following.pk]) + "?then=next")
             return redirect("inbox:conversation", mention_id=mention.pk)
     context = _conversation_context(request, mention, bound={action: form})
-    return render(request, "inbox/conversation.html", context, status=400)
+    return _render_conversation(request, context, status=400)
+
+
+def _pane_after_action(request: HttpRequest, handled: Mention) -> HttpResponse:
+    """The pane's answer to an action: the mention listed next (with "then open the next"; else
+    ``handled`` again), and out of band the handled card — updated if the list still holds it,
+    else removed — and the counts, for the list the pane sits beside (``_list_params``)."""
+    user = request.user
+    context = _counts_context(user, _list_params(request))
+    filters = context["filters"]
+    card = inbox_mention_list(user=user, filters=filters).filter(pk=handled.pk).first()
+    shown: Mention | None = handled
+    if request.POST.get("then") == "next":
+        shown = inbox_mention_following(user=user, filters=filters, after=handled)
+    if shown is not None:
+        shown = inbox_mention_get(user=user, mention_id=shown.pk)
+        context |= _conversation_context(request, shown)
+    context |= {
+        "handled": handled.pk,
+        "card": _cards([card])[0] if card else None,
+        "can_act": _can_act(user),
+        "influencer_min": INFLUENCER_MIN,
+    }
+    return render(request, "inbox/_acted.html", context)
 
 
 @login_required
@@ -230,7 +285,7 @@ def mention_labels(request: HttpRequest, mention_id: int) -> HttpResponse:
         messages.success(request, "Labels corrected: reports now count this mention as you set.")
         return redirect("inbox:conversation", mention_id=mention.pk)
     context = _conversation_context(request, mention, labels_form=form)
-    return render(request, "inbox/conversation.html", context, status=400)
+    return _render_conversation(request, context, status=400)
 
 
 @login_required
@@ -247,7 +302,7 @@ def acknowledgement_retry(request: HttpRequest, mention_id: int) -> HttpResponse
         services.acknowledgement_retry(acknowledgement=ack, user=request.user)
     except ValidationError as error:
         context = _conversation_context(request, mention, retry_errors={ack.pk: error.messages})
-        return render(request, "inbox/conversation.html", context, status=400)
+        return _render_conversation(request, context, status=400)
     messages.success(request, "The reply will be sent again.")
     return redirect("inbox:conversation", mention_id=mention.pk)
 
@@ -294,7 +349,7 @@ def note_add(request: HttpRequest, mention_id: int) -> HttpResponse:
             messages.success(request, "Note added." + (f" Notified {told}." if told else ""))
             return redirect("inbox:conversation", mention_id=mention.pk)
     context = _conversation_context(request, mention, note_form=form)
-    return render(request, "inbox/conversation.html", context, status=400)
+    return _render_conversation(request, context, status=400)
 
 
 @login_required

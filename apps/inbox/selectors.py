@@ -21,6 +21,7 @@ from apps.channels.selectors import channel_list
 from apps.clients.models import Client
 from apps.clients.selectors import client_list
 from apps.community.selectors import helper_authors
+from apps.core.keyset import encode_cursor, keyset_page, ordering_keys
 from apps.listening.models import OPEN_STATUSES, Mention, open_q
 from apps.listening.selectors import (
     COUNTED_FILTERS,
@@ -122,6 +123,23 @@ def inbox_next_mention(*, user: User, after: Mention) -> Mention | None:
         Q(posted_at__lt=after.posted_at) | Q(posted_at=after.posted_at, pk__lt=after.pk)
     )
     return older.first() or waiting.first()
+
+
+def inbox_mention_following(
+    *, user: User, filters: dict[str, Any], after: Mention
+) -> Mention | None:
+    """The mention listed next after ``after`` in the inbox as ``filters`` filter and order it
+    (``after`` may have left the list: an action just handled it), else the first one listed;
+    None when nobody else is listed. One keyset step from ``after``'s place in the order."""
+    listed = inbox_mention_list(user=user, filters=filters).exclude(pk=after.pk)
+    everything = inbox_mention_list(user=user, filters={**filters, "status": "all"})
+    place = everything.filter(pk=after.pk).first()  # its ordering keys (a rank, a score)
+    if place is not None:
+        cursor = encode_cursor(ordering_keys(listed), place)
+        following = keyset_page(listed, 1, cursor).rows
+        if following:
+            return following[0]
+    return listed.first()
 
 
 def inbox_mention_get(*, user: User, mention_id: int) -> Mention:

@@ -119,18 +119,20 @@ def _announce(request: HttpRequest, done: Done) -> None:
 def _action_form(
     action: str, user: User, data: QueryDict | None = None, mention: Mention | None = None
 ) -> f.InboxForm:
-    """The form of ``action``, for one mention or (``mention=None``) for many."""
+    """The form of ``action``, for one mention or (``mention=None``) for many. The two may
+    share a page (the inbox's list and its pane): the bulk forms' ids start with ``bulk_``."""
     client_id = mention.client_id if mention else None
     teams = Team.objects.all()
+    named = {"prefix": action, "auto_id": "id_%s" if mention else "bulk_%s"}
     if action == "acknowledge":
         replies = saved_reply_list(user=user, client_id=client_id).select_related("client")
-        return f.AcknowledgeForm(data, prefix=action, saved_replies=replies, mention=mention)
+        return f.AcknowledgeForm(data, **named, saved_replies=replies, mention=mention)
     if action == "assign":
         people = assignee_list(client_id=client_id)
-        return f.AssignForm(data, prefix=action, assignees=people, teams=teams, viewer=user)
+        return f.AssignForm(data, **named, assignees=people, teams=teams, viewer=user)
     if action == "dismiss":
-        return f.DismissForm(data, prefix=action)
-    return f.EscalateForm(data, prefix=action, teams=teams)
+        return f.DismissForm(data, **named)
+    return f.EscalateForm(data, **named, teams=teams)
 
 
 def _can_correct(user: User) -> bool:
@@ -164,11 +166,27 @@ def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
 
 def _with(params: QueryDict, **changes: str) -> str:
     query = params.copy()
-    query.pop("page", None)
-    query.pop("cursor", None)
+    for place in ("page", "cursor", "open"):  # where in the list, not which list
+        query.pop(place, None)
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+def _list_params(request: HttpRequest) -> QueryDict:
+    """The filters and sort of the list an htmx request was made from: the address of the page
+    (``HX-Current-URL``) when it is the inbox list, else none (the Open list, newest first)."""
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    return QueryDict(page.query) if page.path == reverse("inbox:list") else QueryDict()
+
+
+def _cards(rows: list[Mention]) -> list[Mention]:
+    """``rows`` ready for their cards: the SLA clock, whether still open, community helpers."""
+    now = timezone.now()
+    for mention in rows:
+        mention.countdown = sla_countdown(mention, now)
+        mention.is_open = mention.status in OPEN_STATUSES
+    return mark_helpers(rows)
 
 
 def _counts_context(user: User, params: QueryDict) -> dict[str, Any]:
@@ -218,20 +236,17 @@ def _list_context(
         total, exact = mention_match_total(mention_matching(everything, filters["q"]))
         matches = {"total": total, "exact": exact}
         context["search_candidates"] = SEARCH_CANDIDATES
-    now = timezone.now()
-    for mention in rows:
-        mention.countdown = sla_countdown(mention, now)
-        mention.is_open = mention.status in OPEN_STATUSES
     can_act = _can_act(user)
     forms = {}
     if can_act:
         forms = {action: _action_form(action, user) for action in ACTIONS} | (bulk_forms or {})
-    narrowed = any(
-        value for key, value in params.items() if key not in ("page", "cursor", "status") and value
-    ) or filters["status"] not in ("open", "all")
+    places = ("page", "cursor", "open", "status")
+    narrowed = any(value for key, value in params.items() if key not in places and value) or (
+        filters["status"] not in ("open", "all")
+    )
     return {
         **context,
-        "mentions": mark_helpers(rows),
+        "mentions": _cards(rows),
         "next_cursor": page.next_cursor,
         "previous_cursor": page.previous_cursor,
         "matches": matches,
@@ -243,6 +258,9 @@ def _list_context(
         "narrowed": narrowed,
         "influencer_min": INFLUENCER_MIN,
         "next": f"{reverse('inbox:list')}?{params.urlencode()}",
+        # The conversation open beside the list (inbox.js keeps ``open`` in the address): the
+        # pane loads it again, through the conversation view and its checks.
+        "open_id": int(params["open"]) if params.get("open", "").isdigit() else None,
     }
 
 
