@@ -362,6 +362,14 @@ class Mention(models.Model):
                 condition=models.Q(acknowledged_at__isnull=False),
                 include=["author", "needs_acknowledgement", "is_spam"],
             ),
+            # Reports: the answered mentions of one bucket of times to acknowledge, in order,
+            # for an exact percentile (apps.reporting.quantiles).
+            models.Index(
+                fields=["client", "is_follow_up", "time_to_acknowledge_minutes"],
+                name="mention_response_time_idx",
+                condition=models.Q(needs_acknowledgement=True, acknowledged_at__isnull=False),
+                include=["posted_at"],
+            ),
             GinIndex(fields=["search_vector"], name="mention_search_idx"),
             GinIndex(fields=["matched_queries"], name="mention_queries_idx"),
         ]

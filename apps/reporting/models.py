@@ -211,3 +211,23 @@ class MentionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.day}: {self.mentions}"
+
+
+class ResponseTimeDay(models.Model):
+    """How many of a client's answered mentions of one local day took a time to acknowledge in
+    one ``bucket`` (``quantiles.BUCKET_SQL``: about 6 % wide), first responses and follow-ups
+    apart: kept like ``MentionDay`` (deltas, migration ``0006_response_time_days``), so that a
+    percentile finds its bucket from a few hundred rows a day and reads the mentions of that
+    bucket alone for the exact value (``quantiles``)."""
+
+    client_id = models.BigIntegerField()
+    day = models.DateField()
+    is_follow_up = models.BooleanField()
+    bucket = models.SmallIntegerField()
+    answers = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "day"], name="response_day_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.day}: {self.answers} in bucket {self.bucket}"

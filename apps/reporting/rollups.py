@@ -25,7 +25,7 @@ from apps.clients.models import Client
 from apps.listening.models import Mention
 from apps.listening.stopwords import ALL_STOP_WORDS
 
-from .models import MentionDay, TermCount, TermDay
+from .models import MentionDay, ResponseTimeDay, TermCount, TermDay
 
 KEEP_PER_DAY = 200
 # Left out of the top terms (the search index keeps every word): every language's stop words.
@@ -217,28 +217,34 @@ def midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
 
 
-_DAY_KEY = "client_id, day, channel_id, sentiment, matched_queries"
-_DAY_FIGURES = [
-    field.column
-    for field in MentionDay._meta.concrete_fields
-    if field.column not in ("id", *_DAY_KEY.split(", "))
-]
-_COMPACT_DAYS = f"""
-    WITH merged AS (
-        DELETE FROM {MentionDay._meta.db_table} RETURNING {_DAY_KEY}, {", ".join(_DAY_FIGURES)}
-    )
-    INSERT INTO {MentionDay._meta.db_table} ({_DAY_KEY}, {", ".join(_DAY_FIGURES)})
-    SELECT {_DAY_KEY}, {", ".join(f"sum({column})" for column in _DAY_FIGURES)} FROM merged
-    GROUP BY {_DAY_KEY}
-    HAVING {" OR ".join(f"sum({column}) <> 0" for column in _DAY_FIGURES)}
-"""  # noqa: S608 - names from model metadata
+def _compaction(model, key: str) -> str:
+    """Merge ``model``'s delta rows into one row per ``key``, dropping keys summing to nothing."""
+    table = model._meta.db_table
+    figures = [
+        field.column
+        for field in model._meta.concrete_fields
+        if field.column not in ("id", *key.split(", "))
+    ]
+    return f"""
+        WITH merged AS (DELETE FROM {table} RETURNING {key}, {", ".join(figures)})
+        INSERT INTO {table} ({key}, {", ".join(figures)})
+        SELECT {key}, {", ".join(f"sum({column})" for column in figures)} FROM merged
+        GROUP BY {key}
+        HAVING {" OR ".join(f"sum({column}) <> 0" for column in figures)}
+    """  # noqa: S608 - names from model metadata
+
+
+_COMPACT_DAYS = _compaction(MentionDay, "client_id, day, channel_id, sentiment, matched_queries")
+_COMPACT_RESPONSE_DAYS = _compaction(ResponseTimeDay, "client_id, day, is_follow_up, bucket")
 
 
 def mention_days_compact() -> int:
-    """Merge the current agency's daily figures (delta rows written by the triggers) into one row
-    per key, dropping keys that sum to nothing; returns the rows left. Safe beside writers."""
+    """Merge the current agency's daily figures and response-time buckets (delta rows written
+    by the triggers) into one row per key, dropping keys that sum to nothing; returns the daily
+    figures' rows left. Safe beside writers."""
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_COMPACT_RESPONSE_DAYS)
         cursor.execute(_COMPACT_DAYS)
         return cursor.rowcount

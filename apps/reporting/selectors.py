@@ -21,7 +21,7 @@ from apps.clients.models import Client, Customer
 from apps.listening.influence import ranked_authors
 from apps.listening.models import Author, ListeningQuery, Mention
 
-from . import rollups
+from . import quantiles, rollups
 from .models import MentionDay
 
 TOP = 10
@@ -98,7 +98,7 @@ _PERIODS_SQL = """
     GROUP BY current
 """
 # What does not add up over days, from the answered mentions of both periods: the percentiles
-# and the distinct customers.
+# (read this way only for the reference pass; ``quantiles`` otherwise) and the distinct customers.
 _ANSWERED_SQL = f"""
     SELECT posted_at >= %(start)s AS current,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
@@ -109,6 +109,13 @@ _ANSWERED_SQL = f"""
     FROM {Mention._meta.db_table}
     WHERE client_id = %(client)s AND posted_at >= %(before)s AND posted_at < %(end)s
       AND needs_acknowledgement AND acknowledged_at IS NOT NULL
+    GROUP BY 1
+"""  # noqa: S608 - table name from model metadata
+_CUSTOMERS_SQL = f"""
+    SELECT posted_at >= %(start)s AS current, array_agg(DISTINCT customer_id) AS customers
+    FROM {Mention._meta.db_table}
+    WHERE client_id = %(client)s AND posted_at >= %(before)s AND posted_at < %(end)s
+      AND customer_id IS NOT NULL AND needs_acknowledgement AND acknowledged_at IS NOT NULL
     GROUP BY 1
 """  # noqa: S608 - table name from model metadata
 # Mentions of the rolled-up days whose SLA clock was still running when their day ended (the
@@ -195,8 +202,10 @@ def _pass(
         "cut_day": cut, "cut_day_before": cut_before,
         **{f"rival_{q.pk}": q.pk for q in competitors},
     }  # fmt: skip
-    queries = [live, _ANSWERED_SQL]
-    queries += [summed, _RUNNING_SQL, rollups.DAY_CELLS_SQL] if rolled else [_CELLS_SQL]
+    if rolled:
+        queries = [live, _CUSTOMERS_SQL, summed, _RUNNING_SQL, rollups.DAY_CELLS_SQL]
+    else:
+        queries = [live, _ANSWERED_SQL, _CELLS_SQL]
     results = []
     with connection.cursor() as cursor:
         for query in queries:
@@ -208,10 +217,28 @@ def _pass(
     for part in live_parts:
         for row in part:
             totals[row["current"]].update(row)
+    if rolled:
+        _percentiles(totals, params, period)
     rolled_sums = {row["current"]: row for row in results[2]} if rolled else {}
     for current, row in totals.items():
         _add(row, rolled_sums.get(current, {}))
     return [*totals.values(), *results[-1]]
+
+
+def _percentiles(totals: dict, params: dict, period: Period) -> None:
+    """Both periods' median and p90 times to first and next response, from the day buckets and
+    the mentions of the buckets they fall in (the answered mentions all read when that fails)."""
+    periods = {True: (period.start, period.end), False: (period.previous().start, period.start)}
+    found = quantiles.response_percentiles(params, periods=periods)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_ANSWERED_SQL, params)
+            for current, first, following, _ in cursor.fetchall():
+                found = found or {}
+                found[current, False], found[current, True] = first, following
+    for current, row in totals.items():
+        row["first_response"] = (found or {}).get((current, False))
+        row["next_response"] = (found or {}).get((current, True))
 
 
 def _add(row: dict, rolled: dict) -> dict:

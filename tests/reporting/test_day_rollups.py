@@ -4,10 +4,13 @@ acknowledgements, corrected sentiments, deletes and a change of time zone."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.acknowledgements.models import SlaPolicy
 from apps.acknowledgements.services import (
@@ -19,6 +22,7 @@ from apps.channels.connectors.base import AuthorData, MentionData
 from apps.listening.models import Mention
 from apps.listening.services import query_create
 from apps.reporting.models import MentionDay
+from apps.reporting.quantiles import BUCKET_SQL
 from apps.reporting.rollups import mention_days_compact
 from apps.reporting.selectors import client_report
 from tests.accounts.factories import UserFactory
@@ -161,3 +165,62 @@ def test_deletes_compaction_and_a_new_time_zone_keep_the_figures(brand):
     brand.timezone = "Asia/Kolkata"  # days start at 18:30 UTC now: every roll-up moves
     brand.save(update_fields=["timezone"])
     reports_agree(brand)
+
+
+def response_days_kept() -> set[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_id, day, is_follow_up, bucket, sum(answers) "
+            "FROM reporting_responsetimeday GROUP BY 1, 2, 3, 4 HAVING sum(answers) <> 0"
+        )
+        return set(cursor.fetchall())
+
+
+def response_days_scanned() -> set[tuple]:
+    bucket = BUCKET_SQL.format(m="m")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.client_id, (m.posted_at AT TIME ZONE c.timezone)::date, m.is_follow_up, "  # noqa: S608
+            f"{bucket}, count(*) FROM listening_mention m "
+            "JOIN clients_client c ON c.id = m.client_id "
+            "WHERE m.needs_acknowledgement AND m.acknowledged_at IS NOT NULL "
+            "AND m.time_to_acknowledge_minutes IS NOT NULL GROUP BY 1, 2, 3, 4"
+        )
+        return set(cursor.fetchall())
+
+
+def test_percentiles_are_exact_from_the_buckets_of_response_times(brand):
+    """Median and p90 come from per-day buckets of response times plus the mentions of the one
+    bucket each falls in — the very numbers percentile_cont gives over every mention, whatever
+    the spread of times, after corrections, deletes, compaction and a new time zone."""
+    owner = UserFactory(role="owner")
+    rng = random.Random(7)
+    channel = brand.channels.get()
+    store_mentions(
+        channel,
+        [
+            said(f"r{n}", TEXTS[n % 4], f"r{n}", NOW - timedelta(days=3 + n % 9, hours=n % 7))
+            for n in range(60)
+        ],
+    )
+    for mention in Mention.objects.filter(external_id__startswith="r"):
+        mention_acknowledge(
+            mention=mention, user=owner, kind="resolved_internally",
+            at=mention.posted_at + timedelta(minutes=rng.uniform(0.5, 4000)),
+        )  # fmt: skip
+    assert response_days_kept() == response_days_scanned()
+    with CaptureQueriesContext(connection) as rolled:
+        client_report(client=brand, since=NOW.date() - timedelta(days=13), until=NOW.date())
+    read_all = "WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)"
+    assert not [q for q in rolled.captured_queries if read_all in q["sql"]]
+    report = reports_agree(brand)
+    assert report["median_time_to_acknowledge_minutes"] != report["p90_time_to_acknowledge_minutes"]
+    Mention.objects.filter(external_id__in=["r1", "r2", "m40"]).delete()
+    mention_days_compact()
+    assert response_days_kept() == response_days_scanned()
+    assert reports_agree(brand, days=9) != report
+    brand.timezone = "Pacific/Auckland"
+    brand.save(update_fields=["timezone"])
+    assert response_days_kept() == response_days_scanned()
+    reports_agree(brand)
+    reports_agree(brand, days=1)  # today only: every figure read live

@@ -1,0 +1,132 @@
+"""Times to acknowledge per client, local day and bucket, kept by the database:
+``ResponseTimeDay`` and statement-level triggers on the mentions table adding a delta row per
+changed (client, day, first response or follow-up, bucket), a trigger rebuilding a client's days
+when its time zone changes and one forgetting a deleted client; filled once from the mentions
+already there. Tenant clones copy the functions and triggers. The bucket expression is
+``apps.reporting.quantiles.BUCKET_SQL`` (a test holds them equal)."""
+
+from django.db import migrations, models
+
+BUCKET = "least(floor(ln(1 + greatest({m}.time_to_acknowledge_minutes, 0)) * 16), 255)::smallint"
+KEY = "client_id, day, is_follow_up, bucket"
+
+
+def rolled_up(rows: str, schema: str) -> str:
+    """INSERT … SELECT of the delta rows of ``rows`` (mentions with a ``sign`` column)."""
+    return f"""INSERT INTO {schema}reporting_responsetimeday ({KEY}, answers)
+        SELECT m.client_id, (m.posted_at AT TIME ZONE c.timezone)::date, m.is_follow_up,
+               {BUCKET.format(m="m")}, sum(m.sign)
+        FROM ({rows}) m JOIN {schema}clients_client c ON c.id = m.client_id
+        WHERE m.needs_acknowledgement AND m.acknowledged_at IS NOT NULL
+          AND m.time_to_acknowledge_minutes IS NOT NULL
+        GROUP BY 1, 2, 3, 4 HAVING sum(m.sign) <> 0"""
+
+
+def _quote(sql: str) -> str:
+    return "'" + sql.replace("'", "''") + "'"
+
+
+# Static statements on unqualified names (plans cached for the session); the trigger's own
+# schema is put first on the search path for the call when it is not already.
+FUNCTION = f"""
+CREATE FUNCTION reporting_response_time_day() RETURNS trigger LANGUAGE plpgsql AS $body$
+DECLARE
+    path text;
+BEGIN
+    IF TG_TABLE_SCHEMA IS DISTINCT FROM current_schema() THEN
+        path := current_setting('search_path');
+        PERFORM set_config('search_path', quote_ident(TG_TABLE_SCHEMA) || ', public', true);
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        {rolled_up("SELECT *, 1 AS sign FROM new_rows", "")};
+    ELSIF TG_OP = 'DELETE' THEN
+        {rolled_up("SELECT *, -1 AS sign FROM old_rows", "")};
+    ELSIF TG_OP = 'UPDATE' THEN
+        {rolled_up("SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows", "")};
+    ELSE  -- TRUNCATE
+        DELETE FROM reporting_responsetimeday;
+    END IF;
+    IF path IS NOT NULL THEN
+        PERFORM set_config('search_path', path, true);
+    END IF;
+    RETURN NULL;
+END
+$body$
+"""
+_REBUILD = rolled_up("SELECT *, 1 AS sign FROM %I.listening_mention WHERE client_id = $1", "%I.")
+REZONE = f"""
+CREATE FUNCTION reporting_response_time_day_rezone() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    EXECUTE format('DELETE FROM %I.reporting_responsetimeday WHERE client_id = $1',
+                   TG_TABLE_SCHEMA) USING NEW.id;
+    EXECUTE format({_quote(_REBUILD)}, VARIADIC array_fill(TG_TABLE_SCHEMA::text, ARRAY[3]))
+        USING NEW.id;
+    RETURN NULL;
+END
+$body$
+"""
+# A deleted client's days go with it: no row of a client may outlive an erasure.
+FORGET = """
+CREATE FUNCTION reporting_response_time_day_forget() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    EXECUTE format('DELETE FROM %I.reporting_responsetimeday
+        WHERE client_id IN (SELECT id FROM old_clients)', TG_TABLE_SCHEMA);
+    RETURN NULL;
+END
+$body$
+"""
+_ON = "EXECUTE FUNCTION reporting_response_time_day()"
+TRIGGERS = [
+    "CREATE TRIGGER reporting_response_time_day_insert AFTER INSERT ON listening_mention "
+    f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT {_ON}",
+    "CREATE TRIGGER reporting_response_time_day_update AFTER UPDATE ON listening_mention "
+    f"REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT {_ON}",
+    "CREATE TRIGGER reporting_response_time_day_delete AFTER DELETE ON listening_mention "
+    f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT {_ON}",
+    "CREATE TRIGGER reporting_response_time_day_truncate AFTER TRUNCATE ON listening_mention "
+    f"FOR EACH STATEMENT {_ON}",
+    "CREATE TRIGGER reporting_response_time_day_rezone AFTER UPDATE OF timezone ON clients_client "
+    "FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) "
+    "EXECUTE FUNCTION reporting_response_time_day_rezone()",
+    "CREATE TRIGGER reporting_response_time_day_forget AFTER DELETE ON clients_client "
+    "REFERENCING OLD TABLE AS old_clients "
+    "FOR EACH STATEMENT EXECUTE FUNCTION reporting_response_time_day_forget()",
+]
+FILL = [
+    "LOCK TABLE listening_mention IN SHARE ROW EXCLUSIVE MODE",
+    rolled_up("SELECT *, 1 AS sign FROM listening_mention", ""),
+]
+DROP = [
+    *(f"DROP TRIGGER reporting_response_time_day_{op} ON listening_mention"
+      for op in ("insert", "update", "delete", "truncate")),
+    "DROP TRIGGER reporting_response_time_day_rezone ON clients_client",
+    "DROP TRIGGER reporting_response_time_day_forget ON clients_client",
+    "DROP FUNCTION reporting_response_time_day()",
+    "DROP FUNCTION reporting_response_time_day_rezone()",
+    "DROP FUNCTION reporting_response_time_day_forget()",
+]  # fmt: skip
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("reporting", "0005_report_schedules"),
+        ("listening", "0020_response_time_index"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="ResponseTimeDay",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("client_id", models.BigIntegerField()),
+                ("day", models.DateField()),
+                ("is_follow_up", models.BooleanField()),
+                ("bucket", models.SmallIntegerField()),
+                ("answers", models.BigIntegerField()),
+            ],
+            options={
+                "indexes": [models.Index(fields=["client_id", "day"], name="response_day_client_idx")],
+            },
+        ),
+        migrations.RunSQL([*FILL, FUNCTION, REZONE, FORGET, *TRIGGERS], DROP),
+    ]
