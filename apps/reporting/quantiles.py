@@ -53,7 +53,7 @@ _LIVE = f"""
         UNION ALL {_LIVE_PART.format(current="false", starts="cut_before", ends="start")}
     ) live
     GROUP BY 1, 2, 3
-"""
+"""  # noqa: S608 - built from the constants above
 # The value at each wanted rank: for each (key, follow-up, bucket, offset, period), the bucket's
 # mentions of the period in order, the one at the offset. The bucket's bounds are widened by a hair
 # for the index range, and the bucket expression itself decides.
