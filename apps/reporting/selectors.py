@@ -165,6 +165,7 @@ def _pass(
     competitors: list[ListeningQuery],
     now: datetime,
     rolled: bool = True,
+    detail: bool = True,
 ) -> list[dict]:
     """The rows of figures of both periods (``detail``: the volume cells of the current one):
     whole ended days from the roll-ups, the rest and the percentiles from the mentions."""
@@ -203,33 +204,36 @@ def _pass(
         **{f"rival_{q.pk}": q.pk for q in competitors},
     }  # fmt: skip
     if rolled:
-        queries = [live, _CUSTOMERS_SQL, summed, _RUNNING_SQL, rollups.DAY_CELLS_SQL]
+        queries = {"live": live, "customers": _CUSTOMERS_SQL, "summed": summed,
+                   "running": _RUNNING_SQL, "cells": rollups.DAY_CELLS_SQL}  # fmt: skip
     else:
-        queries = [live, _ANSWERED_SQL, _CELLS_SQL]
-    results = []
+        queries = {"live": live, "customers": _ANSWERED_SQL, "cells": _CELLS_SQL}
+    if not detail:  # the headline figures alone: no customers, no chart cells
+        del queries["customers"], queries["cells"]
+    results = {}
     with connection.cursor() as cursor:
-        for query in queries:
+        for name, query in queries.items():
             cursor.execute(query, params)
             names = [column.name for column in cursor.description]
-            results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
-    live_parts = [results[0], results[1], results[3]] if rolled else results[:2]
+            results[name] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     totals = {current: {"current": current, "detail": False} for current in (True, False)}
-    for part in live_parts:
-        for row in part:
+    for name in ("live", "customers", "running"):
+        for row in results.get(name, []):
             totals[row["current"]].update(row)
-    if rolled:
-        _percentiles(totals, params, period)
-    rolled_sums = {row["current"]: row for row in results[2]} if rolled else {}
+    if rolled or not detail:
+        _percentiles(totals, params, period, rolled)
+    rolled_sums = {row["current"]: row for row in results.get("summed", [])}
     for current, row in totals.items():
         _add(row, rolled_sums.get(current, {}))
-    return [*totals.values(), *results[-1]]
+    return [*totals.values(), *results.get("cells", [])]
 
 
-def _percentiles(totals: dict, params: dict, period: Period) -> None:
+def _percentiles(totals: dict, params: dict, period: Period, rolled: bool) -> None:
     """Both periods' median and p90 times to first and next response, from the day buckets and
-    the mentions of the buckets they fall in (the answered mentions all read when that fails)."""
+    the mentions of the buckets they fall in (all answered mentions read when not ``rolled``,
+    or when that fails)."""
     periods = {True: (period.start, period.end), False: (period.previous().start, period.start)}
-    found = quantiles.response_percentiles(params, periods=periods)
+    found = quantiles.response_percentiles(params, periods=periods) if rolled else None
     if found is None:
         with connection.cursor() as cursor:
             cursor.execute(_ANSWERED_SQL, params)
@@ -318,6 +322,18 @@ def _headlines(
     ]
     volume = _volume(period, [cell for cell in cells if cell["current"]])
     return current, before, volume
+
+
+def period_totals(
+    *, client: Client, since: date, until: date, now: datetime
+) -> tuple[dict, dict]:
+    """The additive figures, median/p90 times and SLA counts of local days ``since``..``until``
+    and of the period as long before it — the report's own headline pass without its chart
+    cells, customers or share of voice (the agency overview's figures, equal to the
+    dashboard's)."""
+    period = Period(since, until, client.timezone)
+    rows = {row["current"]: row for row in _pass(client, period, [], now, detail=False)}
+    return rows[True], rows[False]
 
 
 def _in_period(client: Client, period: Period):
