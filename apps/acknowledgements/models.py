@@ -77,7 +77,12 @@ class Acknowledgement(models.Model):
             models.Index(
                 F("user"), F("created_at").desc(), F("id").desc(), name="ack_user_created_idx"
             ),
-            models.Index(fields=["client", "created_at"], name="ack_client_created_idx"),
+            # Reports: a period's acknowledgements per member, read from the index alone.
+            models.Index(
+                fields=["client", "created_at"],
+                name="ack_client_created_idx",
+                include=["user", "first_response_minutes"],
+            ),
             # Canned copies: the same words sent to others (services.mentions_acknowledge).
             models.Index(
                 fields=["wording_key", "created_at"],

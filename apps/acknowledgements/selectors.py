@@ -146,7 +146,8 @@ _COMPARISON = f"""
         -- first of several posted at that instant)
         SELECT DISTINCT ON (m.author_id) m.author_id, m.posted_at,
                m.acknowledged_at IS NOT NULL AS acknowledged,
-               COALESCE(m.acknowledged_at, m.posted_at) AS since
+               COALESCE(m.acknowledged_at, m.posted_at) AS since,
+               first.last_unprompted_at, first.last_advocacy_at
         FROM {_ACTIVITY} first JOIN {Mention._meta.db_table} m
           ON m.author_id = first.author_id AND m.client_id = first.client_id
          AND m.posted_at = first.first_posted_at
@@ -154,15 +155,22 @@ _COMPARISON = f"""
           AND first.first_posted_at < %(until)s AND m.needs_acknowledgement
         ORDER BY m.author_id, m.id
     ), outcome AS (
+        -- came back unprompted (positively): a later post of their own says so at once; only
+        -- people whose later words were all replies are probed, reply by reply
         SELECT newcomer.acknowledged,
-               bool_or(later.id IS NOT NULL) AS returned,
-               bool_or(later.sentiment = 'positive') AS positive
-        FROM newcomers newcomer LEFT JOIN LATERAL (
-            SELECT later.id, later.sentiment FROM {Mention._meta.db_table} later
-            WHERE later.author_id = newcomer.author_id AND later.client_id = %(client)s
-              AND later.posted_at > newcomer.since AND {unprompted("later")}
-        ) later ON true
-        GROUP BY newcomer.author_id, newcomer.acknowledged
+               coalesce(newcomer.last_unprompted_at > newcomer.since, false) OR EXISTS (
+                   SELECT 1 FROM {Mention._meta.db_table} later
+                   WHERE later.author_id = newcomer.author_id AND later.client_id = %(client)s
+                     AND later.posted_at > newcomer.since AND later.parent_external_id <> ''
+                     AND {unprompted("later")}
+               ) AS returned,
+               coalesce(newcomer.last_advocacy_at > newcomer.since, false) OR EXISTS (
+                   SELECT 1 FROM {Mention._meta.db_table} later
+                   WHERE later.author_id = newcomer.author_id AND later.client_id = %(client)s
+                     AND later.posted_at > newcomer.since AND later.parent_external_id <> ''
+                     AND {advocacy("later")}
+               ) AS positive
+        FROM newcomers newcomer
     )
     SELECT acknowledged, count(*), count(*) FILTER (WHERE returned),
            count(*) FILTER (WHERE positive)

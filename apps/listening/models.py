@@ -471,14 +471,16 @@ class AuthorActivity(models.Model):
     mentions table (migration ``0019_author_activity``) in the transaction of every change: the
     report's advocacy funnel and comparison read a row per person instead of their histories.
     ``first_posted_at`` counts every mention; the others only mentions that are not spam —
-    ``last_positive_at`` the positive ones, ``last_advocacy_at`` those that are advocacy without
-    looking at other rows (positive, needing acknowledgement, not a reply)."""
+    ``last_positive_at`` the positive ones, ``last_unprompted_at`` those unprompted without
+    looking at other rows (needing acknowledgement, not a reply), ``last_advocacy_at`` those of
+    them that are positive."""
 
     client_id = models.BigIntegerField()
     author_id = models.BigIntegerField()
     first_posted_at = models.DateTimeField()
     last_posted_at = models.DateTimeField(null=True)
     last_positive_at = models.DateTimeField(null=True)
+    last_unprompted_at = models.DateTimeField(null=True)
     last_advocacy_at = models.DateTimeField(null=True)
 
     class Meta:

@@ -324,9 +324,7 @@ def _headlines(
     return current, before, volume
 
 
-def period_totals(
-    *, client: Client, since: date, until: date, now: datetime
-) -> tuple[dict, dict]:
+def period_totals(*, client: Client, since: date, until: date, now: datetime) -> tuple[dict, dict]:
     """The additive figures, median/p90 times and SLA counts of local days ``since``..``until``
     and of the period as long before it — the report's own headline pass without its chart
     cells, customers or share of voice (the agency overview's figures, equal to the

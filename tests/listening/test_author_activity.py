@@ -34,7 +34,7 @@ def kept() -> set[tuple]:
     return set(
         AuthorActivity.objects.values_list(
             "client_id", "author_id", "first_posted_at", "last_posted_at", "last_positive_at",
-            "last_advocacy_at",
+            "last_unprompted_at", "last_advocacy_at",
         )
     )  # fmt: skip
 
@@ -45,6 +45,8 @@ def scanned() -> set[tuple]:
             "SELECT client_id, author_id, min(posted_at), "
             "max(posted_at) FILTER (WHERE NOT is_spam), "
             "max(posted_at) FILTER (WHERE NOT is_spam AND sentiment = 'positive'), "
+            "max(posted_at) FILTER (WHERE NOT is_spam AND needs_acknowledgement "
+            "AND parent_external_id = ''), "
             "max(posted_at) FILTER (WHERE NOT is_spam AND sentiment = 'positive' "
             "AND needs_acknowledgement AND parent_external_id = '') "
             "FROM listening_mention GROUP BY 1, 2"
@@ -73,7 +75,8 @@ def test_ingest_keeps_first_and_last_words(cafe):
     ana = AuthorActivity.objects.get(author_id=Mention.objects.get(external_id="a1").author_id)
     assert ana.first_posted_at == NOW - timedelta(hours=50)
     assert ana.last_positive_at == NOW - timedelta(hours=10)
-    assert ana.last_advocacy_at == NOW - timedelta(hours=20)  # the reply is not counted
+    assert ana.last_unprompted_at == NOW - timedelta(hours=20)  # the reply is not counted
+    assert ana.last_advocacy_at == NOW - timedelta(hours=20)
     spammer = AuthorActivity.objects.get(author_id=Mention.objects.get(external_id="s1").author_id)
     assert spammer.last_posted_at is None  # spam never counts as speaking
     # A back-filled older mention moves the first word back; a repeat changes nothing.

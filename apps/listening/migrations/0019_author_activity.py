@@ -8,10 +8,12 @@ funnel reads who was acknowledged from the index alone."""
 from django.db import migrations, models
 
 KEY = "client_id, author_id"
-COLUMNS = "first_posted_at, last_posted_at, last_positive_at, last_advocacy_at"
+COLUMNS = "first_posted_at, last_posted_at, last_positive_at, last_unprompted_at, last_advocacy_at"
 SPOKEN = (
     "min(r.posted_at), max(r.posted_at) FILTER (WHERE NOT r.is_spam), "
     "max(r.posted_at) FILTER (WHERE NOT r.is_spam AND r.sentiment = 'positive'), "
+    "max(r.posted_at) FILTER (WHERE NOT r.is_spam AND r.needs_acknowledgement "
+    "AND r.parent_external_id = ''), "
     "max(r.posted_at) FILTER (WHERE NOT r.is_spam AND r.sentiment = 'positive' "
     "AND r.needs_acknowledgement AND r.parent_external_id = '')"
 )
@@ -30,6 +32,7 @@ def _recompute(pairs: str) -> str:
             GROUP BY r.client_id, r.author_id ORDER BY 1, 2
         ON CONFLICT ({KEY}) DO UPDATE SET first_posted_at = EXCLUDED.first_posted_at,
             last_posted_at = EXCLUDED.last_posted_at, last_positive_at = EXCLUDED.last_positive_at,
+            last_unprompted_at = EXCLUDED.last_unprompted_at,
             last_advocacy_at = EXCLUDED.last_advocacy_at;
         DELETE FROM listening_authoractivity a USING ({pairs}) p
         WHERE a.client_id = p.client_id AND a.author_id = p.author_id
@@ -65,13 +68,16 @@ BEGIN
             first_posted_at = least(a.first_posted_at, EXCLUDED.first_posted_at),
             last_posted_at = greatest(a.last_posted_at, EXCLUDED.last_posted_at),
             last_positive_at = greatest(a.last_positive_at, EXCLUDED.last_positive_at),
+            last_unprompted_at = greatest(a.last_unprompted_at, EXCLUDED.last_unprompted_at),
             last_advocacy_at = greatest(a.last_advocacy_at, EXCLUDED.last_advocacy_at)
         WHERE EXCLUDED.first_posted_at < a.first_posted_at
            OR EXCLUDED.last_posted_at > a.last_posted_at
            OR EXCLUDED.last_positive_at > a.last_positive_at
+           OR EXCLUDED.last_unprompted_at > a.last_unprompted_at
            OR EXCLUDED.last_advocacy_at > a.last_advocacy_at
            OR a.last_posted_at IS NULL AND EXCLUDED.last_posted_at IS NOT NULL
            OR a.last_positive_at IS NULL AND EXCLUDED.last_positive_at IS NOT NULL
+           OR a.last_unprompted_at IS NULL AND EXCLUDED.last_unprompted_at IS NOT NULL
            OR a.last_advocacy_at IS NULL AND EXCLUDED.last_advocacy_at IS NOT NULL;
     ELSIF TG_OP = 'DELETE' THEN
         {_recompute(f"SELECT DISTINCT {KEY} FROM old_rows")}
@@ -126,6 +132,7 @@ class Migration(migrations.Migration):
                 ("first_posted_at", models.DateTimeField()),
                 ("last_posted_at", models.DateTimeField(null=True)),
                 ("last_positive_at", models.DateTimeField(null=True)),
+                ("last_unprompted_at", models.DateTimeField(null=True)),
                 ("last_advocacy_at", models.DateTimeField(null=True)),
             ],
         ),
