@@ -370,6 +370,24 @@ class Mention(models.Model):
                 condition=models.Q(needs_acknowledgement=True, acknowledged_at__isnull=False),
                 include=["posted_at"],
             ),
+            # Reports: the customers acknowledged in a period, and the SLA clocks still running
+            # at the end of a rolled-up day — each a small share of the mentions.
+            models.Index(
+                fields=["client", "posted_at"],
+                name="mention_answered_customer_idx",
+                condition=models.Q(
+                    customer__isnull=False,
+                    needs_acknowledgement=True,
+                    acknowledged_at__isnull=False,
+                ),
+                include=["customer"],
+            ),
+            models.Index(
+                fields=["client", "posted_at"],
+                name="mention_unanswered_idx",
+                condition=models.Q(needs_acknowledgement=True, acknowledged_at__isnull=True),
+                include=["sla_due_at"],
+            ),
             GinIndex(fields=["search_vector"], name="mention_search_idx"),
             GinIndex(fields=["matched_queries"], name="mention_queries_idx"),
         ]

@@ -121,15 +121,23 @@ _CUSTOMERS_SQL = f"""
 # Mentions of the rolled-up days whose SLA clock was still running when their day ended (the
 # roll-up counts only those it saw missed within the day): due once their time has passed by
 # the period's end or by now.
-_RUNNING_SQL = f"""
-    SELECT posted_at >= %(start)s AS current, count(*) AS sla_due_late
-    FROM {Mention._meta.db_table}
+_RUNNING_PART = f"""
+    SELECT {{current}} AS current FROM {Mention._meta.db_table}
     WHERE client_id = %(client)s AND needs_acknowledgement AND acknowledged_at IS NULL
-      AND (posted_at >= %(start)s AND posted_at < %(cut)s AND sla_due_at <= %(due_by)s
-           OR posted_at >= %(before)s AND posted_at < %(cut_before)s
-              AND sla_due_at <= %(due_by_before)s)
+      AND posted_at >= %({{starts}})s AND posted_at < %({{ends}})s
+      AND sla_due_at <= %({{due_by}})s
       AND sla_due_at >= ((posted_at AT TIME ZONE %(zone)s)::date + 1)::timestamp
                         AT TIME ZONE %(zone)s
+"""  # noqa: S608 - table name from model metadata
+_RUNNING_SQL = f"""
+    SELECT current, count(*) AS sla_due_late FROM (
+        {_RUNNING_PART.format(current="true", starts="start", ends="cut", due_by="due_by")}
+        UNION ALL {
+    _RUNNING_PART.format(
+        current="false", starts="before", ends="cut_before", due_by="due_by_before"
+    )
+}
+    ) running
     GROUP BY 1
 """  # noqa: S608 - table name from model metadata
 # The period's mentions per channel, local day and sentiment, for its charts.
