@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from xml.sax.saxutils import escape
 
@@ -31,8 +31,9 @@ from reportlab.platypus import (
 )
 
 from apps.clients.models import Client
-from apps.core.formatting import day, localised, minutes, number, percent
+from apps.core.formatting import day, minutes, number, percent
 
+from .kpis import count, headline_rows, times
 from .pdf_charts import (
     ACCENT,
     INK,
@@ -48,7 +49,7 @@ from .selectors import client_report, report_for
 
 MAX_TEXT = 80  # characters of user text (handles, terms, e-mails) shown in a table cell
 
-EN_DASH, MINUS, TIMES = "\u2013", "\u2212", "\u00d7"
+EN_DASH = "\u2013"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -62,96 +63,6 @@ def safe_text(value: object, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return escape(text)
-
-
-def count(value: int | float | None) -> str:
-    return "—" if value is None else localised(f"{value:,.0f}")
-
-
-def times(value: float | None) -> str:
-    """A lift: ``2.5`` followed by a multiplication sign."""
-    return "—" if value is None else f"{number(value)}{TIMES}"
-
-
-def money(value: float | None) -> str:
-    return "—" if value is None else localised(f"{value:,.2f}")
-
-
-def _change(current, previous, kind: str) -> str:
-    if current is None or previous is None:
-        return ""
-    delta = current - previous
-    if kind == "percent":
-        text = _("%(points)s pts") % {"points": f"{round(abs(delta) * 100):.0f}"}
-    elif kind == "minutes":
-        text = minutes(abs(delta))
-    elif kind == "times":
-        text = number(abs(delta)) + TIMES
-    elif kind == "money":
-        text = money(abs(delta))
-    else:
-        text = count(abs(delta))
-    if text.startswith("0 ") or text in ("0", f"0{TIMES}", money(0)):
-        return _("no change")
-    return ("+" if delta > 0 else MINUS) + text
-
-
-def headline_rows(report: dict) -> list[tuple[str, str, str, str]]:
-    """(figure, this period, previous period, change) for the report's headline figures: shared
-    by the PDF and the monthly e-mail's body."""
-    previous = report["previous"]
-    figures: list[tuple[str, Callable[[dict], object], Callable, str]] = [
-        (_("Mentions"), lambda r: r["mention_count"], count, "count"),
-        (_("Needing acknowledgement"), lambda r: r["needing_acknowledgement"], count, "count"),
-        (_("Acknowledged"), lambda r: r["acknowledged"], count, "count"),
-        (_("Acknowledgement rate"), lambda r: r["acknowledgement_rate"], percent, "percent"),
-        (
-            _("Median time to acknowledge (business)"),
-            lambda r: r["median_time_to_acknowledge_minutes"],
-            minutes,
-            "minutes",
-        ),
-        (
-            _("90th percentile time to acknowledge (business)"),
-            lambda r: r["p90_time_to_acknowledge_minutes"],
-            minutes,
-            "minutes",
-        ),
-        (
-            _("Median time to the next response (business)"),
-            lambda r: r["median_next_response_minutes"],
-            minutes,
-            "minutes",
-        ),
-        (_("SLA attainment"), lambda r: r["sla_attainment"], percent, "percent"),
-        (_("Positive mentions"), lambda r: r["sentiment"]["positive"], count, "count"),
-        (_("Neutral mentions"), lambda r: r["sentiment"]["neutral"], count, "count"),
-        (_("Negative mentions"), lambda r: r["sentiment"]["negative"], count, "count"),
-        (_("Advocates gained"), lambda r: r["advocates_gained"], count, "count"),
-        (
-            _("Advocacy lift (acknowledged vs not)"),
-            lambda r: r["advocacy_lift"],
-            times,
-            "times",
-        ),
-        (
-            _("Share of voice"),
-            lambda r: r["share_of_voice"]["share"] if "share_of_voice" in r else None,
-            percent,
-            "percent",
-        ),
-        (
-            _("Value of the customers acknowledged"),
-            lambda r: r["crm_value_of_acknowledged_customers"],
-            money,
-            "money",
-        ),
-    ]
-    rows = []
-    for label, read, show, kind in figures:
-        now, before = read(report), read(previous)
-        rows.append((label, show(now), show(before), _change(now, before, kind)))
-    return rows
 
 
 def period_text(since: str | date, until: str | date) -> str:

@@ -21,7 +21,7 @@ from apps.clients.models import Client, Customer
 from apps.listening.influence import ranked_authors
 from apps.listening.models import Author, ListeningQuery, Mention
 
-from . import quantiles, rollups
+from . import breakdowns, quantiles, rollups
 from .models import MentionDay
 
 TOP = 10
@@ -429,6 +429,9 @@ def client_report(
     period = Period(since, until, client.timezone)
     before = period.previous()
     headline, previous, volume = _headlines(client, period, now or timezone.now(), rolled)
+    extra = breakdowns.report_breakdowns(
+        client=client, start=period.start, end=period.end, before=before.start
+    )
     comparison = advocacy_comparison(client=client, since=period.start, until=period.end)
     compared_before = advocacy_comparison(client=client, since=before.start, until=before.end)
     mentions = _in_period(client, period)
@@ -441,6 +444,7 @@ def client_report(
         "until": period.until.isoformat(),
         "timezone": period.timezone,
         **headline,
+        **extra["current"],
         "advocacy_lift": comparison["positive_return_lift"],
         "mention_volume": volume,
         "top_authors": _top_authors(mentions),
@@ -449,10 +453,13 @@ def client_report(
         "top_terms": [{"term": term, "count": n} for term, n in top_terms],
         "top_hashtags": [{"hashtag": f"#{tag}", "count": n} for tag, n in top_hashtags],
         "members": _members(client, period),
+        "channels": extra["channels"],
+        "teams": extra["teams"],
         "previous": {
             "since": before.since.isoformat(),
             "until": before.until.isoformat(),
             **previous,
+            **extra["previous"],
             "advocacy_lift": compared_before["positive_return_lift"],
         },
     }
