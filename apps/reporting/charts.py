@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from django.utils.html import escape
@@ -20,49 +21,86 @@ def _frame(body: str, title: str, height: int = HEIGHT) -> SafeString:
     )
 
 
-def bars(values: Sequence[int | float], labels: Sequence[str], title: str) -> SafeString:
-    """Vertical bars (one per label), e.g. mentions per day."""
-    top = max(values, default=0) or 1
-    step = (WIDTH - 2 * PAD) / max(len(values), 1)
-    parts = [f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" '
-             'stroke="#a0aec0"/>',
-             f'<text x="{PAD}" y="12" font-size="11">{escape(_number(top))}</text>']  # fmt: skip
+LEFT = 48  # room for the y axis's values
+
+
+def _nice(top: float) -> float:
+    """The axis's top: ``top`` rounded up to 1, 2, 2.5 or 5 times a power of ten."""
+    if top <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(top))
+    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= top)
+
+
+def _axes(top: float, labels: Sequence[str], step: float, unit: str) -> list[str]:
+    """Gridlines with the y axis's values (0, half, top), the x axis and every few labels."""
+    parts = []
+    for share in (0, 0.5, 1):
+        y = HEIGHT - PAD - (HEIGHT - 2 * PAD) * share
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - PAD}" y2="{y:.1f}" '
+            f'stroke="{"#a0aec0" if share == 0 else "#e2e8f0"}"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+            f'fill="#4a5568">{escape(_number(top * share))}</text>'
+        )
+    if unit:
+        parts.append(f'<text x="{LEFT}" y="12" font-size="11" fill="#4a5568">{escape(unit)}</text>')
+    every = max(1, math.ceil(len(labels) / 6))  # at most about six labels along the x axis
+    for n, label in enumerate(labels):
+        if n % every == 0:
+            x = LEFT + n * step + step / 2
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - 8}" font-size="11" text-anchor="middle" '
+                f'fill="#4a5568">{escape(_short(label))}</text>'
+            )
+    return parts
+
+
+def _short(label: str) -> str:
+    """An ISO day as ``12-05`` (month-day) on an axis; other labels as they are."""
+    return label[5:] if len(label) == 10 and label[4] == "-" and label[7] == "-" else label
+
+
+def bars(
+    values: Sequence[int | float], labels: Sequence[str], title: str, unit: str = ""
+) -> SafeString:
+    """Vertical bars (one per label), e.g. mentions per day, on a y axis with its values."""
+    top = _nice(max(values, default=0))
+    step = (WIDTH - LEFT - PAD) / max(len(values), 1)
+    parts = _axes(top, labels, step, unit)
     for n, (value, label) in enumerate(zip(values, labels, strict=True)):
         height = (HEIGHT - 2 * PAD) * value / top
-        x = PAD + n * step
+        x = LEFT + n * step
         parts.append(
             f'<rect x="{x + step * 0.1:.1f}" y="{HEIGHT - PAD - height:.1f}" '
             f'width="{step * 0.8:.1f}" height="{height:.1f}" fill="{COLOURS["bar"]}">'
             f"<title>{escape(label)}: {escape(_number(value))}</title></rect>"
         )
-    if labels:
-        parts.append(f'<text x="{PAD}" y="{HEIGHT - 8}" font-size="11">{escape(labels[0])}</text>')
-        parts.append(
-            f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" font-size="11" text-anchor="end">'
-            f"{escape(labels[-1])}</text>"
-        )
     return _frame("".join(parts), title)
 
 
-def stacked(rows: Sequence[dict[str, int]], labels: Sequence[str], title: str) -> SafeString:
-    """Stacked bars of positive / neutral / negative per label (e.g. per week)."""
+def stacked(
+    rows: Sequence[dict[str, int]], labels: Sequence[str], title: str, unit: str = ""
+) -> SafeString:
+    """Stacked bars of positive / neutral / negative per label (e.g. per day), with a legend."""
     keys = ("positive", "neutral", "negative")
-    top = max((sum(row.get(k, 0) for k in keys) for row in rows), default=0) or 1
-    step = (WIDTH - 2 * PAD) / max(len(rows), 1)
-    parts = []
+    top = _nice(max((sum(row.get(k, 0) for k in keys) for row in rows), default=0))
+    step = (WIDTH - LEFT - PAD) / max(len(rows), 1)
+    parts = _axes(top, labels, step, unit)
     for n, (row, label) in enumerate(zip(rows, labels, strict=True)):
         y = HEIGHT - PAD
         for key in keys:
             height = (HEIGHT - 2 * PAD) * row.get(key, 0) / top
             y -= height
             parts.append(
-                f'<rect x="{PAD + n * step + step * 0.1:.1f}" y="{y:.1f}" '
+                f'<rect x="{LEFT + n * step + step * 0.1:.1f}" y="{y:.1f}" '
                 f'width="{step * 0.8:.1f}" height="{height:.1f}" fill="{COLOURS[key]}">'
                 f"<title>{escape(label)} {key}: {row.get(key, 0)}</title></rect>"
             )
     legend = "".join(
-        f'<rect x="{PAD + i * 110}" y="4" width="10" height="10" fill="{COLOURS[key]}"/>'
-        f'<text x="{PAD + 14 + i * 110}" y="13" font-size="11">{key}</text>'
+        f'<rect x="{WIDTH - PAD - 330 + i * 110}" y="2" width="10" height="10" '
+        f'fill="{COLOURS[key]}"/>'
+        f'<text x="{WIDTH - PAD - 316 + i * 110}" y="11" font-size="11">{key}</text>'
         for i, key in enumerate(keys)
     )
     return _frame(legend + "".join(parts), title)

@@ -1,5 +1,6 @@
-"""CSV downloads of a client's mentions and acknowledgements for a period, streamed as they are
-read (``?since=YYYY-MM-DD&until=YYYY-MM-DD``, local days of the client; default the last 30)."""
+"""CSV downloads of a client's report figures, mentions and acknowledgements for a period,
+streamed as they are read (``?since=YYYY-MM-DD&until=YYYY-MM-DD``, local days of the client;
+default the last 30)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,10 @@ def corrections_csv(request, client_id: int):
 def acknowledgements_csv(request, client_id: int):
     """Every acknowledgement given in the period to the client's mentions the user may see."""
     return _export(request, client_id, "acknowledgements", exports.acknowledgements_csv_rows)
+
+
+@login_required
+@require_GET
+def figures_csv(request, client_id: int):
+    """The report's headline figures for the period and the one before, one row per figure."""
+    return _export(request, client_id, "figures", exports.figures_csv_rows)

@@ -23,8 +23,9 @@ from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
 from apps.listening.sentiment import label_for
 
+from . import kpis
 from .periods import period_of
-from .selectors import Period
+from .selectors import Period, client_report, report_for
 
 CHUNK_SIZE = 2000  # rows fetched from the server-side cursor at a time
 FLUSH_CHARS = 64 * 1024  # CSV text buffered before a chunk of bytes is handed to the response
@@ -122,6 +123,18 @@ def mentions_csv_rows(
     period = period_of(client=client, since=since, until=until)
     mentions = mentions_for_export(user=user, client=client, period=period)
     return _csv_chunks(MENTION_HEADER, _mention_rows(mentions, ZoneInfo(client.timezone)))
+
+
+def figures_csv_rows(
+    *, user: User, client_id: int, since: date | None, until: date | None
+) -> Iterator[bytes]:
+    """The report's headline figures (``kpis.KPIS``) for the period and the one before it, as
+    plain numbers (shares 0..1, minutes, money), one row per figure; as ``user`` may see them."""
+    client = client_get(user=user, client_id=client_id)
+    period = period_of(client=client, since=since, until=until)
+    report = client_report(client=client, since=period.since, until=period.until)
+    rows = kpis.csv_rows(report_for(report, viewer=user))
+    return _csv_chunks(("figure", "label", "this_period", "previous_period", "change"), rows)
 
 
 def mentions_for_export(*, user: User, client: Client, period: Period) -> QuerySet:

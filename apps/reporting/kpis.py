@@ -181,3 +181,19 @@ def csv_rows(report: dict) -> list[tuple]:
         delta = None if now is None or before is None else round(now - before, 4)
         rows.append((kpi.key, kpi.label, *("" if v is None else v for v in (now, before, delta))))
     return rows
+
+
+def linked_rows(report: dict, rows: list[dict], by: str) -> list[dict]:
+    """Per-channel or per-team rows (``by``: the inbox filter, ``channel`` or ``team``) with
+    ``link`` (all their mentions of the period) and ``negative_link``."""
+    period = {"client_id": report["client"], "since": report["since"], "until": report["until"]}
+    linked = []
+    for row in rows:
+        narrow = {by: row[by]} if row[by] is not None else {}
+        linked.append({
+            **row,
+            "link": inbox_link({"status": "all", **narrow}, **period) if narrow else "",
+            "negative_link": inbox_link({"status": "all", "sentiment": "negative", **narrow},
+                                        **period),
+        })  # fmt: skip
+    return linked

@@ -15,6 +15,7 @@ urlpatterns: list = [
 
 # CSV exports
 urlpatterns += [
+    path("clients/<int:client_id>/figures.csv", export_views.figures_csv, name="figures-csv"),
     path("clients/<int:client_id>/mentions.csv", export_views.mentions_csv, name="mentions-csv"),
     path(
         "clients/<int:client_id>/acknowledgements.csv",

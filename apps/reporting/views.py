@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from apps.core import events
 
-from . import charts
+from . import charts, kpis
 from .overview import agency_overview
 from .periods import DEFAULT_DAYS, client_or_404, requested_period
 from .selectors import client_report, report_for
@@ -41,32 +41,33 @@ def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
     report = report_for(client_report(client=client, since=since, until=until), viewer=request.user)
     days = report["mention_volume"]["by_day"]
     funnel = report["advocacy_funnel"]
+    stages = [("Acknowledged", funnel["acknowledged"]), ("Returned", funnel["returned"]),
+              ("Positive", funnel["positive"]), ("Advocates", funnel["advocate"])]  # fmt: skip
+    spread = report["time_to_acknowledge_distribution"]
     context = {
         "client": client,
         "report": report,
         "period": f"since={since.isoformat()}&until={until.isoformat()}",
+        "kpi_groups": kpis.kpi_cards(report),
+        "channels": kpis.linked_rows(report, report["channels"], "channel"),
+        "teams": kpis.linked_rows(report, report["teams"], "team"),
         "volume_chart": charts.bars(
-            [d["count"] for d in days], [d["date"] for d in days], "Mentions per day"
+            [d["count"] for d in days], [d["date"] for d in days], "Mentions per day", "mentions"
         ),
         "sentiment_chart": charts.stacked(
             report["mention_volume"]["sentiment_by_day"],
             [d["date"] for d in days],
             "Sentiment per day",
+            "mentions",
         ),
         "time_chart": charts.bars(
-            [b["count"] for b in report["time_to_acknowledge_distribution"]],
-            [b["bucket"] for b in report["time_to_acknowledge_distribution"]],
+            [b["count"] for b in spread],
+            [b["bucket"] for b in spread],
             "Time to acknowledge (business time)",
+            "first responses",
         ),
-        "funnel_chart": charts.funnel(
-            [
-                ("Acknowledged", funnel["acknowledged"]),
-                ("Returned", funnel["returned"]),
-                ("Positive", funnel["positive"]),
-                ("Advocates", funnel["advocate"]),
-            ],
-            "From acknowledgement to advocacy",
-        ),
+        "funnel_chart": charts.funnel(stages, "From acknowledgement to advocacy"),
+        "funnel_stages": stages,
     }
     for panel in events.dashboard_panels.publish(client=client, period=period):
         context.update(panel)  # the panels of higher apps (community: the topics)
