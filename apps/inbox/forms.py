@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.accounts.selectors import portal_shows_staff_names
@@ -61,6 +64,13 @@ class InboxFilterForm(InboxForm):
         required=False, label=f"Influencers only (influence ≥ {INFLUENCER_MIN})"
     )
     helper = forms.BooleanField(required=False, label="Community helpers only")
+    # A report's period (its figures link here): local days of the client, else of the agency
+    since = forms.DateField(
+        required=False, label="Posted from", widget=forms.DateInput({"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="Posted until", widget=forms.DateInput({"type": "date"})
+    )
 
     def __init__(self, *args: Any, clients, channels, teams, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,7 +100,17 @@ class InboxFilterForm(InboxForm):
         for name in ("sentiment", "intent", "priority", "ordering"):
             if data.get(name):
                 filters[name] = data[name]
+        zone = ZoneInfo(data["client"].timezone) if data.get("client") else None
+        if data.get("since"):  # from the day's first moment up to the end of ``until``
+            filters["since"] = _midnight(data["since"], zone)
+        if data.get("until"):
+            filters["until"] = _midnight(data["until"] + timedelta(days=1), zone)
         return filters
+
+
+def _midnight(day: date, zone: ZoneInfo | None) -> datetime:
+    """The start of ``day`` in ``zone`` (None: the current time zone)."""
+    return timezone.make_aware(datetime.combine(day, time.min), zone)
 
 
 class LabelsForm(InboxForm):
