@@ -4,9 +4,11 @@ from django.urls import include, path
 
 from apps.channels.views import webhook_receive
 from apps.inbox.home import home
+from apps.workspace.views import agency_logo
 
 urlpatterns = [
     path("", home, name="home"),
+    path("logo", agency_logo, name="agency-logo"),
     path("accounts/", include("apps.accounts.urls")),
     path("clients/", include("apps.workspace.client_urls")),
     path("channels/", include("apps.channels.urls")),

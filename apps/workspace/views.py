@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -412,4 +412,17 @@ def audit_csv(request):
         as_attachment=True, filename="audit.csv"
     )
     patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_http_methods(["GET"])
+def agency_logo(request):
+    """The agency's logo (white label: the portal's header shows it, the sign-in page too)."""
+    agency = request.tenant
+    if not agency.logo_type:
+        raise Http404("No logo.")
+    response = HttpResponse(bytes(agency.logo), content_type=agency.logo_type)
+    patch_cache_control(response, public=True, max_age=300)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
