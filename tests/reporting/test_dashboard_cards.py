@@ -124,7 +124,7 @@ def test_charts_have_axes_values_on_hover_and_a_table_to_read(bakery, manager_br
     first_day = WEEK[0].isoformat()
     assert f"<title>{first_day}: 6</title>" in volume  # the bar's value on hover
     assert ">mentions</text>" in volume and ">0</text>" in volume  # the y axis and its unit
-    assert 'class="visually-hidden"><caption>Mentions per day</caption>' in volume
+    assert 'class="visually-hidden"><table><caption>Mentions per day</caption>' in volume
     assert len(re.findall(r"<tr><th scope=\"row\">", volume)) == 7  # a row per day
 
 
