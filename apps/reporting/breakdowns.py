@@ -14,30 +14,30 @@ from apps.clients.models import Client
 from apps.listening.models import Mention
 
 _M = Mention._meta.db_table
-# Both periods' mentions, grouped by period and by period and channel (totals: ``channel_id``
-# null). Every column read is in mention_client_posted_idx: an index-only scan.
-_BY_CHANNEL = f"""
-    SELECT current, channel_id, GROUPING(channel_id) = 1 AS total, count(*) AS mentions,
-           count(*) FILTER (WHERE needs_acknowledgement) AS needing,
-           count(*) FILTER (WHERE answered) AS acknowledged,
-           count(*) FILTER (WHERE sentiment = 'negative') AS negative,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
-               FILTER (WHERE answered AND NOT is_follow_up) AS median_business,
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wall_clock)
-               FILTER (WHERE answered AND NOT is_follow_up) AS first_wall_clock,
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wall_clock)
-               FILTER (WHERE answered AND is_follow_up) AS next_wall_clock
+_IN = "client_id = %(client)s AND posted_at >= %({0})s AND posted_at < %({1})s"
+# Both periods' mentions in one plain aggregate (no grouping, so no sort but the percentiles'
+# own of the acknowledged mentions): the wall-clock minutes from posting to the first
+# acknowledgement per period, and ``{channels}``: counts per channel (the client's channels
+# are few). Every column read is in mention_client_posted_idx: an index-only scan.
+_PERIODS = f"""
+    SELECT {{wall_clock}}{{channels}}
     FROM (
         SELECT posted_at >= %(start)s AS current, channel_id, needs_acknowledgement, sentiment,
-               is_follow_up, time_to_acknowledge_minutes,
-               needs_acknowledgement AND acknowledged_at IS NOT NULL AS answered,
-               extract(epoch FROM acknowledged_at - posted_at) / 60 AS wall_clock
-        FROM {_M}
-        WHERE client_id = %(client)s AND posted_at >= %(before)s AND posted_at < %(end)s
+               is_follow_up, needs_acknowledgement AND acknowledged_at IS NOT NULL AS answered,
+               date_part('epoch', acknowledged_at - posted_at) / 60 AS wall_clock
+        FROM {_M} WHERE {_IN.format("before", "end")}
     ) m
-    GROUP BY GROUPING SETS ((current), (current, channel_id))
 """  # noqa: S608 - table name from model metadata
-# The period's mentions per team they were routed to (null: none).
+_PERCENTILES = (
+    "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wall_clock) "
+    "FILTER (WHERE {period} AND answered AND {follow_up}is_follow_up) AS {name}"
+)
+_CHANNEL_COUNTS = {
+    "mentions": "current", "previous_mentions": "NOT current",
+    "needing_acknowledgement": "current AND needs_acknowledgement",
+    "acknowledged": "current AND answered", "negative": "current AND sentiment = 'negative'",
+}  # fmt: skip
+# The period's mentions routed to a team, per team (the rest: the totals less these).
 _BY_TEAM = f"""
     SELECT team_id, count(*) AS mentions,
            count(*) FILTER (WHERE needs_acknowledgement) AS needing,
@@ -47,7 +47,7 @@ _BY_TEAM = f"""
                FILTER (WHERE needs_acknowledgement AND acknowledged_at IS NOT NULL
                        AND NOT is_follow_up) AS business
     FROM {_M}
-    WHERE client_id = %(client)s AND posted_at >= %(start)s AND posted_at < %(end)s
+    WHERE {_IN.format("start", "end")} AND team_id IS NOT NULL
     GROUP BY team_id
 """  # noqa: S608 - table name from model metadata
 
@@ -67,9 +67,23 @@ def _rows(sql: str, params: dict) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _wall_clock(row: dict | None) -> dict:
-    first = (row or {}).get("first_wall_clock") or [None, None]
-    following = (row or {}).get("next_wall_clock") or [None, None]
+def _periods_sql(channel_ids: list[int]) -> str:
+    wall_clock = ", ".join(
+        _PERCENTILES.format(period=period, follow_up=follow_up, name=f"{label}_{which}")
+        for label, period in (("now", "current"), ("before", "NOT current"))
+        for which, follow_up in (("first", "NOT "), ("next", ""))
+    )
+    channels = "".join(
+        f", count(*) FILTER (WHERE {condition} AND channel_id = {int(pk)}) AS c{int(pk)}_{key}"
+        for pk in channel_ids
+        for key, condition in _CHANNEL_COUNTS.items()
+    )
+    return _PERIODS.format(wall_clock=wall_clock, channels=channels)
+
+
+def _wall_clock(row: dict, label: str) -> dict:
+    first = row[f"{label}_first"] or [None, None]
+    following = row[f"{label}_next"] or [None, None]
     return {
         "median_time_to_acknowledge_wall_clock_minutes": _round(first[0]),
         "p90_time_to_acknowledge_wall_clock_minutes": _round(first[1]),
@@ -80,45 +94,39 @@ def _wall_clock(row: dict | None) -> dict:
 
 def report_breakdowns(*, client: Client, start: datetime, end: datetime, before: datetime) -> dict:
     """For the period ``[start, end)`` (and the one ``[before, start)``): ``current`` and
-    ``previous`` (the wall-clock response times), ``channels`` (per channel: mentions then and
-    before, acknowledgement rate, median business time to acknowledge, negative mentions) and
-    ``teams`` (per team routed to, the period only; ``team`` None: routed to none)."""
+    ``previous`` (the wall-clock response times), ``channels`` (per channel with mentions:
+    mentions then and before, acknowledged of those needing it, negative mentions) and ``teams``
+    (per team routed to, the period only; last, ``team`` None: routed to none, without times).
+    Two queries: both periods' mentions once, and the period's routed to a team."""
     params = {"client": client.pk, "start": start, "end": end, "before": before}
-    rows = _rows(_BY_CHANNEL, params)
-    totals = {row["current"]: row for row in rows if row["total"]}
-    per_channel: dict[int, dict[bool, dict]] = {}
-    for row in rows:
-        if not row["total"]:
-            per_channel.setdefault(row["channel_id"], {})[row["current"]] = row
-    names = dict(Channel.objects.filter(pk__in=per_channel).values_list("pk", "name"))
+    names = dict(Channel.objects.filter(client=client).values_list("pk", "name"))
+    row = _rows(_periods_sql(list(names)), params)[0]
     channels = []
-    for channel_id, periods in per_channel.items():
-        now, then = periods.get(True, {}), periods.get(False, {})
-        channels.append({
-            "channel": channel_id, "name": names.get(channel_id, ""),
-            "mentions": now.get("mentions", 0), "previous_mentions": then.get("mentions", 0),
-            "needing_acknowledgement": now.get("needing", 0),
-            "acknowledged": now.get("acknowledged", 0),
-            "acknowledgement_rate": _ratio(now.get("acknowledged", 0), now.get("needing", 0)),
-            "median_time_to_acknowledge_minutes": _round(now.get("median_business")),
-            "negative": now.get("negative", 0),
-        })  # fmt: skip
+    for pk, name in names.items():
+        figures = {key: row[f"c{pk}_{key}"] for key in _CHANNEL_COUNTS}
+        if figures["mentions"] or figures["previous_mentions"]:
+            rate = _ratio(figures["acknowledged"], figures["needing_acknowledgement"])
+            channels.append({"channel": pk, "name": name, **figures, "acknowledgement_rate": rate})
     channels.sort(key=lambda c: (-c["mentions"], -c["previous_mentions"], c["name"], c["channel"]))
+    totals = {
+        key: sum(c[key] for c in channels)
+        for key in ("mentions", "needing_acknowledgement", "acknowledged")
+    }
     return {
-        "current": _wall_clock(totals.get(True)),
-        "previous": _wall_clock(totals.get(False)),
+        "current": _wall_clock(row, "now"),
+        "previous": _wall_clock(row, "before"),
         "channels": channels,
-        "teams": _teams(params),
+        "teams": _teams(params, totals),
     }
 
 
-def _teams(params: dict) -> list[dict]:
+def _teams(params: dict, totals: dict) -> list[dict]:
     rows = _rows(_BY_TEAM, params)
     names = dict(Team.objects.filter(pk__in=[r["team_id"] for r in rows]).values_list("pk", "name"))
     teams = [
         {
             "team": row["team_id"],
-            "name": names.get(row["team_id"], "") if row["team_id"] else "",
+            "name": names.get(row["team_id"], ""),
             "mentions": row["mentions"],
             "needing_acknowledgement": row["needing"],
             "acknowledged": row["acknowledged"],
@@ -128,5 +136,12 @@ def _teams(params: dict) -> list[dict]:
         }
         for row in rows
     ]
-    # routed teams by name, then the mentions routed to none
-    return sorted(teams, key=lambda t: (t["team"] is None, t["name"], t["team"] or 0))
+    teams.sort(key=lambda t: (t["name"], t["team"]))
+    rest = {key: value - sum(t[key] for t in teams) for key, value in totals.items()}
+    if rest["mentions"]:
+        teams.append({
+            "team": None, "name": "", **rest,
+            "acknowledgement_rate": _ratio(rest["acknowledged"], rest["needing_acknowledgement"]),
+            "median_time_to_acknowledge_minutes": None, "p90_time_to_acknowledge_minutes": None,
+        })  # fmt: skip
+    return teams

@@ -118,14 +118,19 @@ def test_every_surface_of_the_report_agrees_with_plain_sql(demo):
             assert csv_counts(browser, client, before.since, before.until) == truth_before
 
             dashboard = browser.get(f"/reports/clients/{client.pk}/").content.decode()
-            mentions = f"{number(truth['mention_count'])} <small>(was "
-            assert f"<dt>Mentions</dt><dd>{mentions}{number(truth_before['mention_count'])})" in (
-                dashboard
-            ), client.name
-            sentiment = " · ".join(
-                f"{number(truth_before[key])}" for key in ("positive", "neutral", "negative")
-            )
-            assert f"(was {sentiment})" in dashboard, client.name
+            for key, figure in (("mention_count", "mention_count"),
+                                ("sentiment.positive", "positive"),
+                                ("sentiment.neutral", "neutral"),
+                                ("sentiment.negative", "negative")):  # fmt: skip
+                card = re.search(
+                    rf'data-kpi="{key}">.*?<p class="kpi-value">(.*?)</p>.*?'
+                    r'<span class="kpi-previous-value">(.*?)</span>', dashboard, re.S,
+                )  # fmt: skip
+                assert card, (client.name, key)
+                shown = tuple(re.sub(r"<[^>]+>", "", group) for group in card.groups())
+                assert shown == (number(truth[figure]), number(truth_before[figure])), (
+                    client.name, key,
+                )  # fmt: skip
 
             text = pdf_text(browser.get(f"/reports/clients/{client.pk}/report.pdf").content)
             for label, key in (("Mentions", "mention_count"), ("Acknowledged", "acknowledged"),

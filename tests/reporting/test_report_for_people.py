@@ -141,7 +141,8 @@ def test_the_overview_counts_the_same_days_as_the_dashboard(in_agency_a, agency_
     row = re.search(r"Berlin Bakery</a></td>\s*<td>([\d,]+)</td>", overview)
     dashboard = manager.get(f"/reports/clients/{client.pk}/").content.decode()
     assert row and row.group(1) == "2"
-    assert re.search(r"<dt>Mentions</dt><dd>2 ", dashboard)
+    card = re.search(r'data-kpi="mention_count">.*?<p class="kpi-value">(.*?)</p>', dashboard, re.S)
+    assert card and re.sub(r"<[^>]+>", "", card.group(1)) == "2"
     assert "same days, and so the same counts" in overview
 
 
