@@ -125,9 +125,16 @@ def headline_rows(report: dict) -> list[tuple[str, str, str, str]]:
 
 def change(kpi: Kpi, current, previous) -> dict:
     """How the figure moved, for a card: ``arrow``, ``text`` (a percentage, or points for a
-    share), ``tone`` (good, bad or neutral) and ``spoken`` (the same in words)."""
+    share), ``tone`` (good, bad or neutral), ``verdict`` (better, worse or empty: not by colour
+    alone) and ``spoken`` (all of it in words)."""
     if current is None or previous is None:
-        return {"arrow": "", "text": "", "tone": "neutral", "spoken": "No comparison."}
+        return {
+            "arrow": "",
+            "text": "",
+            "tone": "neutral",
+            "verdict": "",
+            "spoken": "No comparison.",
+        }
     delta = current - previous
     if kpi.kind == "percent":
         amount = round(abs(delta) * 100)
@@ -139,15 +146,17 @@ def change(kpi: Kpi, current, previous) -> dict:
         amount = abs(delta)
         text = "new" if delta else "0%"
     if not amount:
-        return {"arrow": "→", "text": "no change", "tone": "neutral", "spoken": "No change."}
+        return {"arrow": "→", "text": "no change", "tone": "neutral", "verdict": "",
+                "spoken": "No change."}  # fmt: skip
     rising = delta > 0
     tone = "neutral"
     if kpi.better:
         tone = "good" if rising == (kpi.better == "more") else "bad"
-    verdict = {"good": " — better", "bad": " — worse", "neutral": ""}[tone]
+    verdict = {"good": "better", "bad": "worse", "neutral": ""}[tone]
     was = SHOW[kpi.kind](previous)
-    spoken = f"{'Up' if rising else 'Down'} {text} from {was}{verdict}."
-    return {"arrow": "▲" if rising else "▼", "text": text, "tone": tone, "spoken": spoken}
+    spoken = f"{'Up' if rising else 'Down'} {text} from {was}{' — ' + verdict if verdict else ''}."
+    return {"arrow": "▲" if rising else "▼", "text": text, "tone": tone, "verdict": verdict,
+            "spoken": spoken}  # fmt: skip
 
 
 def inbox_link(filters: dict, *, client_id: int, since, until) -> str:
