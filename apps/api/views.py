@@ -90,9 +90,7 @@ REPORT_EXAMPLE = {
                   "needing_acknowledgement": 700, "acknowledged": 680,
                   "acknowledgement_rate": 0.9714, "negative": 120}],
     "teams": [{"team": 2, "name": "Care", "mentions": 300, "needing_acknowledgement": 290,
-               "acknowledged": 270, "acknowledgement_rate": 0.931,
-               "median_time_to_acknowledge_minutes": 50.0,
-               "p90_time_to_acknowledge_minutes": 240.0}],
+               "acknowledged": 270, "acknowledgement_rate": 0.931}],
     "advocacy_comparison": {
         "acknowledged": {"people": 300, "returned": 120, "returned_positive": 60,
                          "return_rate": 0.4, "positive_return_rate": 0.2},

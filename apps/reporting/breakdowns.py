@@ -37,15 +37,13 @@ _CHANNEL_COUNTS = {
     "needing_acknowledgement": "current AND needs_acknowledgement",
     "acknowledged": "current AND answered", "negative": "current AND sentiment = 'negative'",
 }  # fmt: skip
-# The period's mentions routed to a team, per team (the rest: the totals less these).
+# The period's mentions routed to a team, per team (the rest: the totals less these). No
+# percentile here: the report's business-time percentiles come from ``quantiles``' buckets.
 _BY_TEAM = f"""
     SELECT team_id, count(*) AS mentions,
            count(*) FILTER (WHERE needs_acknowledgement) AS needing,
            count(*) FILTER (WHERE needs_acknowledgement AND acknowledged_at IS NOT NULL)
-               AS acknowledged,
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
-               FILTER (WHERE needs_acknowledgement AND acknowledged_at IS NOT NULL
-                       AND NOT is_follow_up) AS business
+               AS acknowledged
     FROM {_M}
     WHERE {_IN.format("start", "end")} AND team_id IS NOT NULL
     GROUP BY team_id
@@ -96,7 +94,7 @@ def report_breakdowns(*, client: Client, start: datetime, end: datetime, before:
     """For the period ``[start, end)`` (and the one ``[before, start)``): ``current`` and
     ``previous`` (the wall-clock response times), ``channels`` (per channel with mentions:
     mentions then and before, acknowledged of those needing it, negative mentions) and ``teams``
-    (per team routed to, the period only; last, ``team`` None: routed to none, without times).
+    (per team routed to, the period only; last, ``team`` None: routed to none).
     Two queries: both periods' mentions once, and the period's routed to a team."""
     params = {"client": client.pk, "start": start, "end": end, "before": before}
     names = dict(Channel.objects.filter(client=client).values_list("pk", "name"))
@@ -131,8 +129,6 @@ def _teams(params: dict, totals: dict) -> list[dict]:
             "needing_acknowledgement": row["needing"],
             "acknowledged": row["acknowledged"],
             "acknowledgement_rate": _ratio(row["acknowledged"], row["needing"]),
-            "median_time_to_acknowledge_minutes": _round((row["business"] or [None])[0]),
-            "p90_time_to_acknowledge_minutes": _round((row["business"] or [None, None])[1]),
         }
         for row in rows
     ]
@@ -142,6 +138,5 @@ def _teams(params: dict, totals: dict) -> list[dict]:
         teams.append({
             "team": None, "name": "", **rest,
             "acknowledgement_rate": _ratio(rest["acknowledged"], rest["needing_acknowledgement"]),
-            "median_time_to_acknowledge_minutes": None, "p90_time_to_acknowledge_minutes": None,
         })  # fmt: skip
     return teams

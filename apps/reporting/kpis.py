@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop as N_
 
 from apps.core.formatting import localised, minutes, number, percent
 
-EN_DASH, MINUS, TIMES = "\u2013", "\u2212", "\u00d7"
+EM_DASH, MINUS, TIMES = "\u2014", "\u2212", "\u00d7"
 ALL = {"status": "all"}
 ANSWERED = {"status": "acknowledged"}
 
@@ -78,16 +78,16 @@ def figure(report: dict, key: str):
 
 
 def count(value: int | float | None) -> str:
-    return EN_DASH if value is None else localised(f"{value:,.0f}")
+    return EM_DASH if value is None else localised(f"{value:,.0f}")
 
 
 def times(value: float | None) -> str:
     """A lift: ``2.5`` followed by a multiplication sign."""
-    return EN_DASH if value is None else f"{number(value)}{TIMES}"
+    return EM_DASH if value is None else f"{number(value)}{TIMES}"
 
 
 def money(value: float | None) -> str:
-    return EN_DASH if value is None else localised(f"{value:,.2f}")
+    return EM_DASH if value is None else localised(f"{value:,.2f}")
 
 
 SHOW = {"count": count, "percent": percent, "minutes": minutes, "money": money, "times": times}

@@ -265,7 +265,7 @@ def dashboard_figures(html: str) -> dict[str, tuple[float | None, float | None]]
     return figures
 
 
-VALUE = r"(\u2013|[\d,.]+(?: min|%|\u00d7)?)"
+VALUE = r"(\u2013|\u2014|[\d,.]+(?: min|%|\u00d7)?)"
 
 
 def pdf_figures(body: bytes) -> dict[str, tuple[float | None, float | None]]:
