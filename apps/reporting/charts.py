@@ -61,28 +61,44 @@ def _short(label: str) -> str:
     return label[5:] if len(label) == 10 and label[4] == "-" and label[7] == "-" else label
 
 
+def _linked(shape: str, href: str | None) -> str:
+    """``shape`` inside a link (a bar leading to the mentions behind it), if there is one."""
+    return f'<a href="{escape(href)}">{shape}</a>' if href else shape
+
+
 def bars(
-    values: Sequence[int | float], labels: Sequence[str], title: str, unit: str = ""
+    values: Sequence[int | float],
+    labels: Sequence[str],
+    title: str,
+    unit: str = "",
+    links: Sequence[str] | None = None,
 ) -> SafeString:
-    """Vertical bars (one per label), e.g. mentions per day, on a y axis with its values."""
+    """Vertical bars (one per label), e.g. mentions per day, on a y axis with its values; each
+    bar a link to ``links[n]`` when given."""
     top = _nice(max(values, default=0))
     step = (WIDTH - LEFT - PAD) / max(len(values), 1)
     parts = _axes(top, labels, step, unit)
     for n, (value, label) in enumerate(zip(values, labels, strict=True)):
         height = (HEIGHT - 2 * PAD) * value / top
         x = LEFT + n * step
-        parts.append(
+        bar = (
             f'<rect x="{x + step * 0.1:.1f}" y="{HEIGHT - PAD - height:.1f}" '
             f'width="{step * 0.8:.1f}" height="{height:.1f}" fill="{COLOURS["bar"]}">'
             f"<title>{escape(label)}: {escape(_number(value))}</title></rect>"
         )
+        parts.append(_linked(bar, links[n] if links else None))
     return _frame("".join(parts), title)
 
 
 def stacked(
-    rows: Sequence[dict[str, int]], labels: Sequence[str], title: str, unit: str = ""
+    rows: Sequence[dict[str, int]],
+    labels: Sequence[str],
+    title: str,
+    unit: str = "",
+    links: Sequence[dict[str, str]] | None = None,
 ) -> SafeString:
-    """Stacked bars of positive / neutral / negative per label (e.g. per day), with a legend."""
+    """Stacked bars of positive / neutral / negative per label (e.g. per day), with a legend;
+    each part a link to ``links[n][sentiment]`` when given."""
     keys = ("positive", "neutral", "negative")
     top = _nice(max((sum(row.get(k, 0) for k in keys) for row in rows), default=0))
     step = (WIDTH - LEFT - PAD) / max(len(rows), 1)
@@ -92,11 +108,12 @@ def stacked(
         for key in keys:
             height = (HEIGHT - 2 * PAD) * row.get(key, 0) / top
             y -= height
-            parts.append(
+            part = (
                 f'<rect x="{LEFT + n * step + step * 0.1:.1f}" y="{y:.1f}" '
                 f'width="{step * 0.8:.1f}" height="{height:.1f}" fill="{COLOURS[key]}">'
                 f"<title>{escape(label)} {key}: {row.get(key, 0)}</title></rect>"
             )
+            parts.append(_linked(part, links[n][key] if links else None))
     legend = "".join(
         f'<rect x="{WIDTH - PAD - 330 + i * 110}" y="2" width="10" height="10" '
         f'fill="{COLOURS[key]}"/>'

@@ -165,6 +165,12 @@ def inbox_link(filters: dict, *, client_id: int, since, until) -> str:
     return f"/inbox/?{urlencode(query)}"
 
 
+def day_link(report: dict, day: str, **filters: str) -> str:
+    """The inbox listing the client's mentions of one local ``day`` (``YYYY-MM-DD``)."""
+    return inbox_link({"status": "all", **filters}, client_id=report["client"], since=day,
+                      until=day)  # fmt: skip
+
+
 def kpi_cards(report: dict) -> list[dict]:
     """The dashboard's cards in groups: ``[{"title", "cards": [...]}]``, each card with its
     label, value and previous value as shown, the change and the inbox link behind it."""

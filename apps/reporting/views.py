@@ -16,7 +16,7 @@ from apps.core import events
 from . import charts, kpis
 from .overview import agency_overview
 from .periods import DEFAULT_DAYS, client_or_404, requested_period
-from .selectors import client_report, report_for
+from .selectors import SENTIMENTS, client_report, report_for
 
 
 @require_GET
@@ -51,14 +51,22 @@ def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
         "kpi_groups": kpis.kpi_cards(report),
         "channels": kpis.linked_rows(report, report["channels"], "channel"),
         "teams": kpis.linked_rows(report, report["teams"], "team"),
+        # each day's bar (and sentiment) leads to that day's mentions in the inbox
         "volume_chart": charts.bars(
-            [d["count"] for d in days], [d["date"] for d in days], "Mentions per day", "mentions"
+            [d["count"] for d in days],
+            [d["date"] for d in days],
+            "Mentions per day",
+            "mentions",
+            links=[kpis.day_link(report, d["date"]) for d in days],
         ),
         "sentiment_chart": charts.stacked(
             report["mention_volume"]["sentiment_by_day"],
             [d["date"] for d in days],
             "Sentiment per day",
             "mentions",
+            links=[
+                {s: kpis.day_link(report, d["date"], sentiment=s) for s in SENTIMENTS} for d in days
+            ],
         ),
         "time_chart": charts.bars(
             [b["count"] for b in spread],

@@ -126,6 +126,10 @@ def test_charts_have_axes_values_on_hover_and_a_table_to_read(bakery, manager_br
     assert ">mentions</text>" in volume and ">0</text>" in volume  # the y axis and its unit
     assert 'class="visually-hidden"><table><caption>Mentions per day</caption>' in volume
     assert len(re.findall(r"<tr><th scope=\"row\">", volume)) == 7  # a row per day
+    day = f"since={first_day}&amp;until={first_day}"
+    assert f'<a href="/inbox/?client={bakery[0].pk}&amp;{day}&amp;status=all"><rect' in volume
+    sentiment = re.search(r"<h2>Sentiment</h2>(.*?)</section>", html, re.S).group(1)
+    assert f"{day}&amp;status=all&amp;sentiment=negative" in sentiment  # each part of a day
 
 
 def test_tables_per_channel_and_per_team_link_to_their_mentions(bakery, manager_browser):
