@@ -1,6 +1,6 @@
-"""Figures of a client's report beside the headline pass of ``selectors``: times to first and
-next response in wall-clock minutes (business time counts off-hours as zero), and the period's
-figures per channel and per team. One grouped query each, by client and ``posted_at`` range."""
+"""Figures of a client's report beside the headline pass of ``selectors`` (which also gives the
+times in wall-clock minutes, through ``quantiles``): the period's figures per channel and per
+team. One query each, by client and ``posted_at`` range."""
 
 from __future__ import annotations
 
@@ -15,23 +15,17 @@ from apps.listening.models import Mention
 
 _M = Mention._meta.db_table
 _IN = "client_id = %(client)s AND posted_at >= %({0})s AND posted_at < %({1})s"
-# Both periods' mentions in one plain aggregate (no grouping, so no sort but the percentiles'
-# own of the acknowledged mentions): the wall-clock minutes from posting to the first
-# acknowledgement per period, and ``{channels}``: counts per channel (the client's channels
-# are few). Every column read is in mention_client_posted_idx: an index-only scan.
+# Both periods' mentions in one plain aggregate (no grouping, so no sort): ``{channels}``,
+# counts per channel (the client's channels are few). Every column read is in
+# mention_client_posted_idx: an index-only scan.
 _PERIODS = f"""
-    SELECT {{wall_clock}}{{channels}}
+    SELECT {{channels}}
     FROM (
         SELECT posted_at >= %(start)s AS current, channel_id, needs_acknowledgement, sentiment,
-               is_follow_up, needs_acknowledgement AND acknowledged_at IS NOT NULL AS answered,
-               date_part('epoch', acknowledged_at - posted_at) / 60 AS wall_clock
+               needs_acknowledgement AND acknowledged_at IS NOT NULL AS answered
         FROM {_M} WHERE {_IN.format("before", "end")}
     ) m
 """  # noqa: S608 - table name from model metadata
-_PERCENTILES = (
-    "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wall_clock) "
-    "FILTER (WHERE {period} AND answered AND {follow_up}is_follow_up) AS {name}"
-)
 _CHANNEL_COUNTS = {
     "mentions": "current", "previous_mentions": "NOT current",
     "needing_acknowledgement": "current AND needs_acknowledgement",
@@ -54,10 +48,6 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _round(value) -> float | None:
-    return None if value is None else round(float(value), 2)
-
-
 def _rows(sql: str, params: dict) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -66,39 +56,22 @@ def _rows(sql: str, params: dict) -> list[dict]:
 
 
 def _periods_sql(channel_ids: list[int]) -> str:
-    wall_clock = ", ".join(
-        _PERCENTILES.format(period=period, follow_up=follow_up, name=f"{label}_{which}")
-        for label, period in (("now", "current"), ("before", "NOT current"))
-        for which, follow_up in (("first", "NOT "), ("next", ""))
-    )
-    channels = "".join(
-        f", count(*) FILTER (WHERE {condition} AND channel_id = {int(pk)}) AS c{int(pk)}_{key}"
+    channels = ", ".join(
+        f"count(*) FILTER (WHERE {condition} AND channel_id = {int(pk)}) AS c{int(pk)}_{key}"
         for pk in channel_ids
         for key, condition in _CHANNEL_COUNTS.items()
     )
-    return _PERIODS.format(wall_clock=wall_clock, channels=channels)
-
-
-def _wall_clock(row: dict, label: str) -> dict:
-    first = row[f"{label}_first"] or [None, None]
-    following = row[f"{label}_next"] or [None, None]
-    return {
-        "median_time_to_acknowledge_wall_clock_minutes": _round(first[0]),
-        "p90_time_to_acknowledge_wall_clock_minutes": _round(first[1]),
-        "median_next_response_wall_clock_minutes": _round(following[0]),
-        "p90_next_response_wall_clock_minutes": _round(following[1]),
-    }
+    return _PERIODS.format(channels=channels)
 
 
 def report_breakdowns(*, client: Client, start: datetime, end: datetime, before: datetime) -> dict:
-    """For the period ``[start, end)`` (and the one ``[before, start)``): ``current`` and
-    ``previous`` (the wall-clock response times), ``channels`` (per channel with mentions:
-    mentions then and before, acknowledged of those needing it, negative mentions) and ``teams``
-    (per team routed to, the period only; last, ``team`` None: routed to none).
-    Two queries: both periods' mentions once, and the period's routed to a team."""
+    """For the period ``[start, end)`` (and the one ``[before, start)``): ``channels`` (per
+    channel with mentions: mentions then and before, acknowledged of those needing it, negative
+    mentions) and ``teams`` (per team routed to, the period only; last, ``team`` None: routed to
+    none). Two queries: both periods' mentions once, and the period's routed to a team."""
     params = {"client": client.pk, "start": start, "end": end, "before": before}
     names = dict(Channel.objects.filter(client=client).values_list("pk", "name"))
-    row = _rows(_periods_sql(list(names)), params)[0]
+    row = _rows(_periods_sql(list(names)), params)[0] if names else {}
     channels = []
     for pk, name in names.items():
         figures = {key: row[f"c{pk}_{key}"] for key in _CHANNEL_COUNTS}
@@ -110,12 +83,7 @@ def report_breakdowns(*, client: Client, start: datetime, end: datetime, before:
         key: sum(c[key] for c in channels)
         for key in ("mentions", "needing_acknowledgement", "acknowledged")
     }
-    return {
-        "current": _wall_clock(row, "now"),
-        "previous": _wall_clock(row, "before"),
-        "channels": channels,
-        "teams": _teams(params, totals),
-    }
+    return {"channels": channels, "teams": _teams(params, totals)}
 
 
 def _teams(params: dict, totals: dict) -> list[dict]:

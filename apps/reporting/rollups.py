@@ -235,7 +235,9 @@ def _compaction(model, key: str) -> str:
 
 
 _COMPACT_DAYS = _compaction(MentionDay, "client_id, day, channel_id, sentiment, matched_queries")
-_COMPACT_RESPONSE_DAYS = _compaction(ResponseTimeDay, "client_id, day, is_follow_up, bucket")
+_COMPACT_RESPONSE_DAYS = _compaction(
+    ResponseTimeDay, "client_id, day, wall_clock, is_follow_up, bucket"
+)
 
 
 def mention_days_compact() -> int:

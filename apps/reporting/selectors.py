@@ -99,12 +99,17 @@ _PERIODS_SQL = """
 """
 # What does not add up over days, from the answered mentions of both periods: the percentiles
 # (read this way only for the reference pass; ``quantiles`` otherwise) and the distinct customers.
+_WALL_CLOCK = quantiles.WALL_CLOCK_SQL.format(m=Mention._meta.db_table)
 _ANSWERED_SQL = f"""
     SELECT posted_at >= %(start)s AS current,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
                FILTER (WHERE NOT is_follow_up) AS first_response,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY time_to_acknowledge_minutes)
                FILTER (WHERE is_follow_up) AS next_response,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {_WALL_CLOCK})
+               FILTER (WHERE NOT is_follow_up) AS wall_first_response,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {_WALL_CLOCK})
+               FILTER (WHERE is_follow_up) AS wall_next_response,
            array_agg(DISTINCT customer_id) FILTER (WHERE customer_id IS NOT NULL) AS customers
     FROM {Mention._meta.db_table}
     WHERE client_id = %(client)s AND posted_at >= %(before)s AND posted_at < %(end)s
@@ -243,14 +248,17 @@ def _percentiles(totals: dict, params: dict, period: Period, rolled: bool) -> No
     periods = {True: (period.start, period.end), False: (period.previous().start, period.start)}
     found = quantiles.response_percentiles(params, periods=periods) if rolled else None
     if found is None:
+        found = {}
         with connection.cursor() as cursor:
             cursor.execute(_ANSWERED_SQL, params)
-            for current, first, following, _ in cursor.fetchall():
-                found = found or {}
-                found[current, False], found[current, True] = first, following
+            for current, first, following, wall_first, wall_next, _ in cursor.fetchall():
+                found[current, False, False], found[current, False, True] = first, following
+                found[current, True, False], found[current, True, True] = wall_first, wall_next
     for current, row in totals.items():
-        row["first_response"] = (found or {}).get((current, False))
-        row["next_response"] = (found or {}).get((current, True))
+        row["first_response"] = found.get((current, False, False))
+        row["next_response"] = found.get((current, False, True))
+        row["wall_first_response"] = found.get((current, True, False))
+        row["wall_next_response"] = found.get((current, True, True))
 
 
 def _add(row: dict, rolled: dict) -> dict:
@@ -267,6 +275,8 @@ def _headline(client: Client, period: Period, row: dict, competitors) -> dict:
     row = row or {}
     first = row.get("first_response") or [None, None]
     following = row.get("next_response") or [None, None]
+    wall_first = row.get("wall_first_response") or [None, None]
+    wall_next = row.get("wall_next_response") or [None, None]
     rivals = {query.name: row.get(f"rival_{query.pk}", 0) for query in competitors}
     own = row.get("own", 0)
     gained = Author.objects.filter(
@@ -285,6 +295,10 @@ def _headline(client: Client, period: Period, row: dict, competitors) -> dict:
         "p90_time_to_acknowledge_minutes": _round(first[1]),
         "median_next_response_minutes": _round(following[0]),
         "p90_next_response_minutes": _round(following[1]),
+        "median_time_to_acknowledge_wall_clock_minutes": _round(wall_first[0]),
+        "p90_time_to_acknowledge_wall_clock_minutes": _round(wall_first[1]),
+        "median_next_response_wall_clock_minutes": _round(wall_next[0]),
+        "p90_next_response_wall_clock_minutes": _round(wall_next[1]),
         "sla_attainment": _ratio(row.get("sla_met", 0), row.get("sla_due", 0)),
         "sentiment": {  # unlabelled mentions count as neutral
             "positive": positive,
@@ -444,7 +458,6 @@ def client_report(
         "until": period.until.isoformat(),
         "timezone": period.timezone,
         **headline,
-        **extra["current"],
         "advocacy_lift": comparison["positive_return_lift"],
         "mention_volume": volume,
         "top_authors": _top_authors(mentions),
@@ -459,7 +472,6 @@ def client_report(
             "since": before.since.isoformat(),
             "until": before.until.isoformat(),
             **previous,
-            **extra["previous"],
             "advocacy_lift": compared_before["positive_return_lift"],
         },
     }
