@@ -1,10 +1,8 @@
 """Figures of a client's report beside the headline pass of ``selectors`` (which also gives the
-times in wall-clock minutes, through ``quantiles``): the period's figures per channel and per
-team. One query each, by client and ``posted_at`` range."""
+times in wall-clock minutes, through ``quantiles``): the period's figures per channel (from the
+daily roll-ups, or the mentions for the reference report) and per team."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from django.db import connection
 
@@ -12,6 +10,8 @@ from apps.accounts.models import Team
 from apps.channels.models import Channel
 from apps.clients.models import Client
 from apps.listening.models import Mention
+
+from .models import MentionDay
 
 _M = Mention._meta.db_table
 _IN = "client_id = %(client)s AND posted_at >= %({0})s AND posted_at < %({1})s"
@@ -25,6 +25,16 @@ _PERIODS = f"""
                needs_acknowledgement AND acknowledged_at IS NOT NULL AS answered
         FROM {_M} WHERE {_IN.format("before", "end")}
     ) m
+"""  # noqa: S608 - table name from model metadata
+# The same counts per channel and period from the daily roll-ups (``MentionDay``, always
+# current: the triggers keep today's row too).
+_DAYS = f"""
+    SELECT channel_id, day >= %(since)s AS current, sum(mentions)::bigint AS mentions,
+           sum(needing)::bigint AS needing, sum(acknowledged)::bigint AS acknowledged,
+           coalesce(sum(mentions) FILTER (WHERE sentiment = 'negative'), 0)::bigint AS negative
+    FROM {MentionDay._meta.db_table}
+    WHERE client_id = %(client)s AND day >= %(since_before)s AND day <= %(until)s
+    GROUP BY 1, 2
 """  # noqa: S608 - table name from model metadata
 _CHANNEL_COUNTS = {
     "mentions": "current", "previous_mentions": "NOT current",
@@ -64,20 +74,44 @@ def _periods_sql(channel_ids: list[int]) -> str:
     return _PERIODS.format(channels=channels)
 
 
-def report_breakdowns(*, client: Client, start: datetime, end: datetime, before: datetime) -> dict:
-    """For the period ``[start, end)`` (and the one ``[before, start)``): ``channels`` (per
-    channel with mentions: mentions then and before, acknowledged of those needing it, negative
-    mentions) and ``teams`` (per team routed to, the period only; last, ``team`` None: routed to
-    none). Two queries: both periods' mentions once, and the period's routed to a team."""
-    params = {"client": client.pk, "start": start, "end": end, "before": before}
+def _channel_figures(params: dict, channel_ids: list[int], rolled: bool) -> dict[int, dict]:
+    """Per channel: the ``_CHANNEL_COUNTS`` of the period (and its mentions before)."""
+    if not rolled:
+        row = _rows(_periods_sql(channel_ids), params)[0] if channel_ids else {}
+        return {pk: {key: row[f"c{pk}_{key}"] for key in _CHANNEL_COUNTS} for pk in channel_ids}
+    figures = {pk: dict.fromkeys(_CHANNEL_COUNTS, 0) for pk in channel_ids}
+    for row in _rows(_DAYS, params):
+        counted = figures.get(row["channel_id"])
+        if counted is None:  # a deleted channel's last deltas
+            continue
+        if not row["current"]:
+            counted["previous_mentions"] += row["mentions"]
+            continue
+        counted["mentions"] += row["mentions"]
+        counted["needing_acknowledgement"] += row["needing"]
+        counted["acknowledged"] += row["acknowledged"]
+        counted["negative"] += row["negative"]
+    return figures
+
+
+def report_breakdowns(*, client: Client, period, rolled: bool = True) -> dict:
+    """For the ``period`` (``selectors.Period``; and the one as long before it): ``channels``
+    (per channel with mentions: mentions then and before, acknowledged of those needing it,
+    negative mentions) and ``teams`` (per team routed to, the period only; last, ``team`` None:
+    routed to none). Channels from the daily roll-ups unless not ``rolled``."""
+    before = period.previous()
+    params = {
+        "client": client.pk, "start": period.start, "end": period.end, "before": before.start,
+        "since": period.since, "until": period.until, "since_before": before.since,
+    }  # fmt: skip
     names = dict(Channel.objects.filter(client=client).values_list("pk", "name"))
-    row = _rows(_periods_sql(list(names)), params)[0] if names else {}
     channels = []
-    for pk, name in names.items():
-        figures = {key: row[f"c{pk}_{key}"] for key in _CHANNEL_COUNTS}
+    for pk, figures in _channel_figures(params, list(names), rolled).items():
         if figures["mentions"] or figures["previous_mentions"]:
             rate = _ratio(figures["acknowledged"], figures["needing_acknowledgement"])
-            channels.append({"channel": pk, "name": name, **figures, "acknowledgement_rate": rate})
+            channels.append(
+                {"channel": pk, "name": names[pk], **figures, "acknowledgement_rate": rate}
+            )
     channels.sort(key=lambda c: (-c["mentions"], -c["previous_mentions"], c["name"], c["channel"]))
     totals = {
         key: sum(c[key] for c in channels)

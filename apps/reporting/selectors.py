@@ -443,9 +443,7 @@ def client_report(
     period = Period(since, until, client.timezone)
     before = period.previous()
     headline, previous, volume = _headlines(client, period, now or timezone.now(), rolled)
-    extra = breakdowns.report_breakdowns(
-        client=client, start=period.start, end=period.end, before=before.start
-    )
+    extra = breakdowns.report_breakdowns(client=client, period=period, rolled=rolled)
     comparison = advocacy_comparison(client=client, since=period.start, until=period.end)
     compared_before = advocacy_comparison(client=client, since=before.start, until=before.end)
     mentions = _in_period(client, period)
