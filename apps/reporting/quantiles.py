@@ -64,8 +64,10 @@ _VALUES = """
     SELECT want.key, ARRAY(
         SELECT {minutes} FROM {table} m
         WHERE m.client_id = %(client)s AND m.is_follow_up = want.follow_up AND {answered}
-          AND (want.bucket = 0 OR {minutes} >= exp(want.bucket / 16.0) - 1 - 1e-6)
-          AND (want.bucket = 255 OR {minutes} < exp((want.bucket + 1) / 16.0) - 1 + 1e-6)
+          AND {minutes} >= CASE WHEN want.bucket = 0 THEN '-Infinity'::float8
+                                ELSE exp(want.bucket / 16.0) - 1 - 1e-6 END
+          AND {minutes} < CASE WHEN want.bucket = 255 THEN 'Infinity'::float8
+                               ELSE exp((want.bucket + 1) / 16.0) - 1 + 1e-6 END
           AND {bucket} = want.bucket
           AND m.posted_at >= want.starts AND m.posted_at < want.ends
         ORDER BY {minutes} OFFSET want.skip LIMIT 1

@@ -101,7 +101,8 @@ FILL = [
     "LOCK TABLE listening_mention IN SHARE ROW EXCLUSIVE MODE",
     rolled_up("SELECT *, 1 AS sign FROM listening_mention", ""),
     "CREATE INDEX mention_wall_clock_idx ON listening_mention "
-    f"(client_id, is_follow_up, ({WALL_CLOCK.format(m='listening_mention')})) INCLUDE (posted_at) "
+    f"(client_id, is_follow_up, ({WALL_CLOCK.format(m='listening_mention')})) "
+    "INCLUDE (posted_at, acknowledged_at) "
     "WHERE needs_acknowledgement AND acknowledged_at IS NOT NULL",
 ]
 DROP = [
