@@ -70,9 +70,13 @@ ROOT_URLCONF = "agency.urls"
 # New agencies are cloned from this schema instead of replaying every migration.
 TENANT_BASE_SCHEMA = "agency_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
-# Set the search_path only when the tenant changes (django-tenants forgets it on every rollback).
-# Behind a transaction-mode pooler (PgBouncer) set it to False: each query then sets its own.
-TENANT_LIMIT_SET_CALLS = env.bool("TENANT_LIMIT_SET_CALLS", default=True)
+# DATABASE_POOLER=1: DATABASE_URL (and DATABASE_REPLICA_URL) is a transaction-mode pooler
+# (PgBouncer): every statement carries its agency's SET search_path (apps.core.pooled_postgresql)
+# and no cursor outlives its transaction.
+DATABASE_POOLER = env.bool("DATABASE_POOLER", default=False)
+# Set the search_path only when the tenant changes (django-tenants forgets it on every rollback);
+# never behind a pooler, where the next transaction may run on another server connection.
+TENANT_LIMIT_SET_CALLS = env.bool("TENANT_LIMIT_SET_CALLS", default=not DATABASE_POOLER)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 if env("DATABASE_URL", default=""):
@@ -81,10 +85,27 @@ if env("DATABASE_URL", default=""):
     _database["HOST"] = unquote(_database.get("HOST") or "")
 else:
     _database = embedded_database(VAR_DIR)
-_database["ENGINE"] = "django_tenants.postgresql_backend"
-_database.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
-_database.setdefault("CONN_HEALTH_CHECKS", True)
-DATABASES = {"default": _database}
+_BACKEND = "apps.core.pooled_postgresql" if DATABASE_POOLER else "django_tenants.postgresql_backend"
+
+
+def _configured(database: dict) -> dict:
+    database["ENGINE"] = _BACKEND
+    database.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+    database.setdefault("CONN_HEALTH_CHECKS", True)
+    # A server-side cursor outside a transaction (WITH HOLD) would stay on a pooled server.
+    database.setdefault("DISABLE_SERVER_SIDE_CURSORS", DATABASE_POOLER)
+    return database
+
+
+DATABASES = {"default": _configured(_database)}
+# A streaming replica for the read-only report, export and overview selectors (apps.core.replica);
+# unreachable, they read from the primary. Tests mirror it onto the primary's test database.
+if env("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db_url("DATABASE_REPLICA_URL")
+    _replica["HOST"] = unquote(_replica.get("HOST") or "")
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _configured(_replica)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [

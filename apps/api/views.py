@@ -29,6 +29,7 @@ from apps.channels.selectors import channel_list
 from apps.clients import services as client_services
 from apps.clients.models import Client
 from apps.clients.selectors import client_list
+from apps.core.replica import from_replica
 from apps.listening import services as listening_services
 from apps.listening.models import ListeningQuery, Mention
 from apps.listening.selectors import mention_list, query_list
@@ -199,7 +200,7 @@ class ClientViewSet(ScopedViewSet, viewsets.ModelViewSet):
             )
         except ValueError as error:  # backwards, or longer than a report covers
             raise ValidationError({"until": [str(error)]}) from None
-        report = client_report(client=client, since=period.since, until=period.until)
+        report = from_replica(client_report, client=client, since=period.since, until=period.until)
         return Response(report_for(report, viewer=request.user))
 
 

@@ -12,6 +12,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from apps.core.replica import replica_rows
+
 from . import exports
 from .periods import client_or_404, requested_period
 
@@ -23,7 +25,9 @@ def _export(request, client_id: int, what: str, rows: Callable[..., Iterator[byt
     except ValueError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     response = StreamingHttpResponse(
-        rows(user=request.user, client_id=client.pk, since=period.since, until=period.until),
+        replica_rows(
+            rows(user=request.user, client_id=client.pk, since=period.since, until=period.until)
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response.headers["Content-Disposition"] = content_disposition_header(

@@ -8,6 +8,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.core.replica import from_replica
+
 from .pdf import report_pdf
 from .periods import client_or_404, requested_period
 
@@ -24,7 +26,9 @@ def report_pdf_download(request: HttpRequest, client_id: int) -> HttpResponse:
     except ValueError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     response = HttpResponse(
-        report_pdf(client=client, since=period.since, until=period.until, viewer=request.user),
+        from_replica(
+            report_pdf, client=client, since=period.since, until=period.until, viewer=request.user
+        ),
         content_type="application/pdf",
     )
     response["Content-Disposition"] = content_disposition_header(

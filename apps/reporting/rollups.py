@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.clients.models import Client
+from apps.core.replica import on_primary
 from apps.listening.models import Mention
 from apps.listening.stopwords import ALL_STOP_WORDS
 
@@ -148,14 +150,17 @@ def top_terms(*, client: Client, since: date, until: date, top: int) -> tuple[li
                 "day", flat=True
             )
         )
-        term_days_roll_up(client=client, days=[day for day in ended if day not in rolled])
-        for is_hashtag, term, uses in (
-            TermCount.objects.filter(client=client, day__gte=since, day__lte=last_ended)
-            .values("is_hashtag", "term")
-            .annotate(total=Sum("uses"))
-            .values_list("is_hashtag", "term", "total")
-        ):
-            counts[is_hashtag][term] += uses
+        missing = [day for day in ended if day not in rolled]
+        # Rolled up on the primary, and read there while a replica may not have them yet.
+        with on_primary() if missing else nullcontext():
+            term_days_roll_up(client=client, days=missing)
+            for is_hashtag, term, uses in (
+                TermCount.objects.filter(client=client, day__gte=since, day__lte=last_ended)
+                .values("is_hashtag", "term")
+                .annotate(total=Sum("uses"))
+                .values_list("is_hashtag", "term", "total")
+            ):
+                counts[is_hashtag][term] += uses
     if until > last_ended:  # today (and any later day asked for) is still being written
         with connection.cursor() as cursor:
             cursor.execute(_DAILY_TERMS, _params(client, max(since, today), until))

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from apps.core import events
+from apps.core.replica import from_replica
 
 from . import charts, kpis
 from .overview import agency_overview
@@ -22,7 +23,7 @@ from .selectors import SENTIMENTS, client_report, report_for
 @require_GET
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    rows = agency_overview(user=request.user, days=DEFAULT_DAYS)
+    rows = from_replica(agency_overview, user=request.user, days=DEFAULT_DAYS)
     return render(request, "reporting/overview.html", {"rows": rows, "days": DEFAULT_DAYS})
 
 
@@ -38,7 +39,8 @@ def client_dashboard(request: HttpRequest, client_id: int) -> HttpResponse:
             status=400,
         )  # fmt: skip
     since, until = period.since, period.until
-    report = report_for(client_report(client=client, since=since, until=until), viewer=request.user)
+    report = from_replica(client_report, client=client, since=since, until=until)
+    report = report_for(report, viewer=request.user)
     days = report["mention_volume"]["by_day"]
     funnel = report["advocacy_funnel"]
     stages = [("Acknowledged", funnel["acknowledged"]), ("Returned", funnel["returned"]),
