@@ -1,0 +1,220 @@
+"""Issue 21: past one machine, on this one. PgBouncer in transaction mode in front of the primary
+(which listens on no TCP port: the pooler is the only way in), a streaming replica made by
+``pg_basebackup``, Redis, gunicorn and two Celery workers on separate queues, with the production
+settings. An owner signs in, has a channel fetched, acknowledges a mention and reads the report,
+which comes from the replica; with the replica stopped it comes from the primary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from django.conf import settings
+
+from tests.channels.fakeplatform import Canned, fixture
+from tests.conftest import PASSWORD
+from tests.support import CeleryWorker, closed_port, subprocess_env, test_database_url
+
+from .topology import Topology, manage
+
+pytestmark = pytest.mark.e2e
+AGENCIES = ("north", "south")
+REPORT_READS = "reporting_mentionday"  # a table only the report's selectors read
+
+
+@pytest.fixture(scope="module")
+def topology(django_db_setup, django_db_blocker):
+    """The servers, with the agencies ``north`` and ``south`` created through the pooler."""
+    servers = Topology()
+    try:
+        with django_db_blocker.unblock():
+            servers.start_primary(test_database_url())
+        servers.start_replica()
+        servers.start_pooler()
+        env = topology_env(servers, "manage")
+        created = [manage(env, "create_agency", f"--slug={slug}", f"--name={slug.title()}",
+                          f"--admin-email=owner@{slug}.test", f"--admin-password={PASSWORD}")
+                   for slug in AGENCIES]  # fmt: skip
+        for command in created:
+            output, _ = command.communicate(timeout=120)
+            assert command.returncode == 0, output
+        yield servers
+    finally:
+        servers.stop()
+
+
+def topology_env(servers: Topology, name: str, **extra: str) -> dict[str, str]:
+    """A production process whose every database connection goes through the pooler."""
+    return subprocess_env(
+        DJANGO_SETTINGS_MODULE="agency.settings.production",
+        SECRET_KEY="a-long-production-secret-key-for-the-topology-test-0123456789abcdef",
+        RAPPORT_ENCRYPTION_KEYS=settings.RAPPORT_ENCRYPTION_KEYS[0],
+        RAPPORT_ALLOW_LOOPBACK_URLS="1",  # the "platform" is a local server
+        DATABASE_URL=servers.pooled_url(name=name),
+        DATABASE_POOLER="1",
+        DATABASE_REPLICA_URL=servers.replica_url(),
+        DATABASE_CONN_MAX_AGE="60",  # kept open: SHOW CLIENTS lists every process
+        RAPPORT_VAR_DIR=str(servers.directory),
+        **extra,
+    )
+
+
+def statements(db, table: str) -> int:
+    """Calls of the SELECTs reading ``table`` this server has run (pg_stat_statements)."""
+    (calls,) = db.execute(
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+        "WHERE query ILIKE %s AND query NOT ILIKE %s",
+        [f"%{table}%", "%pg_stat_statements%"],
+    ).fetchone()
+    return calls
+
+
+def wait_for(condition, seconds: float = 30, message: str = ""):
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
+    return result
+
+
+def test_sign_in_fetch_acknowledge_report_through_the_pooler_and_the_replica(
+    topology, platform_server
+):
+    platform_server.route(
+        "GET", "/feed.xml",
+        Canned(200, fixture("rss/brew_notes_rss20.xml"), {"Content-Type": "application/rss+xml"}),
+    )  # fmt: skip
+    queue = f"topology-{uuid.uuid4().hex[:6]}"  # the default queue: nobody else's tasks
+    port = closed_port()
+    web_log = topology.directory / "web.log"
+    web = gunicorn(topology_env(topology, "web", CELERY_DEFAULT_QUEUE=queue), port, web_log)
+    api = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}/api/v1",
+        headers={"Host": "north.localhost", "X-Forwarded-Proto": "https"},
+        timeout=20,
+    )
+    try:
+        with (
+            CeleryWorker("fetch", topology_env(topology, "fetch-worker")) as fetcher,
+            CeleryWorker(
+                f"outbound,reports,{queue}",
+                topology_env(topology, "other-worker", CELERY_DEFAULT_QUEUE=queue),
+            ) as other,
+        ):
+            signed_in = wait_for(lambda: _sign_in(api), message="gunicorn did not start")
+            assert signed_in.status_code == 201, signed_in.text
+            api.headers["Authorization"] = f"Token {signed_in.json()['token']}"
+
+            client = api.post("/clients/", json={"name": "Harbour Coffee", "timezone": "UTC"})
+            assert client.status_code == 201, client.text
+            client_id = client.json()["id"]
+            channel = api.post("/channels/", json={
+                "client": client_id, "platform": "rss", "name": "Blog",
+                "config": {"url": f"{platform_server.url}/feed.xml"},
+            })  # fmt: skip
+            assert channel.status_code == 201, channel.text
+            fetch = api.post(f"/channels/{channel.json()['id']}/fetch/")
+            assert fetch.status_code in (202, 409), fetch.text
+
+            mentions = wait_for(
+                lambda: api.get(f"/mentions/?client={client_id}").json()["results"],
+                60, fetcher.output() + other.output(),
+            )  # fmt: skip
+            answered = api.post(
+                f"/mentions/{mentions[0]['id']}/acknowledge/",
+                json={"kind": "replied_elsewhere", "text": "Thanks {first_name}!"},
+            )
+            assert answered.status_code == 201, answered.text
+
+            today = datetime.now(UTC).date()
+            report_url = f"/clients/{client_id}/report/?since={today - timedelta(days=90)}"
+            wait_for(topology.replicated, 10, "the replica does not catch up")
+            with topology.connect_primary() as primary, topology.connect_replica() as replica:
+                primary.execute("SELECT pg_stat_statements_reset()")
+                read_on_replica = statements(replica, REPORT_READS)
+                report = api.get(report_url)
+                assert report.status_code == 200, report.text
+                assert report.json()["mention_count"] == len(mentions)
+                assert report.json()["acknowledged"] == 1
+                # The report's queries ran on the replica, none of them on the primary.
+                assert statements(replica, REPORT_READS) > read_on_replica
+                assert statements(primary, REPORT_READS) == 0
+
+            # Every process reached PostgreSQL through the pooler: the primary has no TCP
+            # port, and PgBouncer served the web and both workers.
+            clients = {row["application_name"] for row in topology.show("CLIENTS")}
+            assert {"web", "fetch-worker", "other-worker"} <= clients, clients
+            (pooled,) = [row for row in topology.show("STATS") if row["database"] == "rapport"]
+            assert pooled["total_xact_count"] > 50
+
+            topology.replica.stop()
+            fallback = api.get(report_url)
+            assert fallback.status_code == 200, fallback.text
+            assert fallback.json()["mention_count"] == len(mentions)
+            assert fallback.json()["acknowledged"] == 1
+    finally:
+        api.close()
+        web.terminate()
+        web.wait(timeout=20)
+    assert "reading from the primary" in web_log.read_text()
+
+
+def gunicorn(env: dict, port: int, log) -> subprocess.Popen:
+    with open(log, "wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "agency.wsgi", f"--bind=127.0.0.1:{port}",
+             "--workers=2", "--worker-class=gthread", "--threads=4"],
+            cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def _sign_in(api: httpx.Client) -> httpx.Response | None:
+    try:
+        return api.post("/auth/token/", json={"username": "owner@north.test",
+                                              "password": PASSWORD})  # fmt: skip
+    except httpx.TransportError:
+        return None
+
+
+INTERLEAVED = """
+import json
+from django.db import connections
+from apps.tenants.models import Agency
+
+# Two connections to the pooler's one-server pool, in two agencies' schemas, taking turns.
+north, south = (connections.create_connection("default") for _ in "ns")
+north.set_tenant(Agency.objects.get(slug="north"))
+south.set_tenant(Agency.objects.get(slug="south"))
+seen = []
+for _ in range(10):
+    first, second = north.cursor(), south.cursor()
+    first.execute("SELECT string_agg(email, ' ') FROM accounts_user")
+    second.execute("SELECT string_agg(email, ' ') FROM accounts_user")
+    seen.append([first.fetchone()[0], second.fetchone()[0]])
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize(
+    ("backend", "mixed_up"),
+    [({"DATABASE_POOLER": "1"}, False), ({"TENANT_LIMIT_SET_CALLS": "0"}, True)],
+    ids=["pooler-backend", "plain-django-tenants"],
+)
+def test_two_agencies_interleaved_on_one_pooled_connection(topology, backend, mixed_up):
+    """With ``DATABASE_POOLER=1`` each agency reads its own users; django-tenants' own
+    ``SET search_path`` (a transaction of its own) lets one agency read the other's."""
+    env = {**topology_env(topology, "interleaved"), "DATABASE_POOLER": "0", **backend}
+    env["DATABASE_URL"] = topology.pooled_url("rapport_one")
+    command = manage(env, "shell", "-c", INTERLEAVED)
+    output, _ = command.communicate(timeout=60)
+    assert command.returncode == 0, output
+    seen = json.loads(output.strip().splitlines()[-1])
+    assert len(seen) == 10 and all(north and south for north, south in seen), output
+    crossed = [pair for pair in seen if "@south." in pair[0] or "@north." in pair[1]]
+    assert bool(crossed) is mixed_up, seen
