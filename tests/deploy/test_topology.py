@@ -132,6 +132,13 @@ def test_sign_in_fetch_acknowledge_report_through_the_pooler_and_the_replica(
             )
             assert answered.status_code == 201, answered.text
 
+            # A new query re-matches the stored mentions on the reports queue's worker.
+            query = api.post(
+                "/queries/", json={"client": client_id, "name": "Coffee", "expression": "coffee"}
+            )
+            assert query.status_code == 201, query.text
+            wait_for(lambda: topology.statements_of("other-worker"), 30, other.output())
+
             today = datetime.now(UTC).date()
             report_url = f"/clients/{client_id}/report/?since={today - timedelta(days=90)}"
             wait_for(topology.replicated, 10, "the replica does not catch up")
@@ -146,10 +153,11 @@ def test_sign_in_fetch_acknowledge_report_through_the_pooler_and_the_replica(
                 assert statements(replica, REPORT_READS) > read_on_replica
                 assert statements(primary, REPORT_READS) == 0
 
-            # Every process reached PostgreSQL through the pooler: the primary has no TCP
-            # port, and PgBouncer served the web and both workers.
-            clients = {row["application_name"] for row in topology.show("CLIENTS")}
-            assert {"web", "fetch-worker", "other-worker"} <= clients, clients
+            # Every process reached PostgreSQL through the pooler: the primary listens on its
+            # Unix socket only, where PgBouncer ran the web's and both workers' statements.
+            for name in ("web", "fetch-worker", "other-worker"):
+                ran = topology.statements_of(name)
+                assert ran and all(line.startswith(f"{name}|[local]|") for line in ran), name
             (pooled,) = [row for row in topology.show("STATS") if row["database"] == "rapport"]
             assert pooled["total_xact_count"] > 50
 

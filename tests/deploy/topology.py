@@ -20,7 +20,9 @@ import psycopg
 from tests.support import closed_port
 
 AS_POSTGRES = {"user": "postgres"} if os.geteuid() == 0 else {}
-STATEMENTS = "shared_preload_libraries=pg_stat_statements"
+# pg_stat_statements on both; statements logged with their application_name on the primary; no
+# fsync (a throwaway cluster).
+COMMON = "-c shared_preload_libraries=pg_stat_statements -c fsync=off -c full_page_writes=off"
 
 
 def _bin(name: str) -> str:
@@ -46,10 +48,10 @@ class Cluster:
         self.running = True
         return self
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
         if self.running:
             self.running = False
-            _run(_bin("pg_ctl"), "stop", "-D", str(self.data), "-w", "-m", "fast")
+            _run(_bin("pg_ctl"), "stop", "-D", str(self.data), "-w", "-m", mode)
 
 
 class Topology:
@@ -64,19 +66,20 @@ class Topology:
         self.primary = Cluster(
             self.directory, "primary",
             f"-c port={self.primary_port} -c listen_addresses='' "
-            f"-c unix_socket_directories={self.socket} -c {STATEMENTS}",
+            f"-c unix_socket_directories={self.socket} {COMMON} -c log_statement=all "
+            "-c log_line_prefix='%a|%r|'",
         )  # fmt: skip
         self.replica = Cluster(
             self.directory, "replica",
             f"-c port={self.replica_port} -c listen_addresses=127.0.0.1 "
-            f"-c unix_socket_directories={self.socket} -c {STATEMENTS} -c hot_standby=on",
+            f"-c unix_socket_directories={self.socket} {COMMON} -c hot_standby=on",
         )  # fmt: skip
         self.pooler: subprocess.Popen | None = None
 
     # --- the servers ---------------------------------------------------------------------------
     def start_primary(self, source_url: str) -> None:
         """A primary holding a copy of the database at ``source_url`` as ``rapport``."""
-        _run(_bin("initdb"), "-D", str(self.primary.data), "-U", "postgres", "-A", "trust")
+        _run(_bin("initdb"), "-N", "-D", str(self.primary.data), "-U", "postgres", "-A", "trust")
         self.primary.start()
         where = ["-h", self.socket, "-p", str(self.primary_port), "-U", "postgres"]
         _run(_bin("createdb"), *where, "rapport")
@@ -93,7 +96,7 @@ class Topology:
         """A streaming replica of the primary, made by ``pg_basebackup -R``."""
         _run(_bin("pg_basebackup"), "-h", self.socket, "-p", str(self.primary_port),
              "-U", "postgres", "-D", str(self.replica.data), "-R", "-X", "stream",
-             "-c", "fast")  # fmt: skip
+             "-c", "fast", "--no-sync")  # fmt: skip
         self.replica.start()
 
     def start_pooler(self) -> None:
@@ -135,13 +138,21 @@ class Topology:
         finally:
             for cluster in (self.replica, self.primary):
                 with contextlib.suppress(subprocess.SubprocessError):
-                    cluster.stop()
+                    cluster.stop("immediate")
             shutil.rmtree(self.directory, ignore_errors=True)
 
     # --- addresses -------------------------------------------------------------------------------
     def pooled_url(self, database: str = "rapport", name: str = "") -> str:
         application = f"?application_name={name}" if name else ""
         return f"postgres://postgres@127.0.0.1:{self.pooler_port}/{database}{application}"
+
+    def statements_of(self, application: str) -> list[str]:
+        """The statements the primary ran for clients named ``application`` and where they came
+        from (``[local]``: its Unix socket, the only way in)."""
+        lines = self.primary.log.read_text(errors="replace").splitlines()
+        return [
+            line for line in lines if line.startswith(f"{application}|") and "statement:" in line
+        ]
 
     def replica_url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.replica_port}/rapport"
