@@ -72,7 +72,7 @@ TENANT_BASE_SCHEMA = "agency_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # DATABASE_POOLER=1: DATABASE_URL (and DATABASE_REPLICA_URL) is a transaction-mode pooler
 # (PgBouncer): every statement carries its agency's SET search_path (apps.core.pooled_postgresql)
-# and no cursor outlives its transaction.
+# and no server-side cursor outlives its transaction.
 DATABASE_POOLER = env.bool("DATABASE_POOLER", default=False)
 # Set the search_path only when the tenant changes (django-tenants forgets it on every rollback);
 # never behind a pooler, where the next transaction may run on another server connection.
@@ -92,8 +92,6 @@ def _configured(database: dict) -> dict:
     database["ENGINE"] = _BACKEND
     database.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
     database.setdefault("CONN_HEALTH_CHECKS", True)
-    # A server-side cursor outside a transaction (WITH HOLD) would stay on a pooled server.
-    database.setdefault("DISABLE_SERVER_SIDE_CURSORS", DATABASE_POOLER)
     return database
 
 

@@ -53,7 +53,11 @@ def reading_replica() -> Iterator[bool]:
     if replica.in_atomic_block or not _reachable(replica):
         yield False
         return
-    replica.set_tenant(primary.tenant, primary.include_public_schema)
+    if (replica.tenant, replica.include_public_schema) != (
+        primary.tenant,
+        primary.include_public_schema,
+    ):
+        replica.set_tenant(primary.tenant, primary.include_public_schema)
     _state.primary = primary
     connections[DEFAULT_DB_ALIAS] = replica
     try:

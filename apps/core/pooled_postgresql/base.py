@@ -8,7 +8,8 @@ on one server connection and the query on another, whose ``search_path`` another
 ``SET search_path = …; <statement>`` sent as one simple-protocol message is one implicit
 transaction: one server connection, the right schema. So a cursor opened in autocommit prefixes
 each statement (``executemany`` and ``COPY`` get a transaction of their own around the ``SET``);
-one opened in a transaction sets the path once, as django-tenants does.
+one opened in a transaction sets the path once, as django-tenants does. Server-side cursors
+are used inside transactions only.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ class DatabaseWrapper(tenants.DatabaseWrapper):
         if params.get("cursor_factory") is Cursor:
             params["cursor_factory"] = PooledCursor
         return params
+
+    def _cursor(self, name=None):
+        self.ensure_connection()
+        if name and self.connection.autocommit:
+            # A named cursor outside a transaction is declared WITH HOLD and would stay on a
+            # pooled server connection: read client-side instead (inside one, it is safe).
+            name = None
+        return super()._cursor(name)
 
     def _handle_search_path(self, cursor=None):
         raw = getattr(cursor, "cursor", None)
