@@ -9,11 +9,13 @@ on one server connection and the query on another, whose ``search_path`` another
 transaction: one server connection, the right schema. So a cursor opened in autocommit prefixes
 each statement (``executemany`` and ``COPY`` get a transaction of their own around the ``SET``);
 one opened in a transaction sets the path once, as django-tenants does. Server-side cursors
-are used inside transactions only.
+are used inside transactions only. What cannot run in a transaction (``CREATE DATABASE``,
+``… CONCURRENTLY``) gets its ``SET`` just before: run such maintenance against the primary.
 """
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager, nullcontext
 
 from django.core.exceptions import ImproperlyConfigured
@@ -21,6 +23,13 @@ from django.db.backends.postgresql.base import Cursor
 from django_tenants.postgresql_backend import base as tenants
 from django_tenants.utils import quote_schema_name
 from psycopg import sql
+
+# Statements PostgreSQL refuses inside a transaction block (a multi-statement message is one).
+OUTSIDE_TRANSACTIONS = re.compile(
+    r"\s*(CREATE\s+DATABASE|DROP\s+DATABASE|VACUUM|ALTER\s+SYSTEM|(CREATE|DROP)\s+TABLESPACE"
+    r"|.*\bCONCURRENTLY\b)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 class PooledCursor(Cursor):
@@ -31,6 +40,9 @@ class PooledCursor(Cursor):
     def execute(self, query, params=None, **kwargs):
         if not self.search_path or kwargs:
             return super().execute(query, params, **kwargs)
+        if isinstance(query, str) and OUTSIDE_TRANSACTIONS.match(query[:200]):
+            super().execute(self.search_path)  # no transaction may hold these: set just before
+            return super().execute(query, params)
         prefix = self.search_path if params is None else self.search_path.replace("%", "%%")
         if isinstance(query, str):
             query = prefix + query
