@@ -2,8 +2,9 @@
 
 Environment: ``LOAD_AGENCY_HOST`` (the agency's host name), ``LOAD_EMAIL``, ``LOAD_PASSWORD``,
 ``LOAD_CLIENTS`` and ``LOAD_MENTIONS`` (comma-separated ids), ``LOAD_CHANNELS`` (ids the one
-``Fetcher`` asks to fetch, all at once). Production cookies are ``Secure``; behind the TLS proxy
-production expects, the requests say ``X-Forwarded-Proto: https`` and keep the cookies plain.
+``Fetcher`` asks to fetch, all at once), ``LOAD_THINK`` (``5-15``: seconds between pages).
+Production cookies are ``Secure``; behind the TLS proxy production expects, the requests say
+``X-Forwarded-Proto: https`` and keep the cookies plain.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https"}
 CLIENTS = [int(pk) for pk in os.environ.get("LOAD_CLIENTS", "").split(",") if pk]
 MENTIONS = [int(pk) for pk in os.environ.get("LOAD_MENTIONS", "").split(",") if pk]
 CHANNELS = [int(pk) for pk in os.environ.get("LOAD_CHANNELS", "").split(",") if pk]
+THINK = [float(s) for s in os.environ.get("LOAD_THINK", "5-15").split("-")]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 class Staff(HttpUser):
     """A responder: mostly the inbox and conversations, now and then a report."""
 
-    wait_time = between(1, 5)  # reading what is on the page
+    wait_time = between(*THINK)  # reading what is on the page
 
     def on_start(self) -> None:
         page = self.client.get("/accounts/login/", headers=HEADERS, name="sign-in page")
