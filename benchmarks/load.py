@@ -8,8 +8,8 @@ clients, the inbox states of ``benchmarks/pages.py``) and ``--channels`` RSS cha
 a local feed server answering in ``--latency`` seconds. Then the topology of
 ``tests/deploy/test_topology.py`` (PgBouncer in transaction mode in front of a primary holding a
 copy of it, a streaming replica for the reports), gunicorn (2 processes x 4 threads), a fetch
-worker (20 threads), a worker for the other queues and beat (all three ``nice``: on one machine the web
-goes first, as on a machine of its own), all with the production settings and
+worker (20 threads), a worker for the other queues and beat (all three ``nice``: on one
+machine the web goes first, as on a machine of its own), all with the production settings and
 ``DATABASE_POOLER=1``. Locust runs headless on loopback for ``--seconds``: ``--users`` staff
 (``--think`` seconds between pages, default 5-15: inbox, a client's inbox, conversations, a
 client's report, the overview) and one user pressing "Fetch now" on every channel at once,
