@@ -170,6 +170,8 @@ def print_results(prefix: Path, args, agency: dict, fetched: int, fetch_seconds)
     print(f"\n{agency['mentions']:,} mentions; {args.users} staff (think time {args.think} s) "
           f"for {args.seconds} s; "
           f"{args.channels} channels fetched at once ({fetched} fetched{last})")  # fmt: skip
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"machine load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
     print(f"{'request':40} {'count':>6} {'fails':>5} {'median':>7} {'p95 ms':>7} {'max ms':>7}")
     for row in rows:
         slowest = float(row["Max Response Time"])
