@@ -151,6 +151,7 @@ def main() -> None:
                 [channels],
             ).fetchone()
         print_results(csv_prefix, args, agency, done, last.timestamp() - began if last else None)
+        print(f"logs and Locust's CSV files: {logs}")
     finally:
         for process in processes:
             process.terminate()
