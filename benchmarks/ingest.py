@@ -15,6 +15,7 @@ that time, and which stage dominates.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -74,6 +75,31 @@ def synthetic(count: int, authors: int, texts: str = "simulator"):
         )
         for n in range(count)
     ]
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far, NaN if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(connection) -> float:
+    """CPU seconds of this connection's PostgreSQL backend (NaN when the server is elsewhere)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return _process_cpu(cursor.fetchone()[0])
+
+
+def _helpers_cpu() -> float:
+    """CPU seconds of the enrichment helper processes."""
+    from apps.listening import enrich
+
+    pool = enrich._pool
+    return sum(_process_cpu(process.pid) for process in pool._pool) if pool else 0.0
 
 
 def _time_waits_for_enrichment() -> list[float]:
@@ -143,10 +169,13 @@ def main() -> None:
             for offset in range(0, len(items), args.page_size)
         )
         waited = _time_waits_for_enrichment()
+        server_cpu = _server_cpu(connection)
         started, cpu_started = time.perf_counter(), time.process_time()
         ingest_pages(channel=channel, pages=pages, on_stored=on_stored)
         ingest_seconds = time.perf_counter() - started
         storing_cpu = time.process_time() - cpu_started
+        ingest_server_cpu = _server_cpu(connection) - server_cpu
+        helper_cpu = _helpers_cpu()
         assert created == args.mentions == Mention.objects.count()
 
         with connection.cursor() as cursor:
@@ -174,7 +203,8 @@ def main() -> None:
             author_rows = cursor.fetchall()
             cursor.execute(f"SELECT {mention_columns} FROM listening_mention ORDER BY id")
             mention_rows = cursor.fetchall()
-            started = time.perf_counter()
+            server_cpu = _server_cpu(connection)
+            started, cpu_started = time.perf_counter(), time.process_time()
             with cursor.copy(f"COPY copy_author ({author_columns}) FROM STDIN") as copy:
                 for row in author_rows:
                     copy.write_row(row)
@@ -182,6 +212,8 @@ def main() -> None:
                 for row in mention_rows:
                     copy.write_row(row)
             copy_seconds = time.perf_counter() - started
+            copy_client_cpu = time.process_time() - cpu_started
+            copy_server_cpu = _server_cpu(connection) - server_cpu
         seen = author_rows
 
         # The enrichment stages alone, on the same texts, for the second ratio and the breakdown.
@@ -227,6 +259,15 @@ def main() -> None:
         f"{storing_cpu:.2f} s of its own CPU (Python), "
         f"{ingest_seconds - waiting - storing_cpu:.2f} s waiting for PostgreSQL (and the CPU)"
     )
+    if ingest_server_cpu == ingest_server_cpu:  # not NaN: the server runs on this machine
+        ingest_cpu = storing_cpu + helper_cpu + ingest_server_cpu
+        copy_cpu = copy_client_cpu + copy_server_cpu
+        print(
+            f"CPU seconds, ingest: {ingest_cpu:.2f} (storing process {storing_cpu:.2f}, enrichment "
+            f"helper {helper_cpu:.2f}, PostgreSQL {ingest_server_cpu:.2f}); COPY: {copy_cpu:.2f} "
+            f"(client {copy_client_cpu:.2f}, PostgreSQL {copy_server_cpu:.2f}); "
+            f"ratio of CPU COPY / ingest: {copy_cpu / ingest_cpu:.2f}"
+        )
     bound = copy_seconds + sentiment_seconds
     print(f"ratio ingest / (COPY + sentiment model): {bound / ingest_seconds:.2f}")
     # With a helper process, enrichment runs beside the storing and the slower one sets the pace.
