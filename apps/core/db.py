@@ -32,7 +32,9 @@ def pipelined() -> Iterator[None]:
     if not psycopg.Pipeline.is_supported():  # libpq before 14: one statement at a time
         yield
         return
-    with connection.connection.pipeline():
+    # Errors surface on leaving, outside Django's cursor: wrapped as its cursor would (Django's
+    # exception classes, the connection marked for a health check).
+    with connection.wrap_database_errors, connection.connection.pipeline():
         yield
 
 
