@@ -51,6 +51,7 @@ _UNSPACED_SCRIPT = re.compile(
 _identifier: LanguageIdentifier | None = None
 _identifier_lock = threading.Lock()
 _tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # its byte automaton, as arrays
+_FEW = 8  # fewer texts than this are classified one by one
 
 
 def _load_identifier() -> LanguageIdentifier:
@@ -92,9 +93,12 @@ def detect_languages(texts: list[str]) -> list[str]:
     identifier = _identifier or _load_identifier()
     result = [""] * len(texts)
     todo = [(index, part) for index, text in enumerate(texts) if (part := _classified_part(text))]
-    encoded = [identifier._encode(part) for _, part in todo]
-    for (index, _), features in zip(todo, _features(identifier, encoded), strict=True):
-        label = _label(identifier, features)
+    if len(todo) < _FEW:  # numpy's set-up would cost more than it saves
+        labels = [identifier.classify(part)[0] for _, part in todo]
+    else:
+        encoded = [identifier._encode(part) for _, part in todo]
+        labels = [_label(identifier, features) for features in _features(identifier, encoded)]
+    for (index, _), label in zip(todo, labels, strict=True):
         result[index] = _ALIASES.get(label, label)
     return result
 
