@@ -15,6 +15,7 @@ that time, and which stage dominates.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -76,14 +77,58 @@ def synthetic(count: int, authors: int, texts: str = "simulator"):
     ]
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far, NaN if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(connection) -> float:
+    """CPU seconds of this connection's PostgreSQL backend (NaN when the server is elsewhere)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return _process_cpu(cursor.fetchone()[0])
+
+
+def _helpers_cpu() -> float:
+    """CPU seconds of the enrichment helper processes."""
+    from apps.listening import enrich
+
+    pool = enrich._pool
+    return sum(_process_cpu(process.pid) for process in pool._pool) if pool else 0.0
+
+
+def _time_waits_for_enrichment() -> list[float]:
+    """Count the time the storing process waits for a page's enrichment from the helper."""
+    from apps.listening import enrich
+
+    waited = [0.0]
+    result = enrich._InHelper.result
+
+    def timed(self):
+        started = time.perf_counter()
+        try:
+            return result(self)
+        finally:
+            waited[0] += time.perf_counter() - started
+
+    enrich._InHelper.result = timed
+    return waited
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mentions", type=int, default=100_000)
     parser.add_argument("--authors", type=int, default=20_000)
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--texts", choices=("simulator", "random"), default="simulator")
+    parser.add_argument("--database", default="rapport_bench_ingest", help="scratch database")
     args = parser.parse_args()
-    use_scratch_database("rapport_bench_ingest")
+    use_scratch_database(args.database)
 
     from django.conf import settings
     from django.core.management import call_command
@@ -96,7 +141,7 @@ def main() -> None:
     from apps.clients.services import client_create
     from apps.listening.enrich import active_queries, enrich_page
     from apps.listening.ingest import ingest_pages
-    from apps.listening.language import detect_language
+    from apps.listening.language import detect_languages
     from apps.listening.models import ListeningQuery, Mention
     from apps.listening.sentiment import get_sentiment_model, score_and_intent
     from apps.tenants.services import agency_provision
@@ -123,9 +168,14 @@ def main() -> None:
             FetchPage(items=items[offset : offset + args.page_size], next_cursor={"at": offset})
             for offset in range(0, len(items), args.page_size)
         )
-        started = time.perf_counter()
+        waited = _time_waits_for_enrichment()
+        server_cpu = _server_cpu(connection)
+        started, cpu_started = time.perf_counter(), time.process_time()
         ingest_pages(channel=channel, pages=pages, on_stored=on_stored)
         ingest_seconds = time.perf_counter() - started
+        storing_cpu = time.process_time() - cpu_started
+        ingest_server_cpu = _server_cpu(connection) - server_cpu
+        helper_cpu = _helpers_cpu()
         assert created == args.mentions == Mention.objects.count()
 
         with connection.cursor() as cursor:
@@ -153,7 +203,8 @@ def main() -> None:
             author_rows = cursor.fetchall()
             cursor.execute(f"SELECT {mention_columns} FROM listening_mention ORDER BY id")
             mention_rows = cursor.fetchall()
-            started = time.perf_counter()
+            server_cpu = _server_cpu(connection)
+            started, cpu_started = time.perf_counter(), time.process_time()
             with cursor.copy(f"COPY copy_author ({author_columns}) FROM STDIN") as copy:
                 for row in author_rows:
                     copy.write_row(row)
@@ -161,6 +212,8 @@ def main() -> None:
                 for row in mention_rows:
                     copy.write_row(row)
             copy_seconds = time.perf_counter() - started
+            copy_client_cpu = time.process_time() - cpu_started
+            copy_server_cpu = _server_cpu(connection) - server_cpu
         seen = author_rows
 
         # The enrichment stages alone, on the same texts, for the second ratio and the breakdown.
@@ -170,8 +223,8 @@ def main() -> None:
         score_and_intent(texts, languages)
         sentiment_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        for text in texts:
-            detect_language(text)
+        for offset in range(0, len(texts), args.page_size):
+            detect_languages(texts[offset : offset + args.page_size])
         language_seconds = time.perf_counter() - started
         queries = active_queries(client.pk)
         started = time.perf_counter()
@@ -191,7 +244,7 @@ def main() -> None:
         ("lower bound: COPY of the same rows into identical tables", copy_seconds),
         (f"the sentiment model alone ({type(get_sentiment_model()).__name__}: score and intent, "
          "each text's language) on the same texts", sentiment_seconds),
-        ("language detection alone (py3langid) on the same texts", language_seconds),
+        ("language detection alone (py3langid, by page) on the same texts", language_seconds),
         (f"all enrichment alone (sentiment, language, {len(queries)} queries, spam, repeats)",
          enrich_seconds),
     ]  # fmt: skip
@@ -200,6 +253,21 @@ def main() -> None:
     for label, seconds in rows:
         print(f"  {label:<92} {seconds:6.2f} s  {args.mentions / seconds:9,.0f} /s")
     print(f"ratio ingest / COPY:                     {ingest_rate / copy_rate:.2f}")
+    waiting = waited[0] if helpers else 0.0
+    print(
+        f"the storing process's {ingest_seconds:.2f} s: {waiting:.2f} s waiting for enrichment, "
+        f"{storing_cpu:.2f} s of its own CPU (Python), "
+        f"{ingest_seconds - waiting - storing_cpu:.2f} s waiting for PostgreSQL (and the CPU)"
+    )
+    if ingest_server_cpu == ingest_server_cpu:  # not NaN: the server runs on this machine
+        ingest_cpu = storing_cpu + helper_cpu + ingest_server_cpu
+        copy_cpu = copy_client_cpu + copy_server_cpu
+        print(
+            f"CPU seconds, ingest: {ingest_cpu:.2f} (storing process {storing_cpu:.2f}, enrichment "
+            f"helper {helper_cpu:.2f}, PostgreSQL {ingest_server_cpu:.2f}); COPY: {copy_cpu:.2f} "
+            f"(client {copy_client_cpu:.2f}, PostgreSQL {copy_server_cpu:.2f}); "
+            f"ratio of CPU COPY / ingest: {copy_cpu / ingest_cpu:.2f}"
+        )
     bound = copy_seconds + sentiment_seconds
     print(f"ratio ingest / (COPY + sentiment model): {bound / ingest_seconds:.2f}")
     # With a helper process, enrichment runs beside the storing and the slower one sets the pace.

@@ -1,7 +1,10 @@
-"""Database helpers Django does not ship: a percentile aggregate and a set-based bulk update."""
+"""Database helpers Django does not ship: a percentile aggregate, a set-based bulk update and
+pipelined statements."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+import psycopg
 from django.db import connection
 from django.db.models import Aggregate, FloatField, Model
 
@@ -17,6 +20,22 @@ class Percentile(Aggregate):
         if not 0 <= fraction <= 1:
             raise ValueError("fraction must be between 0 and 1")
         super().__init__(expression, fraction=float(fraction), **extra)
+
+
+@contextmanager
+def pipelined() -> Iterator[None]:
+    """Send the statements executed inside together, in one round trip (psycopg's pipeline
+    mode): each still runs after the one before, and an error in any is raised on leaving.
+    Only for statements whose results are read after the block (``fetchall``), each on a
+    cursor of its own; reading one inside waits for everything sent so far."""
+    connection.ensure_connection()
+    if not psycopg.Pipeline.is_supported():  # libpq before 14: one statement at a time
+        yield
+        return
+    # Errors surface on leaving, outside Django's cursor: wrapped as its cursor would (Django's
+    # exception classes, the connection marked for a health check).
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def bulk_update_columns(objects: Sequence[Model], fields: Sequence[str]) -> int:

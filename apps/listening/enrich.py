@@ -21,7 +21,7 @@ from typing import Protocol
 from billiard.pool import ApplyResult, Pool
 from django.conf import settings
 
-from .language import detect_language
+from .language import detect_languages
 from .models import ListeningQuery, normalise_handle
 from .query_language import Query, parse, tokenize_text
 from .sentiment import label_for, score_and_intent
@@ -113,7 +113,8 @@ def enrich_page_later(items, *, platform: str, queries: list[tuple[int, Query]])
 
 def enrich_page(items, *, platform: str, queries: list[tuple[int, Query]]) -> list[Enrichment]:
     """Enrich a page of ``MentionData`` items (same order)."""
-    languages = [item.language or detect_language(item.text) for item in items]
+    detected = iter(detect_languages([item.text for item in items if not item.language]))
+    languages = [item.language or next(detected) for item in items]
     scores, intents = score_and_intent([item.text for item in items], languages)
     repeats = _repeats_within_page(items)
     spam_scores = page_spam_scores(items)

@@ -1,14 +1,14 @@
 """Store one page of fetched mentions: authors upserted, mentions de-duplicated, in bulk.
 
-A page is ``COPY``-ed into a temporary staging table, then two set-based statements move it
-into place: an ``INSERT … ON CONFLICT DO UPDATE`` for the authors (touching only rows whose
-details changed) and an ``INSERT … ON CONFLICT (channel, external_id) DO NOTHING`` for the
-mentions. No query per mention; the caller owns the transaction, so a page and the channel's
-cursor commit together.
+A page is sent as one JSON parameter to two set-based statements, pipelined in one round trip:
+an ``INSERT … ON CONFLICT DO UPDATE`` for the authors (touching only rows whose details changed)
+and an ``INSERT … ON CONFLICT (channel, external_id) DO NOTHING`` for the mentions. No query per
+mention; the caller owns the transaction, so a page and the channel's cursor commit together.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,6 +25,7 @@ from apps.channels.storing import IngestResult
 from apps.clients.models import CustomerIdentity
 from apps.clients.selectors import AccountRoles, client_account_roles
 from apps.core import events
+from apps.core.db import pipelined
 from apps.core.validation import moment_refusal, text_refusal
 
 from .enrich import Enrichment, Later, active_queries, enrich_page, enrich_page_later
@@ -106,20 +107,26 @@ def rejection_reason(item: MentionData) -> str:
     return ""
 
 
-_STAGING_COLUMNS = (
-    "external_id, url, handle, display_name, followers, profile_url, text, language, kind, "
-    "parent_external_id, rating, engagement, posted_at, sentiment_score, sentiment, intent, "
-    "matched_queries, is_spam, repeats_in_page, account_role, spam_score"
-)
-_CREATE_STAGING = """
-    CREATE TEMPORARY TABLE IF NOT EXISTS rapport_ingest_page (
-        external_id text, url text, handle text, display_name text, followers integer,
-        profile_url text, text text, language text, kind text, parent_external_id text,
-        rating double precision, engagement integer, posted_at timestamptz,
-        sentiment_score double precision, sentiment text, intent text, matched_queries bigint[],
-        is_spam boolean, repeats_in_page boolean, account_role text, spam_score double precision
-    ) ON COMMIT DELETE ROWS
-"""
+# A page travels as one JSON parameter, read back as rows with these columns (no staging
+# table: a temporary table makes every page's commit wait about as long as an fsync).
+_PAGE_COLUMNS = (
+    ("external_id", "text"), ("url", "text"), ("handle", "text"), ("display_name", "text"),
+    ("followers", "integer"), ("profile_url", "text"), ("text", "text"), ("language", "text"),
+    ("kind", "text"), ("parent_external_id", "text"), ("rating", "double precision"),
+    ("engagement", "integer"), ("posted_at", "timestamptz"),
+    ("sentiment_score", "double precision"), ("sentiment", "text"), ("intent", "text"),
+    ("matched_queries", "bigint[]"), ("is_spam", "boolean"), ("repeats_in_page", "boolean"),
+    ("account_role", "text"), ("spam_score", "double precision"),
+)  # fmt: skip
+_PAGE_NAMES = tuple(name for name, _ in _PAGE_COLUMNS)
+_PAGE_TYPES = ", ".join(f"{name} {kind}" for name, kind in _PAGE_COLUMNS)
+
+
+def _page(alias: str) -> str:
+    """The page's rows, as ``alias``."""
+    return f"json_to_recordset(%(page)s::json) AS {alias}({_PAGE_TYPES})"
+
+
 _A = Author._meta.db_table
 # Influence from the first fetch: an author not scored yet gets one from what this page shows
 # (followers, their mentions' engagement and number), until the daily refresh recomputes it.
@@ -132,7 +139,7 @@ _UPSERT_AUTHORS = f"""
     FROM (
         SELECT *, avg(engagement) OVER by_author AS engagement_avg,
                count(*) OVER by_author AS recent
-        FROM pg_temp.rapport_ingest_page WINDOW by_author AS (PARTITION BY handle)
+        FROM {_page("page")} WINDOW by_author AS (PARTITION BY handle)
     ) s
     ORDER BY handle, posted_at DESC
     ON CONFLICT (platform, handle) DO UPDATE SET
@@ -194,7 +201,7 @@ _INSERT_MENTIONS = f"""
                        (SELECT customer_id FROM {_CI} WHERE client_id = %(client)s
                           AND platform = 'email' AND value = s.handle)
                    ) END AS customer_id
-            FROM pg_temp.rapport_ingest_page s OFFSET 0
+            FROM {_page("s")} OFFSET 0
         ) s OFFSET 0
     ) m
     ON CONFLICT (channel_id, external_id) DO NOTHING
@@ -260,38 +267,20 @@ def ingest_page(
         "now": fetched_at or timezone.now(),
         **_SPAM_PARAMS,
     }
-    with connection.cursor() as cursor:
-        if not durable:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute(_CREATE_STAGING)  # cheap when it exists (a rollback may have undone it)
-        with cursor.copy(
-            f"COPY pg_temp.rapport_ingest_page ({_STAGING_COLUMNS}) FROM STDIN"
-        ) as copy:
-            for item, extra in zip(items, enrichments, strict=True):
-                handle = _clean(normalise_handle(item.author.handle))
-                profile_url = _clean(item.author.profile_url)
-                copy.write_row((
-                    item.external_id, _clean(item.url), handle,
-                    _clean(item.author.display_name)[: LIMITS["display_name"]],
-                    _count(item.author.followers),
-                    profile_url if len(profile_url) <= LIMITS["profile_url"] else "",
-                    _clean(item.text), _clean(extra.language)[:16], item.kind,
-                    item.parent_external_id, item.rating, _count(item.engagement) or 0,
-                    item.posted_at, extra.sentiment_score, extra.sentiment, extra.intent,
-                    extra.matched_queries, extra.is_spam, extra.repeats_earlier_in_page,
-                    accounts.role_of(handle, profile_url), extra.spam_score,
-                ))  # fmt: skip
-        cursor.execute(_UPSERT_AUTHORS, params)
-        changed_authors = [pk for pk, updated in cursor.fetchall() if updated]
-        cursor.execute(_INSERT_MENTIONS, params)  # with their priority key
-        created = cursor.fetchall()
-        result.created_ids = [pk for pk, _, _, _ in created]
-        if changed_authors:  # their influence may have moved: so does their open mentions' key
-            mentions_priority_refresh(
-                author_ids=changed_authors, client_id=channel.client_id, open_only=True
-            )
-        # Leave it empty for another page in this transaction; commit truncates it anyway.
-        cursor.execute("DELETE FROM pg_temp.rapport_ingest_page")
+    params["page"] = _page_json(items, enrichments, accounts)
+    with connection.cursor() as authors, connection.cursor() as mentions:
+        if not durable:  # alone: a connection cut while idle reports why (not in a pipeline)
+            authors.execute("SET LOCAL synchronous_commit = off")
+        with pipelined():  # one round trip for both (each still sees the one before it)
+            authors.execute(_UPSERT_AUTHORS, params)
+            mentions.execute(_INSERT_MENTIONS, params)  # with their priority key
+        changed_authors = [pk for pk, updated in authors.fetchall() if updated]
+        created = mentions.fetchall()
+    result.created_ids = [pk for pk, _, _, _ in created]
+    if changed_authors:  # their influence may have moved: so does their open mentions' key
+        mentions_priority_refresh(
+            author_ids=changed_authors, client_id=channel.client_id, open_only=True
+        )
     page = StoredPage(
         created_ids=result.created_ids,
         praise_ids=[pk for pk, _, sentiment, _ in created if sentiment == "positive"],
@@ -306,6 +295,26 @@ def ingest_page(
     result.created = len(result.created_ids)
     result.duplicates = len(items) - result.created
     return result
+
+
+def _page_json(items: list[MentionData], enrichments: list[Enrichment], accounts) -> str:
+    """The page's rows (``_PAGE_COLUMNS``) as a JSON array of objects."""
+    rows = []
+    for item, extra in zip(items, enrichments, strict=True):
+        handle = _clean(normalise_handle(item.author.handle))
+        profile_url = _clean(item.author.profile_url)
+        rows.append(dict(zip(_PAGE_NAMES, (
+            item.external_id, _clean(item.url), handle,
+            _clean(item.author.display_name)[: LIMITS["display_name"]],
+            _count(item.author.followers),
+            profile_url if len(profile_url) <= LIMITS["profile_url"] else "",
+            _clean(item.text), _clean(extra.language)[:16], item.kind,
+            item.parent_external_id, item.rating, _count(item.engagement) or 0,
+            item.posted_at.isoformat(), extra.sentiment_score, extra.sentiment, extra.intent,
+            extra.matched_queries, extra.is_spam, extra.repeats_earlier_in_page,
+            accounts.role_of(handle, profile_url), extra.spam_score,
+        ), strict=True)))  # fmt: skip
+    return json.dumps(rows, ensure_ascii=False, allow_nan=False)
 
 
 def store_pushed_items(*, channel: Channel, items: list[MentionData]) -> IngestResult:

@@ -272,3 +272,27 @@ def test_language_codes_are_iso_639_1():
 def test_detect_languages_keeps_input_order():
     texts = [text for _, text in LONG_TEXTS] + TOO_SHORT_TEXTS
     assert detect_languages(texts) == [detect_language(text) for text in texts]
+
+
+def test_a_page_at_once_gets_the_labels_py3langid_gives_each_text_alone():
+    """Walking a whole page through py3langid's automaton at once changes no label: every text
+    of the labelled sets (six languages, short and long, with handles, links and emoji) and
+    the checks above gets the language py3langid's own ``classify`` gives it alone."""
+    from apps.listening import language
+
+    texts = [text for _, text in LONG_TEXTS] + TOO_SHORT_TEXTS + ["ÉNORME RETARD, AUCUNE RÉPONSE"]
+    for name in ("care_eval.csv", "care_holdout.csv", "sentiment_labelled.csv"):
+        with (Path(__file__).parent / "data" / name).open(encoding="utf-8") as rows:
+            texts += [row["text"] for row in csv.DictReader(rows)]
+    identifier = language._load_identifier()
+
+    def alone(text: str) -> str:
+        part = language._classified_part(text)
+        if part is None:
+            return ""
+        label = identifier.classify(part)[0]
+        return language._ALIASES.get(label, label)
+
+    assert len(texts) > 1_000
+    pages = [detect_languages(texts[start : start + 100]) for start in range(0, len(texts), 100)]
+    assert [code for page in pages for code in page] == [alone(text) for text in texts]
