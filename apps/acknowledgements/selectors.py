@@ -114,7 +114,8 @@ _FUNNEL = f"""
                -- after a first acknowledgement in the period, so posted since the period began
                SELECT 1 FROM {Mention._meta.db_table} later
                WHERE later.author_id = outcome.author_id AND later.client_id = %(client)s
-                 AND later.posted_at > outcome.first_at AND {advocacy("later")}
+                 AND later.posted_at > outcome.first_at AND later.parent_external_id <> ''
+                 AND {advocacy("later")}
            ))
     FROM outcome
 """  # noqa: S608 - names from model metadata
