@@ -39,6 +39,7 @@ STOP_POLLING = {"inbox/counts/": 286, "inbox/<int:mention_id>/presence/": 286}
 ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "": (None, ("get",)),
     "accounts/login/": ("public", ()),
+    "logo": ("public", ()),  # the agency's own logo, on its own host's sign-in page
     "accounts/login/code/": ("public", ()),
     "accounts/logout/": ("public", ()),
     "accounts/password-reset/": ("public", ()),
@@ -75,6 +76,7 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "reports/clients/<int:client_id>/": ("client", ("get",)),
     "reports/clients/<int:client_id>/report.pdf": ("client", ("get",)),
     "reports/clients/<int:client_id>/mentions.csv": ("client", ("get",)),
+    "reports/clients/<int:client_id>/figures.csv": ("client", ("get",)),
     "reports/clients/<int:client_id>/acknowledgements.csv": ("client", ("get",)),
     "alerts/": (None, ("get",)),
     "alerts/<int:alert_id>/": ("alert", ("get",)),
@@ -96,6 +98,7 @@ ROUTES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "settings/audit.csv": (None, ("get",)),
     "settings/clients/<int:client_id>/sla/": ("client", ("get", "post")),
     "settings/clients/<int:client_id>/routing/": ("client", ("get", "post")),
+    "settings/clients/<int:client_id>/schedules/": ("client", ("get", "post")),
     "settings/clients/<int:client_id>/accounts/": ("client", ("get", "post")),
     "hooks/<str:token>/": ("public", ()),  # signed; other agencies' tokens: see below
     "api/v1/auth/token/": ("public", ()),
