@@ -1,25 +1,12 @@
-"""Database helpers Django does not ship: a percentile aggregate, a set-based bulk update and
-pipelined statements."""
+"""Database helpers Django does not ship: a set-based bulk update, pipelined statements and
+``COPY`` of rows."""
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import psycopg
 from django.db import connection
-from django.db.models import Aggregate, FloatField, Model
-
-
-class Percentile(Aggregate):
-    """``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``: the median is 0.5."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction must be between 0 and 1")
-        super().__init__(expression, fraction=float(fraction), **extra)
+from django.db.models import Model
 
 
 @contextmanager

@@ -4,13 +4,12 @@ daily roll-ups, or the mentions for the reference report) and per team."""
 
 from __future__ import annotations
 
-from django.db import connection
-
 from apps.accounts.models import Team
 from apps.channels.models import Channel
 from apps.clients.models import Client
 from apps.listening.models import Mention
 
+from .figures import dict_rows, ratio
 from .models import MentionDay
 
 _M = Mention._meta.db_table
@@ -54,17 +53,6 @@ _BY_TEAM = f"""
 """  # noqa: S608 - table name from model metadata
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _rows(sql: str, params: dict) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _periods_sql(channel_ids: list[int]) -> str:
     channels = ", ".join(
         f"count(*) FILTER (WHERE {condition} AND channel_id = {int(pk)}) AS c{int(pk)}_{key}"
@@ -77,10 +65,10 @@ def _periods_sql(channel_ids: list[int]) -> str:
 def _channel_figures(params: dict, channel_ids: list[int], rolled: bool) -> dict[int, dict]:
     """Per channel: the ``_CHANNEL_COUNTS`` of the period (and its mentions before)."""
     if not rolled:
-        row = _rows(_periods_sql(channel_ids), params)[0] if channel_ids else {}
+        row = dict_rows(_periods_sql(channel_ids), params)[0] if channel_ids else {}
         return {pk: {key: row[f"c{pk}_{key}"] for key in _CHANNEL_COUNTS} for pk in channel_ids}
     figures = {pk: dict.fromkeys(_CHANNEL_COUNTS, 0) for pk in channel_ids}
-    for row in _rows(_DAYS, params):
+    for row in dict_rows(_DAYS, params):
         counted = figures.get(row["channel_id"])
         if counted is None:  # a deleted channel's last deltas
             continue
@@ -108,7 +96,7 @@ def report_breakdowns(*, client: Client, period, rolled: bool = True) -> dict:
     channels = []
     for pk, figures in _channel_figures(params, list(names), rolled).items():
         if figures["mentions"] or figures["previous_mentions"]:
-            rate = _ratio(figures["acknowledged"], figures["needing_acknowledgement"])
+            rate = ratio(figures["acknowledged"], figures["needing_acknowledgement"])
             channels.append(
                 {"channel": pk, "name": names[pk], **figures, "acknowledgement_rate": rate}
             )
@@ -121,7 +109,7 @@ def report_breakdowns(*, client: Client, period, rolled: bool = True) -> dict:
 
 
 def _teams(params: dict, totals: dict) -> list[dict]:
-    rows = _rows(_BY_TEAM, params)
+    rows = dict_rows(_BY_TEAM, params)
     names = dict(Team.objects.filter(pk__in=[r["team_id"] for r in rows]).values_list("pk", "name"))
     teams = [
         {
@@ -130,7 +118,7 @@ def _teams(params: dict, totals: dict) -> list[dict]:
             "mentions": row["mentions"],
             "needing_acknowledgement": row["needing"],
             "acknowledged": row["acknowledged"],
-            "acknowledgement_rate": _ratio(row["acknowledged"], row["needing"]),
+            "acknowledgement_rate": ratio(row["acknowledged"], row["needing"]),
         }
         for row in rows
     ]
@@ -139,6 +127,6 @@ def _teams(params: dict, totals: dict) -> list[dict]:
     if rest["mentions"]:
         teams.append({
             "team": None, "name": "", **rest,
-            "acknowledgement_rate": _ratio(rest["acknowledged"], rest["needing_acknowledgement"]),
+            "acknowledgement_rate": ratio(rest["acknowledged"], rest["needing_acknowledgement"]),
         })  # fmt: skip
     return teams

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from apps.clients.selectors import client_list
 
-from .selectors import _ratio, _round, period_totals
+from .figures import ratio, rounded
+from .selectors import period_totals
 
 SLIPPING_RATE = 0.8  # acknowledgement rate below which a client is slipping
 SLIPPING_DROP = 0.05  # … or a fall of this much against the previous window
@@ -24,25 +25,15 @@ def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> lis
     acknowledge, SLA attainment and average sentiment; the clients slipping the most first."""
     now = now or timezone.now()
     clients = list(client_list(user=user).order_by("name"))
-    rows = {}
-    for client in clients:
-        until = now.astimezone(ZoneInfo(client.timezone)).date()
-        current, before = period_totals(
-            client=client, since=until - timedelta(days=days - 1), until=until, now=now
-        )
-        rows[client.pk] = {
-            **current,
-            "needing_before": before["needing"],
-            "acknowledged_before": before["acknowledged"],
-            "p90": (current["first_response"] or [None, None])[1],
-            "sentiment": current["average_sentiment"],
-        }
     overview = []
     for client in clients:
-        row = rows.get(client.pk, {})
-        rate = _ratio(row.get("acknowledged", 0), row.get("needing", 0))
-        before_rate = _ratio(row.get("acknowledged_before", 0), row.get("needing_before", 0))
-        attainment = _ratio(row.get("sla_met", 0), row.get("sla_due", 0))
+        until = now.astimezone(ZoneInfo(client.timezone)).date()
+        row, before = period_totals(
+            client=client, since=until - timedelta(days=days - 1), until=until, now=now
+        )
+        rate = ratio(row["acknowledged"], row["needing"])
+        before_rate = ratio(before["acknowledged"], before["needing"])
+        attainment = ratio(row["sla_met"], row["sla_due"])
         reasons = []
         if rate is not None and rate < SLIPPING_RATE:
             reasons.append(f"only {rate:.0%} acknowledged")
@@ -51,11 +42,11 @@ def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> lis
         if attainment is not None and attainment < SLIPPING_SLA:
             reasons.append(f"SLA met {attainment:.0%}")
         overview.append({
-            "client": client, "mentions": row.get("mentions", 0), "acknowledgement_rate": rate,
+            "client": client, "mentions": row["mentions"], "acknowledgement_rate": rate,
             "previous_acknowledgement_rate": before_rate,
-            "p90_time_to_acknowledge_minutes": _round(row.get("p90")),
+            "p90_time_to_acknowledge_minutes": rounded((row["first_response"] or [None, None])[1]),
             "sla_attainment": attainment,
-            "average_sentiment": _round(row.get("sentiment")),
+            "average_sentiment": rounded(row["average_sentiment"]),
             "slipping": reasons,
         })  # fmt: skip
     return sorted(

@@ -22,6 +22,7 @@ from apps.listening.influence import ranked_authors
 from apps.listening.models import Author, ListeningQuery, Mention
 
 from . import breakdowns, quantiles, rollups
+from .figures import dict_rows, ratio, rounded
 from .models import MentionDay
 
 TOP = 10
@@ -54,16 +55,6 @@ class Period:
         return Period(
             self.since - timedelta(days=days), self.since - timedelta(days=1), self.timezone
         )
-
-
-def _ratio(part, whole) -> float | None:
-    """A share (0..1) to four decimals: a whole percentage with two decimals to spare."""
-    return round(part / whole, 4) if whole else None
-
-
-def _round(value) -> float | None:
-    """A measured figure (minutes, scores, money) as people read it: two decimals at most."""
-    return None if value is None else round(float(value), 2)
 
 
 # Both periods' mentions read live (``cut``/``cut_before`` on: the days not in the roll-ups),
@@ -134,17 +125,14 @@ _RUNNING_PART = f"""
       AND sla_due_at >= ((posted_at AT TIME ZONE %(zone)s)::date + 1)::timestamp
                         AT TIME ZONE %(zone)s
 """  # noqa: S608 - table name from model metadata
+_RUNNING_NOW = _RUNNING_PART.format(current="true", starts="start", ends="cut", due_by="due_by")
+_RUNNING_BEFORE = _RUNNING_PART.format(
+    current="false", starts="before", ends="cut_before", due_by="due_by_before"
+)
 _RUNNING_SQL = f"""
-    SELECT current, count(*) AS sla_due_late FROM (
-        {_RUNNING_PART.format(current="true", starts="start", ends="cut", due_by="due_by")}
-        UNION ALL {
-    _RUNNING_PART.format(
-        current="false", starts="before", ends="cut_before", due_by="due_by_before"
-    )
-}
-    ) running
+    SELECT current, count(*) AS sla_due_late FROM ({_RUNNING_NOW} UNION ALL {_RUNNING_BEFORE}) r
     GROUP BY 1
-"""  # noqa: S608 - table name from model metadata
+"""  # noqa: S608 - built from the constants above
 # The period's mentions per channel, local day and sentiment, for its charts.
 _CELLS_SQL = f"""
     SELECT true AS current, true AS detail, channel_id,
@@ -223,12 +211,8 @@ def _pass(
         queries = {"live": live, "customers": _ANSWERED_SQL, "cells": _CELLS_SQL}
     if not detail:  # the headline figures alone: no customers, no chart cells
         del queries["customers"], queries["cells"]
-    results = {}
     with connection.cursor() as cursor:
-        for name, query in queries.items():
-            cursor.execute(query, params)
-            names = [column.name for column in cursor.description]
-            results[name] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        results = {name: dict_rows(query, params, cursor) for name, query in queries.items()}
     totals = {current: {"current": current, "detail": False} for current in (True, False)}
     for name in ("live", "customers", "running"):
         for row in results.get(name, []):
@@ -290,27 +274,27 @@ def _headline(client: Client, period: Period, row: dict, competitors) -> dict:
         "mention_count": row.get("mentions", 0),
         "needing_acknowledgement": row.get("needing", 0),
         "acknowledged": row.get("acknowledged", 0),
-        "acknowledgement_rate": _ratio(row.get("acknowledged", 0), row.get("needing", 0)),
-        "median_time_to_acknowledge_minutes": _round(first[0]),
-        "p90_time_to_acknowledge_minutes": _round(first[1]),
-        "median_next_response_minutes": _round(following[0]),
-        "p90_next_response_minutes": _round(following[1]),
-        "median_time_to_acknowledge_wall_clock_minutes": _round(wall_first[0]),
-        "p90_time_to_acknowledge_wall_clock_minutes": _round(wall_first[1]),
-        "median_next_response_wall_clock_minutes": _round(wall_next[0]),
-        "p90_next_response_wall_clock_minutes": _round(wall_next[1]),
-        "sla_attainment": _ratio(row.get("sla_met", 0), row.get("sla_due", 0)),
+        "acknowledgement_rate": ratio(row.get("acknowledged", 0), row.get("needing", 0)),
+        "median_time_to_acknowledge_minutes": rounded(first[0]),
+        "p90_time_to_acknowledge_minutes": rounded(first[1]),
+        "median_next_response_minutes": rounded(following[0]),
+        "p90_next_response_minutes": rounded(following[1]),
+        "median_time_to_acknowledge_wall_clock_minutes": rounded(wall_first[0]),
+        "p90_time_to_acknowledge_wall_clock_minutes": rounded(wall_first[1]),
+        "median_next_response_wall_clock_minutes": rounded(wall_next[0]),
+        "p90_next_response_wall_clock_minutes": rounded(wall_next[1]),
+        "sla_attainment": ratio(row.get("sla_met", 0), row.get("sla_due", 0)),
         "sentiment": {  # unlabelled mentions count as neutral
             "positive": positive,
             "neutral": mentions - positive - negative,
             "negative": negative,
-            "average_score": _round(average),
+            "average_score": rounded(average),
         },
         "advocates_gained": gained.count(),
         "share_of_voice": {
             "brand": own,
             "competitors": rivals,
-            "share": _ratio(own, own + sum(rivals.values())),
+            "share": ratio(own, own + sum(rivals.values())),
         },
     }
 
@@ -320,7 +304,7 @@ def _crm_value(row: dict | None) -> float:
     if not customers:
         return 0.0
     total = Customer.objects.filter(pk__in=customers).aggregate(total=Sum("lifetime_value"))
-    return _round(total["total"] or 0)
+    return rounded(total["total"] or 0)
 
 
 def _headlines(
@@ -409,7 +393,7 @@ def _top_authors(mentions) -> list[dict]:
         .values_list("author_id", "n")
     )
     return [
-        {"id": a["pk"], "handle": a["handle"], "influence": _round(a["influence"]),
+        {"id": a["pk"], "handle": a["handle"], "influence": rounded(a["influence"]),
          "mentions": counts.get(a["pk"], 0)}
         for a in authors
     ]  # fmt: skip
@@ -422,8 +406,8 @@ def _members(client: Client, period: Period) -> list[dict]:
             "name": row["user"].get_full_name(),
             "email": row["user"].email,
             "replies": row["replies"],
-            "median_minutes": _round(row["median_minutes"]),
-            "p90_minutes": _round(row["p90_minutes"]),
+            "median_minutes": rounded(row["median_minutes"]),
+            "p90_minutes": rounded(row["p90_minutes"]),
             "in_hours": row["in_hours"],
             "off_hours": row["off_hours"],
         }
