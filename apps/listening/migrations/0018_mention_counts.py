@@ -5,47 +5,32 @@ from the mentions already there. Tenant clones copy the function and triggers
 
 from django.db import migrations, models
 
+from apps.core.triggers import (
+    statement_trigger_function,
+    statement_triggers,
+    statement_triggers_drop,
+)
+
 DIMENSIONS = (
     "client_id, channel_id, team_id, sentiment, intent, priority, status, needs_acknowledgement"
 )
 
 # One function for the four triggers: the transition tables hold the statement's rows (a bulk
 # UPDATE, ingest's INSERT ... SELECT, a COPY, a purge), grouped into one delta per key.
-# Static statements on unqualified names, so their plans are cached for the session (dynamic SQL
-# cost ~1.5 ms a statement, measured): the trigger's own schema is put first on the search path
-# for the call when it is not already (django-tenants always has it first).
-FUNCTION = f"""
-CREATE FUNCTION listening_mention_count() RETURNS trigger LANGUAGE plpgsql AS $body$
-DECLARE
-    path text;
-BEGIN
-    IF TG_TABLE_SCHEMA IS DISTINCT FROM current_schema() THEN
-        path := current_setting('search_path');
-        PERFORM set_config('search_path', quote_ident(TG_TABLE_SCHEMA) || ', public', true);
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO listening_mentioncount ({DIMENSIONS}, n)
-            SELECT {DIMENSIONS}, count(*) FROM new_rows GROUP BY {DIMENSIONS};
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO listening_mentioncount ({DIMENSIONS}, n)
-            SELECT {DIMENSIONS}, -count(*) FROM old_rows GROUP BY {DIMENSIONS};
-    ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO listening_mentioncount ({DIMENSIONS}, n)
+FUNCTION = statement_trigger_function(
+    "listening_mention_count",
+    inserted=f"""INSERT INTO listening_mentioncount ({DIMENSIONS}, n)
+            SELECT {DIMENSIONS}, count(*) FROM new_rows GROUP BY {DIMENSIONS}""",
+    deleted=f"""INSERT INTO listening_mentioncount ({DIMENSIONS}, n)
+            SELECT {DIMENSIONS}, -count(*) FROM old_rows GROUP BY {DIMENSIONS}""",
+    updated=f"""INSERT INTO listening_mentioncount ({DIMENSIONS}, n)
             SELECT {DIMENSIONS}, sum(n) FROM (
                 SELECT {DIMENSIONS}, 1 AS n FROM new_rows
                 UNION ALL SELECT {DIMENSIONS}, -1 FROM old_rows
             ) delta
-            GROUP BY {DIMENSIONS} HAVING sum(n) <> 0;
-    ELSE  -- TRUNCATE
-        DELETE FROM listening_mentioncount;
-    END IF;
-    IF path IS NOT NULL THEN
-        PERFORM set_config('search_path', path, true);
-    END IF;
-    RETURN NULL;
-END
-$body$;
-"""
+            GROUP BY {DIMENSIONS} HAVING sum(n) <> 0""",
+    truncated="DELETE FROM listening_mentioncount",
+)
 # A deleted client's counters go with it (its mentions' deltas sum to zero, but no row of a
 # client may outlive an erasure).
 FORGET = """
@@ -58,15 +43,7 @@ END
 $body$
 """
 TRIGGERS = [
-    "CREATE TRIGGER listening_mention_count_insert AFTER INSERT ON listening_mention "
-    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
-    "CREATE TRIGGER listening_mention_count_update AFTER UPDATE ON listening_mention "
-    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-    "FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
-    "CREATE TRIGGER listening_mention_count_delete AFTER DELETE ON listening_mention "
-    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
-    "CREATE TRIGGER listening_mention_count_truncate AFTER TRUNCATE ON listening_mention "
-    "FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count()",
+    *statement_triggers("listening_mention_count", "listening_mention"),
     "CREATE TRIGGER listening_mention_count_forget AFTER DELETE ON clients_client "
     "REFERENCING OLD TABLE AS old_clients "
     "FOR EACH STATEMENT EXECUTE FUNCTION listening_mention_count_forget()",
@@ -78,10 +55,8 @@ FILL = [
     f"SELECT {DIMENSIONS}, count(*) FROM listening_mention GROUP BY {DIMENSIONS}",
 ]
 DROP = [
-    *(f"DROP TRIGGER listening_mention_count_{op} ON listening_mention"
-      for op in ("insert", "update", "delete", "truncate")),
+    *statement_triggers_drop("listening_mention_count", "listening_mention"),
     "DROP TRIGGER listening_mention_count_forget ON clients_client",
-    "DROP FUNCTION listening_mention_count()",
     "DROP FUNCTION listening_mention_count_forget()",
 ]
 

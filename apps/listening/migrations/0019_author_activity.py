@@ -7,6 +7,12 @@ funnel reads who was acknowledged from the index alone."""
 
 from django.db import migrations, models
 
+from apps.core.triggers import (
+    statement_trigger_function,
+    statement_triggers,
+    statement_triggers_drop,
+)
+
 KEY = "client_id, author_id"
 COLUMNS = "first_posted_at, last_posted_at, last_positive_at, last_unprompted_at, last_advocacy_at"
 SPOKEN = (
@@ -37,7 +43,7 @@ def _recompute(pairs: str) -> str:
         DELETE FROM listening_authoractivity a USING ({pairs}) p
         WHERE a.client_id = p.client_id AND a.author_id = p.author_id
           AND NOT EXISTS (SELECT 1 FROM listening_mention m
-                          WHERE m.author_id = p.author_id AND m.client_id = p.client_id);"""
+                          WHERE m.author_id = p.author_id AND m.client_id = p.client_id)"""
 
 
 _OLD = ", ".join(f"o.{column}" for column in READ)
@@ -47,21 +53,11 @@ CHANGED = f"""SELECT o.client_id, o.author_id FROM old_rows o JOIN new_rows n US
               UNION SELECT n.client_id, n.author_id FROM old_rows o JOIN new_rows n USING (id)
               WHERE ({_OLD}) IS DISTINCT FROM ({_NEW})"""
 
-# Static statements on unqualified names, so their plans are cached for the session: the
-# trigger's own schema is put first on the search path for the call when it is not already
-# (django-tenants always has it first). Keys are written in order, so concurrent fetches of the
-# same people wait for each other instead of deadlocking.
-FUNCTION = f"""
-CREATE FUNCTION listening_author_activity() RETURNS trigger LANGUAGE plpgsql AS $body$
-DECLARE
-    path text;
-BEGIN
-    IF TG_TABLE_SCHEMA IS DISTINCT FROM current_schema() THEN
-        path := current_setting('search_path');
-        PERFORM set_config('search_path', quote_ident(TG_TABLE_SCHEMA) || ', public', true);
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO listening_authoractivity AS a ({KEY}, {COLUMNS})
+# Keys are written in order, so concurrent fetches of the same people wait for each other
+# instead of deadlocking.
+FUNCTION = statement_trigger_function(
+    "listening_author_activity",
+    inserted=f"""INSERT INTO listening_authoractivity AS a ({KEY}, {COLUMNS})
             SELECT r.client_id, r.author_id, {SPOKEN} FROM new_rows r
             GROUP BY r.client_id, r.author_id ORDER BY 1, 2
         ON CONFLICT ({KEY}) DO UPDATE SET
@@ -78,45 +74,19 @@ BEGIN
            OR a.last_posted_at IS NULL AND EXCLUDED.last_posted_at IS NOT NULL
            OR a.last_positive_at IS NULL AND EXCLUDED.last_positive_at IS NOT NULL
            OR a.last_unprompted_at IS NULL AND EXCLUDED.last_unprompted_at IS NOT NULL
-           OR a.last_advocacy_at IS NULL AND EXCLUDED.last_advocacy_at IS NOT NULL;
-    ELSIF TG_OP = 'DELETE' THEN
-        {_recompute(f"SELECT DISTINCT {KEY} FROM old_rows")}
-    ELSIF TG_OP = 'UPDATE' THEN
-        {_recompute(CHANGED)}
-    ELSE  -- TRUNCATE
-        DELETE FROM listening_authoractivity;
-    END IF;
-    IF path IS NOT NULL THEN
-        PERFORM set_config('search_path', path, true);
-    END IF;
-    RETURN NULL;
-END
-$body$;
-"""
-TRIGGERS = [
-    "CREATE TRIGGER listening_author_activity_insert AFTER INSERT ON listening_mention "
-    "REFERENCING NEW TABLE AS new_rows "
-    "FOR EACH STATEMENT EXECUTE FUNCTION listening_author_activity()",
-    "CREATE TRIGGER listening_author_activity_update AFTER UPDATE "
-    "ON listening_mention REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-    "FOR EACH STATEMENT EXECUTE FUNCTION listening_author_activity()",
-    "CREATE TRIGGER listening_author_activity_delete AFTER DELETE ON listening_mention "
-    "REFERENCING OLD TABLE AS old_rows "
-    "FOR EACH STATEMENT EXECUTE FUNCTION listening_author_activity()",
-    "CREATE TRIGGER listening_author_activity_truncate AFTER TRUNCATE ON listening_mention "
-    "FOR EACH STATEMENT EXECUTE FUNCTION listening_author_activity()",
-]
+           OR a.last_advocacy_at IS NULL AND EXCLUDED.last_advocacy_at IS NOT NULL""",
+    deleted=_recompute(f"SELECT DISTINCT {KEY} FROM old_rows"),
+    updated=_recompute(CHANGED),
+    truncated="DELETE FROM listening_authoractivity",
+)
+TRIGGERS = statement_triggers("listening_author_activity", "listening_mention")
 # Writers wait while the triggers are created and the activity filled: none is missed or doubled.
 FILL = [
     "LOCK TABLE listening_mention IN SHARE ROW EXCLUSIVE MODE",
     f"INSERT INTO listening_authoractivity ({KEY}, {COLUMNS}) "
     f"SELECT r.client_id, r.author_id, {SPOKEN} FROM listening_mention r GROUP BY 1, 2",
 ]
-DROP = [
-    *(f"DROP TRIGGER listening_author_activity_{op} ON listening_mention"
-      for op in ("insert", "update", "delete", "truncate")),
-    "DROP FUNCTION listening_author_activity()",
-]  # fmt: skip
+DROP = statement_triggers_drop("listening_author_activity", "listening_mention")
 
 
 class Migration(migrations.Migration):

@@ -6,6 +6,12 @@ once from the mentions already there. Tenant clones copy the functions and trigg
 import django.contrib.postgres.fields
 from django.db import migrations, models
 
+from apps.core.triggers import (
+    statement_trigger_function,
+    statement_triggers,
+    statement_triggers_drop,
+)
+
 KEY = "client_id, day, channel_id, sentiment, matched_queries"
 NEEDING = "r.needs_acknowledgement"
 ANSWERED = "r.needs_acknowledgement AND r.acknowledged_at IS NOT NULL"
@@ -64,40 +70,16 @@ def _execute(sql: str, using: str = "") -> str:
     return f"EXECUTE format({_quote(sql)}, VARIADIC array_fill(TG_TABLE_SCHEMA::text, ARRAY[3])){using};"
 
 
-# Static statements on unqualified names, so their plans are cached for the session (dynamic SQL
-# cost ~1.5 ms a statement, measured): the trigger's own schema is put first on the search path
-# for the call when it is not already (django-tenants always has it first).
 def function_sql() -> str:
-    inserted = rolled_up("SELECT *, 1 AS sign FROM new_rows", "")
-    deleted = rolled_up("SELECT *, -1 AS sign FROM old_rows", "")
-    updated = rolled_up(
-        "SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows", ""
+    return statement_trigger_function(
+        "reporting_mention_day",
+        inserted=rolled_up("SELECT *, 1 AS sign FROM new_rows", ""),
+        deleted=rolled_up("SELECT *, -1 AS sign FROM old_rows", ""),
+        updated=rolled_up(
+            "SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows", ""
+        ),
+        truncated="DELETE FROM reporting_mentionday",
     )
-    return f"""
-CREATE FUNCTION reporting_mention_day() RETURNS trigger LANGUAGE plpgsql AS $body$
-DECLARE
-    path text;
-BEGIN
-    IF TG_TABLE_SCHEMA IS DISTINCT FROM current_schema() THEN
-        path := current_setting('search_path');
-        PERFORM set_config('search_path', quote_ident(TG_TABLE_SCHEMA) || ', public', true);
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        {inserted};
-    ELSIF TG_OP = 'DELETE' THEN
-        {deleted};
-    ELSIF TG_OP = 'UPDATE' THEN
-        {updated};
-    ELSE  -- TRUNCATE
-        DELETE FROM reporting_mentionday;
-    END IF;
-    IF path IS NOT NULL THEN
-        PERFORM set_config('search_path', path, true);
-    END IF;
-    RETURN NULL;
-END
-$body$
-"""
 
 
 def rezone_sql() -> str:
@@ -127,15 +109,7 @@ END
 $body$
 """
 TRIGGERS = [
-    "CREATE TRIGGER reporting_mention_day_insert AFTER INSERT ON listening_mention "
-    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_mention_day()",
-    "CREATE TRIGGER reporting_mention_day_update AFTER UPDATE ON listening_mention "
-    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-    "FOR EACH STATEMENT EXECUTE FUNCTION reporting_mention_day()",
-    "CREATE TRIGGER reporting_mention_day_delete AFTER DELETE ON listening_mention "
-    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_mention_day()",
-    "CREATE TRIGGER reporting_mention_day_truncate AFTER TRUNCATE ON listening_mention "
-    "FOR EACH STATEMENT EXECUTE FUNCTION reporting_mention_day()",
+    *statement_triggers("reporting_mention_day", "listening_mention"),
     "CREATE TRIGGER reporting_mention_day_rezone AFTER UPDATE OF timezone ON clients_client "
     "FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) "
     "EXECUTE FUNCTION reporting_mention_day_rezone()",
@@ -148,11 +122,9 @@ FILL = [
     rolled_up("SELECT *, 1 AS sign FROM listening_mention", ""),
 ]
 DROP = [
-    *(f"DROP TRIGGER reporting_mention_day_{op} ON listening_mention"
-      for op in ("insert", "update", "delete", "truncate")),
+    *statement_triggers_drop("reporting_mention_day", "listening_mention"),
     "DROP TRIGGER reporting_mention_day_rezone ON clients_client",
     "DROP TRIGGER reporting_mention_day_forget ON clients_client",
-    "DROP FUNCTION reporting_mention_day()",
     "DROP FUNCTION reporting_mention_day_rezone()",
     "DROP FUNCTION reporting_mention_day_forget()",
 ]

@@ -9,6 +9,12 @@ minutes lets a percentile read one bucket of them in order."""
 
 from django.db import migrations, models
 
+from apps.core.triggers import (
+    statement_trigger_function,
+    statement_triggers,
+    statement_triggers_drop,
+)
+
 BUCKET = "least(floor(ln(1 + greatest({v}, 0)) * 16), 255)::smallint"
 WALL_CLOCK = "date_part('epoch', {m}.acknowledged_at - {m}.posted_at) / 60"
 KEY = "client_id, day, wall_clock, is_follow_up, bucket"
@@ -31,33 +37,15 @@ def _quote(sql: str) -> str:
     return "'" + sql.replace("'", "''") + "'"
 
 
-# Static statements on unqualified names (plans cached for the session); the trigger's own
-# schema is put first on the search path for the call when it is not already.
-FUNCTION = f"""
-CREATE FUNCTION reporting_response_time_day() RETURNS trigger LANGUAGE plpgsql AS $body$
-DECLARE
-    path text;
-BEGIN
-    IF TG_TABLE_SCHEMA IS DISTINCT FROM current_schema() THEN
-        path := current_setting('search_path');
-        PERFORM set_config('search_path', quote_ident(TG_TABLE_SCHEMA) || ', public', true);
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        {rolled_up("SELECT *, 1 AS sign FROM new_rows", "")};
-    ELSIF TG_OP = 'DELETE' THEN
-        {rolled_up("SELECT *, -1 AS sign FROM old_rows", "")};
-    ELSIF TG_OP = 'UPDATE' THEN
-        {rolled_up("SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows", "")};
-    ELSE  -- TRUNCATE
-        DELETE FROM reporting_responsetimeday;
-    END IF;
-    IF path IS NOT NULL THEN
-        PERFORM set_config('search_path', path, true);
-    END IF;
-    RETURN NULL;
-END
-$body$
-"""
+FUNCTION = statement_trigger_function(
+    "reporting_response_time_day",
+    inserted=rolled_up("SELECT *, 1 AS sign FROM new_rows", ""),
+    deleted=rolled_up("SELECT *, -1 AS sign FROM old_rows", ""),
+    updated=rolled_up(
+        "SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows", ""
+    ),
+    truncated="DELETE FROM reporting_responsetimeday",
+)
 _REBUILD = rolled_up("SELECT *, 1 AS sign FROM %I.listening_mention WHERE client_id = $1", "%I.")
 REZONE = f"""
 CREATE FUNCTION reporting_response_time_day_rezone() RETURNS trigger LANGUAGE plpgsql AS $body$
@@ -80,16 +68,8 @@ BEGIN
 END
 $body$
 """
-_ON = "EXECUTE FUNCTION reporting_response_time_day()"
 TRIGGERS = [
-    "CREATE TRIGGER reporting_response_time_day_insert AFTER INSERT ON listening_mention "
-    f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT {_ON}",
-    "CREATE TRIGGER reporting_response_time_day_update AFTER UPDATE ON listening_mention "
-    f"REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT {_ON}",
-    "CREATE TRIGGER reporting_response_time_day_delete AFTER DELETE ON listening_mention "
-    f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT {_ON}",
-    "CREATE TRIGGER reporting_response_time_day_truncate AFTER TRUNCATE ON listening_mention "
-    f"FOR EACH STATEMENT {_ON}",
+    *statement_triggers("reporting_response_time_day", "listening_mention"),
     "CREATE TRIGGER reporting_response_time_day_rezone AFTER UPDATE OF timezone ON clients_client "
     "FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) "
     "EXECUTE FUNCTION reporting_response_time_day_rezone()",
@@ -106,15 +86,13 @@ FILL = [
     "WHERE needs_acknowledgement AND acknowledged_at IS NOT NULL",
 ]
 DROP = [
-    *(f"DROP TRIGGER reporting_response_time_day_{op} ON listening_mention"
-      for op in ("insert", "update", "delete", "truncate")),
+    *statement_triggers_drop("reporting_response_time_day", "listening_mention"),
     "DROP TRIGGER reporting_response_time_day_rezone ON clients_client",
     "DROP TRIGGER reporting_response_time_day_forget ON clients_client",
-    "DROP FUNCTION reporting_response_time_day()",
     "DROP FUNCTION reporting_response_time_day_rezone()",
     "DROP FUNCTION reporting_response_time_day_forget()",
     "DROP INDEX mention_wall_clock_idx",
-]  # fmt: skip
+]
 
 
 class Migration(migrations.Migration):
