@@ -58,6 +58,11 @@ def _claim(*, client: Client, month: date, recipients: list[str]) -> int | None:
     return row[0] if row else None
 
 
+def _report_for_clients(client: Client, since: date, until: date) -> dict:
+    """The client's report for local days ``since``..``until``, as its own people may see it."""
+    return report_for(client_report(client=client, since=since, until=until), viewer=None)
+
+
 def monthly_report_send(*, client: Client, month: date, recipients: list[str]) -> bool:
     """Send the client's report for ``month`` unless it has been claimed already; True when this
     call claimed it. Nothing is sent when there are no recipients, but the month is recorded.
@@ -69,9 +74,7 @@ def monthly_report_send(*, client: Client, month: date, recipients: list[str]) -
         if report_id is None:
             return False
         if recipients:
-            report = report_for(  # as the client's own people may see it
-                client_report(client=client, since=month, until=_month_end(month)), viewer=None
-            )
+            report = _report_for_clients(client, month, _month_end(month))
             report_email(
                 client=client, report=report, frequency=MONTHLY, recipients=recipients
             ).send()
@@ -267,11 +270,6 @@ def _delivery_claim(
     return row[0] if row else None
 
 
-def _schedule_report(schedule: ReportSchedule, start: date, end: date) -> dict:
-    # as the client's own people may see it
-    return report_for(client_report(client=schedule.client, since=start, until=end), viewer=None)
-
-
 def report_schedule_deliver(
     *, schedule: ReportSchedule, start: date, end: date, now: datetime | None = None
 ) -> bool:
@@ -285,7 +283,7 @@ def report_schedule_deliver(
     deliveries = ReportDelivery.objects.filter(pk=delivery_id)
     try:
         report_email(
-            client=schedule.client, report=_schedule_report(schedule, start, end),
+            client=schedule.client, report=_report_for_clients(schedule.client, start, end),
             frequency=schedule.frequency, recipients=list(schedule.recipients),
         ).send()  # fmt: skip
     except Exception as error:
@@ -341,7 +339,7 @@ def report_schedule_preview(*, schedule: ReportSchedule, user, now: datetime | N
         anchor=schedule.starts_on, days=schedule.period_days,
     )  # fmt: skip
     report_email(
-        client=schedule.client, report=_schedule_report(schedule, start, end),
+        client=schedule.client, report=_report_for_clients(schedule.client, start, end),
         frequency=schedule.frequency, recipients=[user.email], preview=True,
     ).send()  # fmt: skip
     return start, end
