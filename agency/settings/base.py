@@ -136,7 +136,14 @@ TEMPLATES = [
                 "apps.inbox.context_processors.notifications",
             ]
         },
-    }
+    },
+    {  # the partials a page renders many times (``*.jinja``; see agency/templating.py)
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "agency.templating.environment"},
+    },
 ]
 WSGI_APPLICATION = "agency.wsgi.application"
 

@@ -325,8 +325,10 @@ def test_hostile_text_and_names_are_shown_escaped(in_agency_a, client_a):
     for url in ("/inbox/", f"/inbox/{mention.pk}/"):
         html = client_a.get(url).content.decode()
         assert "<script>alert(" not in html and "<img src=x" not in html
-        assert "&lt;script&gt;alert(&#x27;text&#x27;)&lt;/script&gt;" in html
-        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+        # escaped, whichever entity each template engine writes for quotes
+        shown = re.sub(r"&#x27;|&#39;", "'", re.sub(r"&quot;|&#34;", '"', html))
+        assert "&lt;script&gt;alert('text')&lt;/script&gt;" in shown
+        assert '&lt;img src=x onerror="alert(1)"&gt;' in shown
 
 
 def test_an_empty_inbox_says_what_to_do_next(in_agency_a, client_a):
