@@ -33,6 +33,12 @@ from apps.listening.selectors import (
 
 INFLUENCER_MIN = 50  # author influence (0-100) from which a person counts as an influencer
 HISTORY_SIZE = 20
+# What a card never shows of the rows selected with its mention, left in the database: a
+# client's logo, a channel's settings, secrets and fetch state.
+CARD_UNUSED = (
+    "client__logo", "channel__config", "channel__credentials_encrypted", "channel__cursor",
+    "channel__webhook_secret_encrypted", "channel__last_error", "assigned_to__password",
+)  # fmt: skip
 THREAD_DEPTH = 50  # parent links followed at most, either way (a malformed cycle ends here)
 THREAD_SIZE = 200
 
@@ -48,9 +54,13 @@ def inbox_mention_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Menti
     ``q``). Newest first, or best match first with ``q``, unless ``ordering`` (one of
     ``MENTION_ORDERINGS``) says otherwise."""
     own = {"status", "priority", "customer", "influencer", "ordering", "helper", "q"}
-    mentions = mention_list(
-        user=user, filters={key: value for key, value in filters.items() if key not in own}
-    ).select_related("team", "assigned_to")
+    mentions = (
+        mention_list(
+            user=user, filters={key: value for key, value in filters.items() if key not in own}
+        )
+        .select_related("team", "assigned_to")
+        .defer(*CARD_UNUSED)
+    )
     status = filters.get("status") or "open"
     if status == "open":
         mentions = mentions.open()

@@ -149,6 +149,20 @@ def test_the_counts_are_one_read_of_the_counters_and_rows_cost_no_extra_queries(
     assert len([sql for sql in sqls if "listening_mentioncount" in sql]) == 1
 
 
+def test_the_list_reads_no_logo_nor_channel_secrets_with_its_cards(
+    world, client_a, django_assert_max_num_queries
+):
+    world.north.logo = b"\x89PNG" + b"\0" * 200_000  # a white-label logo, read once per card
+    world.north.save()
+    signed_in(client_a, "manager")
+    client_a.get("/inbox/")  # warm the session
+    with django_assert_max_num_queries(16) as page:
+        html = client_a.get("/inbox/?status=all").content.decode()
+    assert "North hook (Webhook (push))" in html and "Northwind" in html
+    (read,) = [q["sql"] for q in page.captured_queries if 'FROM "listening_mention"' in q["sql"]]
+    assert '"logo"' not in read and "credentials_encrypted" not in read and '"config"' not in read
+
+
 def test_acknowledging_with_a_saved_reply_greets_the_person_and_stops_the_clock(world, client_a):
     SlaPolicy.objects.create(client=world.north, business_hours_only=False)
     Mention.objects.filter(pk=world.fan.pk).update(priority="low")  # due in a day
