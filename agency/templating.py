@@ -12,9 +12,9 @@ from django.template.defaultfilters import (
     floatformat,
     timesince_filter,
     timeuntil_filter,
-    truncatechars,
 )
-from django.urls import reverse
+from django.template.defaultfilters import truncatechars as django_truncatechars
+from django.urls import get_script_prefix, reverse
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from jinja2 import Environment
@@ -22,10 +22,27 @@ from jinja2 import Environment
 from apps.accounts.selectors import person_shown_to
 from apps.core import formatting
 
+_PK = 987654321  # stands for the key in an address made once
+
 
 @lru_cache(maxsize=64)
 def _choice_labels(model, field: str, language: str | None) -> dict:
     return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+@lru_cache(maxsize=64)
+def _address_of(name: str, prefix: str) -> str:
+    return reverse(name, args=[_PK]).replace(str(_PK), "{}")
+
+
+def url(name: str, pk: int) -> str:
+    """``reverse(name, args=[pk])`` for a view taking one integer: the address is made once."""
+    return _address_of(name, get_script_prefix()).format(int(pk))
+
+
+def truncatechars(text: str, length: int) -> str:
+    """Django's ``truncatechars``, which first normalises the text: most need no cut."""
+    return text if len(text) <= length else django_truncatechars(text, length)
 
 
 def label(instance, field: str) -> str:
@@ -37,7 +54,7 @@ def label(instance, field: str) -> str:
 def environment(**options) -> Environment:
     options.pop("autoescape", None)
     env = Environment(**options, autoescape=True)
-    env.globals["url"] = lambda name, *args: reverse(name, args=args)
+    env.globals["url"] = url
     env.filters.update({
         "truncatechars": truncatechars,
         "timesince": timesince_filter,

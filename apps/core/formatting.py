@@ -4,19 +4,21 @@ two decimals, whole percentages, one date/time format per language with the time
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils import formats, translation
 
 DASH = "\u2013"  # en dash
-# One format per language (Django date-format letters); the time zone is always named after it.
+# One format per language (Django date-format letters) for the day; the time (``H:i``) follows
+# it after a comma, then the time zone, always named.
 DATETIME_FORMATS = {
-    "en": "D j M Y, H:i",
-    "de": "D j. M Y, H:i",
-    "fr": "D j M Y, H:i",
-    "es": "D j M Y, H:i",
-    "nl": "D j M Y, H:i",
-    "pt": "D j M Y, H:i",
+    "en": "D j M Y",
+    "de": "D j. M Y",
+    "fr": "D j M Y",
+    "es": "D j M Y",
+    "nl": "D j M Y",
+    "pt": "D j M Y",
 }
 DATE_FORMATS = {"en": "j M Y", "de": "j. M Y"}
 
@@ -72,5 +74,10 @@ def moment(value: datetime | None, zone: str | None) -> str:
         return DASH
     zone = zone or "UTC"
     local = value.astimezone(ZoneInfo(zone))
-    pattern = DATETIME_FORMATS.get(_language(), DATETIME_FORMATS["en"])
-    return f"{formats.date_format(local, pattern)} {zone}"
+    return f"{_named_day(local.date(), _language())}, {local:%H:%M} {zone}"
+
+
+@lru_cache(maxsize=512)
+def _named_day(value: date, language: str) -> str:
+    """``Fri 4 Dec 2026`` in ``language`` (the active one): a list's times share a few days."""
+    return formats.date_format(value, DATETIME_FORMATS.get(language, DATETIME_FORMATS["en"]))
