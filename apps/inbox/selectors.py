@@ -171,16 +171,22 @@ _THREAD = f"""
         WHERE up.parent_external_id <> '' AND up.depth < %(depth)s
     ), root AS (
         SELECT external_id, parent_external_id FROM up ORDER BY depth DESC LIMIT 1
+    ), first_posts(id, external_id) AS (
+        -- the first post, and its siblings when the post it answered was never fetched; each
+        -- read by an index (replies by the partial mention_thread_idx: hence "<> ''")
+        SELECT m.id, m.external_id FROM {Mention._meta.db_table} m, root
+        WHERE m.channel_id = %(channel)s AND m.external_id = root.external_id
+      UNION
+        SELECT m.id, m.external_id FROM {Mention._meta.db_table} m, root
+        WHERE m.channel_id = %(channel)s AND root.parent_external_id <> ''
+          AND m.parent_external_id = root.parent_external_id AND m.parent_external_id <> ''
     ), down(id, external_id, depth) AS (
-        -- the first post, and its siblings when the post it answered was never fetched
-        SELECT m.id, m.external_id, 0 FROM {Mention._meta.db_table} m, root
-        WHERE m.channel_id = %(channel)s AND (m.external_id = root.external_id OR (
-            root.parent_external_id <> '' AND m.parent_external_id = root.parent_external_id))
+        SELECT id, external_id, 0 FROM first_posts
       UNION
         SELECT child.id, child.external_id, down.depth + 1
         FROM down JOIN {Mention._meta.db_table} child
           ON child.channel_id = %(channel)s AND child.parent_external_id = down.external_id
-        WHERE down.depth < %(depth)s
+        WHERE down.depth < %(depth)s AND child.parent_external_id <> ''
     )
     SELECT id FROM up UNION SELECT id FROM down LIMIT %(size)s
 """  # noqa: S608 - names from model metadata
