@@ -140,21 +140,16 @@ def advocacy_funnel(*, client: Client, since: datetime, until: datetime) -> dict
 
 # People whose first mention of the client (one that needs acknowledgement) falls in the period,
 # split by whether that first mention was acknowledged; whether each came back unprompted — after
-# our acknowledgement, or after their first mention when there was none — and positively.
+# our acknowledgement, or after their first mention when there was none — and positively. The
+# first mention and its acknowledgement are kept on ``AuthorActivity``: a row per person.
 _COMPARISON = f"""
     WITH newcomers AS (
-        -- a person's very first mention of the client, when it needs acknowledgement (the
-        -- first of several posted at that instant)
-        SELECT DISTINCT ON (m.author_id) m.author_id, m.posted_at,
-               m.acknowledged_at IS NOT NULL AS acknowledged,
-               COALESCE(m.acknowledged_at, m.posted_at) AS since,
+        SELECT first.author_id, first.first_acknowledged_at IS NOT NULL AS acknowledged,
+               coalesce(first.first_acknowledged_at, first.first_posted_at) AS since,
                first.last_unprompted_at, first.last_advocacy_at
-        FROM {_ACTIVITY} first JOIN {Mention._meta.db_table} m
-          ON m.author_id = first.author_id AND m.client_id = first.client_id
-         AND m.posted_at = first.first_posted_at
+        FROM {_ACTIVITY} first
         WHERE first.client_id = %(client)s AND first.first_posted_at >= %(since)s
-          AND first.first_posted_at < %(until)s AND m.needs_acknowledgement
-        ORDER BY m.author_id, m.id
+          AND first.first_posted_at < %(until)s AND first.first_mention_id IS NOT NULL
     ), outcome AS (
         -- came back unprompted (positively): a later post of their own says so at once; only
         -- people whose later words were all replies are probed, reply by reply
