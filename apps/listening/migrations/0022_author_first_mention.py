@@ -59,11 +59,12 @@ _EARLIER = """(EXCLUDED.first_posted_at < a.first_posted_at
            OR EXCLUDED.first_posted_at = a.first_posted_at
               AND EXCLUDED.first_mention_id < coalesce(a.first_mention_id, 9223372036854775807))"""
 # An acknowledgement given or withdrawn changes no pair's mentions, only the time on the row that
-# names the mention as its first.
+# names the mention as its first: one key probe per updated mention (joining ``old_rows`` to find
+# the changed ones was planned as a nested loop, quadratic in the rows updated).
 ACKNOWLEDGED = """UPDATE listening_authoractivity a SET first_acknowledged_at = n.acknowledged_at
-        FROM old_rows o JOIN new_rows n USING (id)
+        FROM new_rows n
         WHERE a.client_id = n.client_id AND a.author_id = n.author_id AND a.first_mention_id = n.id
-          AND o.acknowledged_at IS DISTINCT FROM n.acknowledged_at"""
+          AND a.first_acknowledged_at IS DISTINCT FROM n.acknowledged_at"""
 
 # Keys are written in order, so concurrent fetches of the same people wait for each other
 # instead of deadlocking.
