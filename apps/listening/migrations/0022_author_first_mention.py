@@ -54,17 +54,21 @@ def _recompute(pairs: str) -> str:
 
 
 # Inserted mentions name a new first mention when earlier than the kept first instant, or of the
-# same instant with a lower id (one written by a transaction that began earlier).
+# same instant with a lower id (drawn earlier by a transaction committing later).
 _EARLIER = """(EXCLUDED.first_posted_at < a.first_posted_at
            OR EXCLUDED.first_posted_at = a.first_posted_at
               AND EXCLUDED.first_mention_id < coalesce(a.first_mention_id, 9223372036854775807))"""
 # An acknowledgement given or withdrawn changes no pair's mentions, only the time on the row that
-# names the mention as its first: one key probe per updated mention (joining ``old_rows`` to find
-# the changed ones was planned as a nested loop, quadratic in the rows updated).
-ACKNOWLEDGED = """UPDATE listening_authoractivity a SET first_acknowledged_at = n.acknowledged_at
-        FROM new_rows n
-        WHERE a.client_id = n.client_id AND a.author_id = n.author_id AND a.first_mention_id = n.id
-          AND a.first_acknowledged_at IS DISTINCT FROM n.acknowledged_at"""
+# names the mention as its first: a key probe per updated mention (joining ``old_rows`` to find
+# the changed ones was planned as a nested loop, quadratic in the rows updated); the rows to
+# change are locked in key order, the order in which inserts write them.
+ACKNOWLEDGED = """UPDATE listening_authoractivity a SET first_acknowledged_at = first.acknowledged_at
+        FROM (SELECT a.id, n.acknowledged_at FROM listening_authoractivity a
+              JOIN new_rows n ON a.client_id = n.client_id AND a.author_id = n.author_id
+               AND a.first_mention_id = n.id
+              WHERE a.first_acknowledged_at IS DISTINCT FROM n.acknowledged_at
+              ORDER BY a.client_id, a.author_id FOR UPDATE OF a) first
+        WHERE a.id = first.id"""
 
 # Keys are written in order, so concurrent fetches of the same people wait for each other
 # instead of deadlocking.
