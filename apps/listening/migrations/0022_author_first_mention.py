@@ -3,7 +3,7 @@ acknowledgement posted at ``first_posted_at`` (lowest id) and when it was acknow
 report's advocacy comparison reads the activity alone. The triggers of ``0019_author_activity``
 are replaced by ones keeping these too in the transaction of every change (inserts merge by
 instant and id; an acknowledgement or its withdrawal sets the time on the row naming the mention;
-other changes recompute the pair as before); the columns are filled once under the same lock."""
+other changes recompute the pair as before); the columns are filled once while writers wait."""
 
 from importlib import import_module
 
