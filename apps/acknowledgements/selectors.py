@@ -140,21 +140,17 @@ def advocacy_funnel(*, client: Client, since: datetime, until: datetime) -> dict
 
 # People whose first mention of the client (one that needs acknowledgement) falls in the period,
 # split by whether that first mention was acknowledged; whether each came back unprompted — after
-# our acknowledgement, or after their first mention when there was none — and positively.
+# our acknowledgement, or after their first mention when there was none — and positively. The
+# first mention and its acknowledgement are kept on ``AuthorActivity``: a row per person, counted
+# in one pass (no grouping sort).
 _COMPARISON = f"""
     WITH newcomers AS (
-        -- a person's very first mention of the client, when it needs acknowledgement (the
-        -- first of several posted at that instant)
-        SELECT DISTINCT ON (m.author_id) m.author_id, m.posted_at,
-               m.acknowledged_at IS NOT NULL AS acknowledged,
-               COALESCE(m.acknowledged_at, m.posted_at) AS since,
+        SELECT first.author_id, first.first_acknowledged_at IS NOT NULL AS acknowledged,
+               coalesce(first.first_acknowledged_at, first.first_posted_at) AS since,
                first.last_unprompted_at, first.last_advocacy_at
-        FROM {_ACTIVITY} first JOIN {Mention._meta.db_table} m
-          ON m.author_id = first.author_id AND m.client_id = first.client_id
-         AND m.posted_at = first.first_posted_at
+        FROM {_ACTIVITY} first
         WHERE first.client_id = %(client)s AND first.first_posted_at >= %(since)s
-          AND first.first_posted_at < %(until)s AND m.needs_acknowledgement
-        ORDER BY m.author_id, m.id
+          AND first.first_posted_at < %(until)s AND first.first_mention_id IS NOT NULL
     ), outcome AS (
         -- came back unprompted (positively): a later post of their own says so at once; only
         -- people whose later words were all replies are probed, reply by reply
@@ -172,10 +168,15 @@ _COMPARISON = f"""
                      AND {advocacy("later")}
                ) AS positive
         FROM newcomers newcomer
+        OFFSET 0  -- each person probed once, not once per count below
     )
-    SELECT acknowledged, count(*), count(*) FILTER (WHERE returned),
-           count(*) FILTER (WHERE positive)
-    FROM outcome GROUP BY acknowledged
+    SELECT count(*) FILTER (WHERE acknowledged),
+           count(*) FILTER (WHERE acknowledged AND returned),
+           count(*) FILTER (WHERE acknowledged AND positive),
+           count(*) FILTER (WHERE NOT acknowledged),
+           count(*) FILTER (WHERE NOT acknowledged AND returned),
+           count(*) FILTER (WHERE NOT acknowledged AND positive)
+    FROM outcome
 """  # noqa: S608 - names from model metadata
 
 
@@ -197,21 +198,17 @@ def advocacy_comparison(*, client: Client, since: datetime, until: datetime) -> 
     ``not_acknowledged`` — how many ``returned`` (spoke of the client again unprompted) and
     ``returned_positive`` (did so positively), their rates, and the ``return_lift`` and
     ``positive_return_lift`` (acknowledged rate ÷ not acknowledged rate; None without a base)."""
-    groups = {
-        True: {"people": 0, "returned": 0, "returned_positive": 0},
-        False: {"people": 0, "returned": 0, "returned_positive": 0},
-    }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_NO_JIT)
         cursor.execute(_COMPARISON, {"client": client.pk, "since": since, "until": until})
-        for acknowledged, people, returned, positive in cursor.fetchall():
-            groups[acknowledged] = {
-                "people": people, "returned": returned, "returned_positive": positive,
-            }  # fmt: skip
-    for group in groups.values():
+        counts = cursor.fetchone()
+    treated, untreated = (
+        {"people": people, "returned": returned, "returned_positive": positive}
+        for people, returned, positive in (counts[:3], counts[3:])
+    )
+    for group in (treated, untreated):
         group["return_rate"] = _rate(group["returned"], group["people"])
         group["positive_return_rate"] = _rate(group["returned_positive"], group["people"])
-    treated, untreated = groups[True], groups[False]
     return {
         "acknowledged": treated,
         "not_acknowledged": untreated,

@@ -486,12 +486,14 @@ class MentionCount(models.Model):
 
 class AuthorActivity(models.Model):
     """When an author first and last spoke of a client, kept by statement-level triggers on the
-    mentions table (migration ``0019_author_activity``) in the transaction of every change: the
-    report's advocacy funnel and comparison read a row per person instead of their histories.
-    ``first_posted_at`` counts every mention; the others only mentions that are not spam —
-    ``last_positive_at`` the positive ones, ``last_unprompted_at`` those unprompted without
-    looking at other rows (needing acknowledgement, not a reply), ``last_advocacy_at`` those of
-    them that are positive."""
+    mentions table (migrations ``0019_author_activity``, ``0022_author_first_mention``) in the
+    transaction of every change: the report's advocacy funnel and comparison read a row per person
+    instead of their histories. ``first_posted_at`` counts every mention; the last times only
+    mentions that are not spam — ``last_positive_at`` the positive ones, ``last_unprompted_at``
+    those unprompted without looking at other rows (needing acknowledgement, not a reply),
+    ``last_advocacy_at`` those of them that are positive. ``first_mention_id`` is the person's
+    first mention needing acknowledgement posted at ``first_posted_at`` (the lowest id; None when
+    none of that instant needs it) and ``first_acknowledged_at`` when it was acknowledged."""
 
     client_id = models.BigIntegerField()
     author_id = models.BigIntegerField()
@@ -500,6 +502,8 @@ class AuthorActivity(models.Model):
     last_positive_at = models.DateTimeField(null=True)
     last_unprompted_at = models.DateTimeField(null=True)
     last_advocacy_at = models.DateTimeField(null=True)
+    first_mention_id = models.BigIntegerField(null=True)
+    first_acknowledged_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [

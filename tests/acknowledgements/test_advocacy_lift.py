@@ -174,3 +174,26 @@ def test_corrections_spam_and_erasure_move_the_funnel_and_the_comparison(week):
     # s's spam was a real (warm) message after all: s came back positive, of their own accord.
     Mention.objects.filter(external_id="s-2").update(is_spam=False, needs_acknowledgement=True)
     assert figures()[0] == {"acknowledged": 8, "returned": 5, "positive": 4, "advocate": 2}
+
+
+def test_acknowledging_or_withdrawing_a_first_mention_moves_the_newcomer(week):
+    """Whether a newcomer's first mention was acknowledged (kept beside when each person first
+    spoke) follows the acknowledgement as it is given and withdrawn."""
+    since, until = MONDAY - timedelta(hours=10), MONDAY + timedelta(days=6)
+
+    def compared():
+        comparison = advocacy_comparison(client=week.client, since=since, until=until)
+        return [
+            tuple(comparison[group][key] for key in ("people", "returned", "returned_positive"))
+            for group in ("acknowledged", "not_acknowledged")
+        ]
+
+    # e's first mention acknowledged on Tuesday: e's praise on Wednesday follows it.
+    mention_acknowledge(
+        mention=Mention.objects.get(external_id="e-1"), user=UserFactory(role="manager"),
+        kind="replied_elsewhere", at=MONDAY + timedelta(days=1),
+    )  # fmt: skip
+    assert compared() == [(8, 4, 3), (7, 1, 0)]  # a c n e, a n e | f
+    # a's acknowledgement withdrawn: a came back (positively) after an unanswered first mention.
+    Mention.objects.filter(external_id="a-1").update(acknowledged_at=None)
+    assert compared() == [(7, 3, 2), (8, 2, 1)]  # c n e, n e | a f, a

@@ -1,6 +1,7 @@
 """When each person first and last spoke of a client (``AuthorActivity``, read by the report's
-advocacy funnel and comparison) is kept by the database in the transaction of every change to a
-mention — ingest, corrections, spam flags, deletes, purges — and always equals what the
+advocacy funnel and comparison), and which first mention of theirs needs acknowledgement and
+when it got it, is kept by the database in the transaction of every change to a mention —
+ingest, acknowledgements, corrections, spam flags, deletes, purges — and always equals what the
 mentions themselves say."""
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from apps.acknowledgements.services import mention_labels_correct
+from apps.acknowledgements.services import mention_acknowledge, mention_labels_correct
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.clients.services import client_delete
-from apps.listening.models import AuthorActivity, Mention
+from apps.listening.models import Author, AuthorActivity, Mention
 from apps.listening.services import mentions_purge_expired
 from tests.accounts.factories import UserFactory
 from tests.channels.factories import make_channel, store_mentions
@@ -34,24 +35,56 @@ def kept() -> set[tuple]:
     return set(
         AuthorActivity.objects.values_list(
             "client_id", "author_id", "first_posted_at", "last_posted_at", "last_positive_at",
-            "last_unprompted_at", "last_advocacy_at",
+            "last_unprompted_at", "last_advocacy_at", "first_mention_id", "first_acknowledged_at",
         )
     )  # fmt: skip
 
 
 def scanned() -> set[tuple]:
+    """The same facts from the mentions: the first mention is the lowest id among those posted at
+    the first instant that need acknowledgement."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT client_id, author_id, min(posted_at), "
-            "max(posted_at) FILTER (WHERE NOT is_spam), "
-            "max(posted_at) FILTER (WHERE NOT is_spam AND sentiment = 'positive'), "
-            "max(posted_at) FILTER (WHERE NOT is_spam AND needs_acknowledgement "
-            "AND parent_external_id = ''), "
-            "max(posted_at) FILTER (WHERE NOT is_spam AND sentiment = 'positive' "
-            "AND needs_acknowledgement AND parent_external_id = '') "
-            "FROM listening_mention GROUP BY 1, 2"
+            "SELECT spoke.*, first.id, first.acknowledged_at FROM ("
+            "  SELECT client_id, author_id, min(posted_at) AS first_posted_at, "
+            "  max(posted_at) FILTER (WHERE NOT is_spam), "
+            "  max(posted_at) FILTER (WHERE NOT is_spam AND sentiment = 'positive'), "
+            "  max(posted_at) FILTER (WHERE NOT is_spam AND needs_acknowledgement "
+            "  AND parent_external_id = ''), "
+            "  max(posted_at) FILTER (WHERE NOT is_spam AND sentiment = 'positive' "
+            "  AND needs_acknowledgement AND parent_external_id = '') "
+            "  FROM listening_mention GROUP BY 1, 2"
+            ") spoke LEFT JOIN LATERAL ("
+            "  SELECT m.id, m.acknowledged_at FROM listening_mention m "
+            "  WHERE m.client_id = spoke.client_id AND m.author_id = spoke.author_id "
+            "  AND m.posted_at = spoke.first_posted_at AND m.needs_acknowledgement "
+            "  ORDER BY m.id LIMIT 1"
+            ") first ON true"
         )
         return set(cursor.fetchall())
+
+
+def first_of(handle: str) -> AuthorActivity:
+    return AuthorActivity.objects.get(author_id=Author.objects.get(handle=handle).pk)
+
+
+def mention(external_id: str) -> Mention:
+    return Mention.objects.get(external_id=external_id)
+
+
+def copy_with_id(original: Mention, *, pk: int, external_id: str) -> None:
+    """Insert a copy of ``original`` under an id of our choosing (as a transaction that drew its
+    id earlier but commits later would)."""
+    columns = ", ".join(
+        field.column for field in Mention._meta.concrete_fields
+        if field.column not in ("id", "external_id") and not getattr(field, "generated", False)
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO listening_mention (id, external_id, {columns}) "  # noqa: S608
+            f"SELECT %s, %s, {columns} FROM listening_mention WHERE id = %s",
+            [pk, external_id, original.pk],
+        )
 
 
 @pytest.fixture
@@ -102,6 +135,7 @@ def test_corrections_spam_flags_and_deletes_recompute_the_person(cafe):
 def test_purges_and_client_erasure_leave_nothing_behind(cafe):
     assert mentions_purge_expired(days=1) == 2  # a1 and b1, older than a day
     assert kept() == scanned()
+    assert first_of("ana").first_mention_id == mention("a2").pk
     client_delete(client=cafe.client)
     assert not AuthorActivity.objects.exists()
 
@@ -115,4 +149,67 @@ def test_a_write_from_another_search_path_lands_in_its_own_schema(cafe, agency_a
             ["positive", "b1"],
         )
         cursor.execute(f'SET LOCAL search_path TO "{schema}", public')
+    assert kept() == scanned()
+
+
+def test_the_first_mention_keeps_its_acknowledgement(cafe):
+    """Only the acknowledgement of the first mention counts; withdrawn, it is gone; with the
+    first mention deleted, the next one and its acknowledgement take its place."""
+    manager = UserFactory(role="manager")
+    assert first_of("ana").first_mention_id == mention("a1").pk
+    assert first_of("ana").first_acknowledged_at is None
+    later = NOW - timedelta(hours=19)
+    mention_acknowledge(mention=mention("a2"), user=manager, kind="replied_elsewhere", at=later)
+    assert first_of("ana").first_acknowledged_at is None  # not the first mention
+    at = NOW - timedelta(hours=49)
+    mention_acknowledge(mention=mention("a1"), user=manager, kind="replied_elsewhere", at=at)
+    assert first_of("ana").first_acknowledged_at == at
+    assert kept() == scanned()
+    Mention.objects.filter(external_id="a1").update(acknowledged_at=None)
+    assert first_of("ana").first_acknowledged_at is None
+    assert kept() == scanned()
+    Mention.objects.filter(external_id="a1").update(acknowledged_at=at)
+    Mention.objects.filter(external_id="a1").delete()
+    ana = first_of("ana")
+    assert (ana.first_mention_id, ana.first_acknowledged_at) == (mention("a2").pk, later)
+    assert kept() == scanned()
+
+
+def test_an_earlier_mention_or_one_of_the_same_instant_decides_the_first(cafe):
+    """The first mention is the lowest id of those posted at the first instant that need
+    acknowledgement: a back-dated mention takes its place, a second one of that instant does
+    not, unless its id is lower; none when nothing of that instant needs acknowledgement."""
+    store_mentions(cafe, [said("b0", "Hello?", "bo", 60)])
+    assert first_of("bo").first_mention_id == mention("b0").pk
+    store_mentions(cafe, [said("b0-twin", "Hello again?", "bo", 60)])
+    assert first_of("bo").first_mention_id == mention("b0").pk
+    assert kept() == scanned()
+    copy_with_id(mention("b0"), pk=-mention("b0").pk, external_id="b0-early")
+    assert first_of("bo").first_mention_id == -mention("b0").pk
+    assert kept() == scanned()
+    Mention.objects.filter(external_id__in=["b0-early", "b0"]).update(needs_acknowledgement=False)
+    assert first_of("bo").first_mention_id == mention("b0-twin").pk
+    Mention.objects.filter(external_id="b0-twin").update(needs_acknowledgement=False)
+    bo = first_of("bo")
+    assert bo.first_mention_id is None  # b1, needing it, came later: bo is no newcomer
+    assert bo.first_posted_at == NOW - timedelta(hours=60)
+    assert kept() == scanned()
+    # One statement storing several at the first instant at once.
+    store_mentions(cafe, [said("c2", "Hi", "cy", 70), said("c1", "Hi there", "cy", 70)])
+    assert first_of("cy").first_mention_id == min(mention("c1").pk, mention("c2").pk)
+    # A mention moved earlier in time becomes the first.
+    Mention.objects.filter(external_id="a2").update(posted_at=NOW - timedelta(hours=80))
+    assert first_of("ana").first_mention_id == mention("a2").pk
+    assert kept() == scanned()
+
+
+def test_spam_flags_move_the_first_mention(cafe):
+    """Marked spam (needing no acknowledgement any more), a first mention no longer makes its
+    author a newcomer; cleared, it does again."""
+    Mention.objects.filter(external_id="a1").update(is_spam=True, needs_acknowledgement=False)
+    ana = first_of("ana")
+    assert ana.first_mention_id is None and ana.first_posted_at == NOW - timedelta(hours=50)
+    assert kept() == scanned()
+    Mention.objects.filter(external_id="a1").update(is_spam=False, needs_acknowledgement=True)
+    assert first_of("ana").first_mention_id == mention("a1").pk
     assert kept() == scanned()
