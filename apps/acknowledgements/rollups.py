@@ -197,8 +197,9 @@ def rolled_member_figures(
 ) -> list[tuple] | None:
     """``(user_id, replies, in_hours, median, p90)`` per person who acknowledged the client's
     mentions in ``[since, until)``, ``open_spans`` being the opening hours within it — exactly
-    as the reference query (``selectors._MEMBERS``) gives them. None when an acknowledgement
-    changed between the reads (a rank no longer found): read them from the acknowledgements."""
+    as the reference query (``selectors._MEMBERS``) gives them. Read in one snapshot unless
+    called inside a transaction; there, None when an acknowledgement changed between the reads
+    (a rank no longer found): read them from the acknowledgements."""
     first_day, end_day, day_pieces = whole_days(since, until, timezone)
     period_whole, period_pieces = quarters([(since, until)])
     open_whole, open_pieces = quarters(merged(open_spans))
@@ -206,7 +207,10 @@ def rolled_member_figures(
     in_hours: dict[int, int] = defaultdict(int)
     buckets: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     params = {"client": client_id, "since": since, "until": until}
+    alone = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
+        if alone:  # one snapshot for every read: the counts and the values agree
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         # A few index probes per piece of time, which the planner prices high enough to
         # JIT-compile the query (~10 ms) — more than running it.
         cursor.execute("SET LOCAL jit = off")
