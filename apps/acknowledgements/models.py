@@ -101,6 +101,49 @@ class Acknowledgement(models.Model):
         return f"{self.kind} of {self.mention_id} ({self.delivery_status})"
 
 
+class AcknowledgementHour(models.Model):
+    """How many acknowledgements one person gave a client in one UTC ``hour``, per quarter of it
+    (minutes 0-14, 15-29, 30-44, 45-59): the per-member ``replies`` and ``in_hours`` of a period
+    sum whole quarters here, whatever the business hours or the time zones (every zone's offset
+    is a whole number of quarters). Rows are deltas written by statement triggers in each
+    change's transaction (migration ``0011_member_rollups``), summed when read and merged by
+    ``rollups.member_rollups_compact``."""
+
+    client_id = models.BigIntegerField()
+    user_id = models.BigIntegerField()
+    hour = models.DateTimeField()
+    quarter_0 = models.IntegerField()
+    quarter_1 = models.IntegerField()
+    quarter_2 = models.IntegerField()
+    quarter_3 = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "hour"], name="ack_hour_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.user_id} {self.hour:%Y-%m-%d %H}h"
+
+
+class FirstResponseDay(models.Model):
+    """How many first responses (acknowledgements with ``first_response_minutes``) one person
+    gave a client on one local day (the client's time zone) in one ``bucket`` of minutes
+    (``rollups.BUCKET_SQL``, about 6 % wide): a percentile finds its bucket from these counts and
+    reads that bucket's acknowledgements alone. Deltas, kept like ``AcknowledgementHour``; a
+    client's days are rebuilt when its time zone changes."""
+
+    client_id = models.BigIntegerField()
+    user_id = models.BigIntegerField()
+    day = models.DateField()
+    bucket = models.SmallIntegerField()
+    responses = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "day"], name="first_response_day_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.user_id} {self.day}: {self.responses} in {self.bucket}"
+
+
 class AuditEntry(models.Model):
     """Who did what to which object, when, and how it looked before and after."""
 

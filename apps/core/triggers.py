@@ -6,7 +6,9 @@ UPDATE, DELETE and TRUNCATE with the statement's rows as transition tables (``ne
 The function's statements use unqualified names, so their plans are cached for the session
 (dynamic SQL cost ~1.5 ms a statement, measured): the trigger's own schema is put first on the
 search path for the call when it is not already (django-tenants always has it first). Tenant
-clones copy the function and triggers (``apps.tenants.cloning``)."""
+clones copy the function and triggers (``apps.tenants.cloning``). The triggers write delta rows
+(no row is ever updated, so concurrent writers never wait on one): ``delta_compaction`` merges
+them."""
 
 from __future__ import annotations
 
@@ -64,3 +66,20 @@ def statement_triggers_drop(name: str, table: str) -> list[str]:
         *(f"DROP TRIGGER {name}_{operation} ON {table}" for operation in OPERATIONS),
         f"DROP FUNCTION {name}()",
     ]
+
+
+def delta_compaction(model, key: str) -> str:
+    """Merge ``model``'s delta rows into one row per ``key``, dropping keys summing to nothing."""
+    table = model._meta.db_table
+    figures = [
+        field.column
+        for field in model._meta.concrete_fields
+        if field.column not in ("id", *key.split(", "))
+    ]
+    return f"""
+        WITH merged AS (DELETE FROM {table} RETURNING {key}, {", ".join(figures)})
+        INSERT INTO {table} ({key}, {", ".join(figures)})
+        SELECT {key}, {", ".join(f"sum({column})" for column in figures)} FROM merged
+        GROUP BY {key}
+        HAVING {" OR ".join(f"sum({column}) <> 0" for column in figures)}
+    """  # noqa: S608 - names from model metadata

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.clients.models import Client
 from apps.core.replica import on_primary
+from apps.core.triggers import delta_compaction
 from apps.listening.models import Mention
 from apps.listening.stopwords import ALL_STOP_WORDS
 
@@ -222,25 +223,10 @@ def midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
 
 
-def _compaction(model, key: str) -> str:
-    """Merge ``model``'s delta rows into one row per ``key``, dropping keys summing to nothing."""
-    table = model._meta.db_table
-    figures = [
-        field.column
-        for field in model._meta.concrete_fields
-        if field.column not in ("id", *key.split(", "))
-    ]
-    return f"""
-        WITH merged AS (DELETE FROM {table} RETURNING {key}, {", ".join(figures)})
-        INSERT INTO {table} ({key}, {", ".join(figures)})
-        SELECT {key}, {", ".join(f"sum({column})" for column in figures)} FROM merged
-        GROUP BY {key}
-        HAVING {" OR ".join(f"sum({column}) <> 0" for column in figures)}
-    """  # noqa: S608 - names from model metadata
-
-
-_COMPACT_DAYS = _compaction(MentionDay, "client_id, day, channel_id, sentiment, matched_queries")
-_COMPACT_RESPONSE_DAYS = _compaction(
+_COMPACT_DAYS = delta_compaction(
+    MentionDay, "client_id, day, channel_id, sentiment, matched_queries"
+)
+_COMPACT_RESPONSE_DAYS = delta_compaction(
     ResponseTimeDay, "client_id, day, wall_clock, is_follow_up, bucket"
 )
 

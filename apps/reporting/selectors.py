@@ -399,7 +399,7 @@ def _top_authors(mentions) -> list[dict]:
     ]  # fmt: skip
 
 
-def _members(client: Client, period: Period) -> list[dict]:
+def _members(client: Client, period: Period, rolled: bool) -> list[dict]:
     return [
         {
             "user": row["user"].pk,
@@ -411,7 +411,9 @@ def _members(client: Client, period: Period) -> list[dict]:
             "in_hours": row["in_hours"],
             "off_hours": row["off_hours"],
         }
-        for row in member_figures(client=client, since=period.start, until=period.end)
+        for row in member_figures(
+            client=client, since=period.start, until=period.end, rolled=rolled
+        )
     ]
 
 
@@ -447,7 +449,7 @@ def client_report(
         "advocacy_comparison": comparison,
         "top_terms": [{"term": term, "count": n} for term, n in top_terms],
         "top_hashtags": [{"hashtag": f"#{tag}", "count": n} for tag, n in top_hashtags],
-        "members": _members(client, period),
+        "members": _members(client, period, rolled),
         "channels": extra["channels"],
         "teams": extra["teams"],
         "previous": {

@@ -23,9 +23,11 @@ def send_scheduled_reports() -> int:
 
 @app.task(soft_time_limit=600, time_limit=660)
 def compact_mention_days() -> int:
-    """Beat, every 5 minutes: merge the daily report figures' deltas, every agency."""
+    """Beat, every 5 minutes: merge the daily report figures' deltas (and the per-member
+    roll-ups'), every agency."""
     from django_tenants.utils import schema_context
 
+    from apps.acknowledgements.rollups import member_rollups_compact
     from apps.tenants.selectors import agency_list
 
     from .rollups import mention_days_compact
@@ -34,4 +36,5 @@ def compact_mention_days() -> int:
     for agency in agency_list():
         with schema_context(agency.schema_name):
             rows += mention_days_compact()
+            member_rollups_compact()
     return rows
