@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.clients.selectors import client_list
 
 from .figures import ratio, rounded
-from .selectors import period_totals
+from .selectors import FIRST_RESPONSE_NOW, period_totals
 
 SLIPPING_RATE = 0.8  # acknowledgement rate below which a client is slipping
 SLIPPING_DROP = 0.05  # … or a fall of this much against the previous window
@@ -29,8 +29,9 @@ def agency_overview(*, user, days: int = 30, now: datetime | None = None) -> lis
     for client in clients:
         until = now.astimezone(ZoneInfo(client.timezone)).date()
         row, before = period_totals(
-            client=client, since=until - timedelta(days=days - 1), until=until, now=now
-        )
+            client=client, since=until - timedelta(days=days - 1), until=until, now=now,
+            times={FIRST_RESPONSE_NOW},
+        )  # fmt: skip
         rate = ratio(row["acknowledged"], row["needing"])
         before_rate = ratio(before["acknowledged"], before["needing"])
         attainment = ratio(row["sla_met"], row["sla_due"])

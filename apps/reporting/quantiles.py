@@ -104,12 +104,15 @@ def _ranks(total: int) -> list[tuple[float, int, int]]:
     return found
 
 
-def response_percentiles(params: dict, *, periods: dict[bool, tuple]) -> dict[tuple, list] | None:
+def response_percentiles(
+    params: dict, *, periods: dict[bool, tuple], kinds: set[tuple] | None = None
+) -> dict[tuple, list] | None:
     """``{(current, wall_clock, is_follow_up): [median, p90]}`` for both periods and both
-    clocks, exactly as ``percentile_cont(ARRAY[0.5, 0.9])`` over their answered mentions (a kind
-    with none is left out). ``params`` are the report pass's (client, cut-off days and
-    instants); ``periods`` maps ``current`` to its ``(start, end)``. None when a mention changed
-    between the reads (a rank no longer found): read the percentiles from the mentions then."""
+    clocks (only ``kinds`` of them, if given), exactly as ``percentile_cont(ARRAY[0.5, 0.9])``
+    over their answered mentions (a kind with none is left out). ``params`` are the report
+    pass's (client, cut-off days and instants); ``periods`` maps ``current`` to its ``(start,
+    end)``. None when a mention changed between the reads (a rank no longer found): read the
+    percentiles from the mentions then."""
     counts: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     with connection.cursor() as cursor:
         for query in (_ROLLED, _LIVE):
@@ -119,6 +122,7 @@ def response_percentiles(params: dict, *, periods: dict[bool, tuple]) -> dict[tu
         ordered = {
             kind: sorted((b, n) for b, n in per_bucket.items() if n > 0)
             for kind, per_bucket in counts.items()
+            if kinds is None or kind in kinds
         }
         wanted: dict[bool, dict] = {False: {}, True: {}}  # clock → key → (follow-up, bucket, …)
         for (current, wall_clock, follow_up), buckets in ordered.items():

@@ -167,9 +167,11 @@ def _pass(
     now: datetime,
     rolled: bool = True,
     detail: bool = True,
+    times: set[tuple] | None = None,
 ) -> list[dict]:
     """The rows of figures of both periods (``detail``: the volume cells of the current one):
-    whole ended days from the roll-ups, the rest and the percentiles from the mentions."""
+    whole ended days from the roll-ups, the rest and the percentiles from the mentions (only the
+    ``times`` kinds of ``quantiles.response_percentiles``, if given)."""
     before = period.previous()
     due_by, due_by_before = min(period.end, now), min(period.start, now)
     cut = rollups.first_live_day(period.since, period.until, period.timezone, due_by, rolled)
@@ -218,19 +220,23 @@ def _pass(
         for row in results.get(name, []):
             totals[row["current"]].update(row)
     if rolled or not detail:
-        _percentiles(totals, params, period, rolled)
+        _percentiles(totals, params, period, rolled, times)
     rolled_sums = {row["current"]: row for row in results.get("summed", [])}
     for current, row in totals.items():
         _add(row, rolled_sums.get(current, {}))
     return [*totals.values(), *results.get("cells", [])]
 
 
-def _percentiles(totals: dict, params: dict, period: Period, rolled: bool) -> None:
-    """Both periods' median and p90 times to first and next response, from the day buckets and
-    the mentions of the buckets they fall in (all answered mentions read when not ``rolled``,
-    or when that fails)."""
+def _percentiles(
+    totals: dict, params: dict, period: Period, rolled: bool, times: set[tuple] | None = None
+) -> None:
+    """Both periods' median and p90 times to first and next response (``times``: only those
+    kinds), from the day buckets and the mentions of the buckets they fall in (all answered
+    mentions read when not ``rolled``, or when that fails)."""
     periods = {True: (period.start, period.end), False: (period.previous().start, period.start)}
-    found = quantiles.response_percentiles(params, periods=periods) if rolled else None
+    found = None
+    if rolled:
+        found = quantiles.response_percentiles(params, periods=periods, kinds=times)
     if found is None:
         found = {}
         with connection.cursor() as cursor:
@@ -330,14 +336,22 @@ def _headlines(
     return current, before, volume
 
 
-def period_totals(*, client: Client, since: date, until: date, now: datetime) -> tuple[dict, dict]:
-    """The additive figures, median/p90 times and SLA counts of local days ``since``..``until``
-    and of the period as long before it — the report's own headline pass without its chart
-    cells, customers or share of voice (the agency overview's figures, equal to the
-    dashboard's)."""
+# (current period, wall clock, follow-up): the one time the agency overview shows, the
+# current period's business time to first response.
+FIRST_RESPONSE_NOW = (True, False, False)
+
+
+def period_totals(
+    *, client: Client, since: date, until: date, now: datetime, times: set[tuple] | None = None
+) -> tuple[dict, dict]:
+    """The additive figures, median/p90 times (only the ``times`` kinds, if given: see
+    ``quantiles.response_percentiles``) and SLA counts of local days ``since``..``until`` and of
+    the period as long before it — the report's own headline pass without its chart cells,
+    customers or share of voice (the agency overview's figures, equal to the dashboard's)."""
     period = Period(since, until, client.timezone)
-    rows = {row["current"]: row for row in _pass(client, period, [], now, detail=False)}
-    return rows[True], rows[False]
+    rows = _pass(client, period, [], now, detail=False, times=times)
+    totals = {row["current"]: row for row in rows}
+    return totals[True], totals[False]
 
 
 def _in_period(client: Client, period: Period):

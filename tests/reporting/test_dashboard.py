@@ -10,6 +10,8 @@ import pytest
 from apps.acknowledgements.services import mention_acknowledge
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.listening.models import Mention
+from apps.reporting.overview import agency_overview
+from apps.reporting.selectors import client_report
 from tests.accounts.factories import UserFactory
 from tests.channels.factories import make_channel, store_mentions
 from tests.clients.factories import ClientFactory, ClientMembershipFactory
@@ -97,3 +99,25 @@ def test_hostile_author_names_are_shown_as_text(in_agency_a, agency_a):
     )
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_overview_shows_the_p90_time_of_the_clients_dashboard(in_agency_a):
+    owner = UserFactory(role="owner")
+    now = datetime.now(UTC)
+    client = ClientFactory(name="Varied", timezone="UTC")
+    channel = make_channel(client=client)
+    store_mentions(channel, [
+        said(f"v{n}", f"Where is order {n}?", f"v{n}", now - timedelta(days=2, hours=n))
+        for n in range(12)
+    ])  # fmt: skip
+    waits = [3, 8, 15, 22, 40, 55, 90, 130, 200, 320, 600, 900]  # minutes
+    for wait, mention in zip(waits, Mention.objects.filter(channel=channel), strict=True):
+        mention_acknowledge(
+            mention=mention, user=owner, kind="resolved_internally",
+            at=mention.posted_at + timedelta(minutes=wait),
+        )  # fmt: skip
+    today = now.date()
+    report = client_report(client=client, since=today - timedelta(days=29), until=today)
+    (row,) = [r for r in agency_overview(user=owner) if r["client"] == client]
+    assert row["p90_time_to_acknowledge_minutes"] == report["p90_time_to_acknowledge_minutes"]
+    assert 320 <= row["p90_time_to_acknowledge_minutes"] <= 600
