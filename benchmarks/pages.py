@@ -7,14 +7,14 @@
 and one of ``--large`` mentions over 90 days (three clients; a fifth open, the rest
 acknowledged, with acknowledgements, some escalated, dismissed, assigned and routed to a
 team), ``VACUUM ANALYZE``d. For each agency, as its owner, in-process through the whole middleware
-stack: every inbox view, the API's mention and acknowledgement lists (first page, and the page
-50,000 rows in by cursor — the last page on the small agency), the client dashboard (30 and 90
-days), the agency overview and search. Each page: one warm-up request, then the best of
-``--runs``. Lower bound, same run: the page's SQL (captured on its last request) under
-``EXPLAIN ANALYZE`` — planning plus execution, best of ``--runs`` — plus the floor every page
-pays (the sign-in page, signed out: middleware, session, a small template, no data). Printed per
-page: both agencies' times, their SQL bounds, time ÷ (SQL + floor), time ÷ SQL alone, and the
-growth from small to large.
+stack: every inbox view, the newest open mention's conversation, the API's mention and
+acknowledgement lists (first page, and the page 50,000 rows in by cursor — the last page on the
+small agency), the client dashboard (30 and 90 days), the agency overview and search. Each page:
+one warm-up request, then the best of ``--runs``. Lower bound, same run: the page's SQL
+(captured on its last request) under ``EXPLAIN ANALYZE`` — planning plus execution, best of
+``--runs`` — plus the floor every page pays (the sign-in page, signed out: middleware, session,
+a small template, no data). Printed per page: both agencies' times, their SQL bounds, time ÷
+(SQL + floor), time ÷ SQL alone, and the growth from small to large.
 
 **Demo** (``--demo``):
 Seeds the demo agency (``seed_demo``: 3 clients, ~14,000 mentions over 90 days, their channels
@@ -236,6 +236,7 @@ def _pages(agency: dict) -> list[tuple[str, str]]:
 
     with schema_context(agency["schema"]):
         owner = User.objects.get(email=f"owner@{agency['slug']}.test")
+        newest = mention_list(user=owner).open().order_by("-posted_at", "-pk").first()
     mentions_deep = _deep_cursor(agency["schema"], lambda: mention_list(user=owner), DEEP)
     acks_deep = _deep_cursor(agency["schema"], lambda: acknowledgement_list(user=owner), DEEP)
     today = date.today()
@@ -257,6 +258,7 @@ def _pages(agency: dict) -> list[tuple[str, str]]:
         ("inbox: SLA due first", "/inbox/?ordering=sla_due_at"),
         ("inbox: priority first", "/inbox/?ordering=-priority_score"),
         ("inbox: counts poll", "/inbox/counts/"),
+        ("conversation (newest open)", f"/inbox/{newest.pk}/"),
         ("inbox: search", "/inbox/?status=all&q=latte"),
         ("API mentions, first page", "/api/v1/mentions/"),
         ("API mentions, 50,000 in", f"/api/v1/mentions/?cursor={quote(mentions_deep)}"),
