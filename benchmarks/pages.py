@@ -283,6 +283,8 @@ def _lower_bound(schema: str, statements: list[str]) -> float:
     total = 0.0
     with schema_context(schema), transaction.atomic(), connection.cursor() as cursor:
         for sql in statements:
+            if sql.lstrip().upper().startswith("SET TRANSACTION"):
+                continue  # a snapshot's isolation: only the first statement of a transaction
             if sql.lstrip().upper().startswith("SET"):
                 cursor.execute(sql)
                 continue
