@@ -23,7 +23,7 @@ from django.db.models.functions import Cast
 from apps.accounts.models import User
 from apps.clients.selectors import client_list
 
-from .models import OPEN_STATUSES, ListeningQuery, Mention, MentionCount, QueryRematch, open_q
+from .models import OPEN_STATUSES, ListeningQuery, Mention, MentionCount, QueryRematch
 
 
 def query_list(*, user: User, client_id: int | None = None) -> QuerySet[ListeningQuery]:
@@ -206,14 +206,20 @@ def mention_status_counts(*, user: User, filters: dict[str, Any] | None = None) 
     counts = counts.filter(
         **{column: filters[key] for key, column in COUNTED_FILTERS.items() if filters.get(key)}
     )
-    totals = counts.aggregate(
-        **{
-            status: Sum(
-                "n", filter=Q(status=status) & (open_q() if status in OPEN_STATUSES else Q())
-            )
-            for status in Mention.Status.values
-        },
-        open=Sum("n", filter=open_q()),
-        all=Sum("n"),
-    )
-    return {key: value or 0 for key, value in totals.items()}
+    totals = dict.fromkeys([*Mention.Status.values, "open", "all"], 0)
+    # Summed per status in the database, the few sums added up here (one aggregate with a
+    # filter per status cost more to compile than to run).
+    for status, needing, n in (
+        counts.order_by()
+        .values("status", "needs_acknowledgement")
+        .annotate(n=Sum("n"))
+        .values_list("status", "needs_acknowledgement", "n")
+    ):
+        totals["all"] += n
+        if status in OPEN_STATUSES:
+            if needing:  # as ``open_q``
+                totals[status] += n
+                totals["open"] += n
+        elif status in totals:
+            totals[status] += n
+    return totals
