@@ -127,9 +127,9 @@ class AcknowledgementHour(models.Model):
 class FirstResponseDay(models.Model):
     """How many first responses (acknowledgements with ``first_response_minutes``) one person
     gave a client on one local day (the client's time zone) in one ``bucket`` of minutes
-    (``rollups.BUCKET_SQL``, about 6 % wide): a percentile finds its bucket from these counts and
-    reads that bucket's acknowledgements alone. Deltas, kept like ``AcknowledgementHour``; a
-    client's days are rebuilt when its time zone changes."""
+    (``core.buckets.BUCKET_SQL``, about 6 % wide): a percentile finds its bucket from these
+    counts and reads that bucket's acknowledgements alone. Deltas, kept like
+    ``AcknowledgementHour``; a client's days are rebuilt when its time zone changes."""
 
     client_id = models.BigIntegerField()
     user_id = models.BigIntegerField()

@@ -5,17 +5,16 @@ a period's ``replies`` and its ``in_hours`` (acknowledged within the business ho
 quarters; only the pieces of the period or of the opening hours that do not start and end on a
 quarter (opening at 09:10, a period starting at 10:07) are counted from the acknowledgements.
 ``FirstResponseDay`` counts each person's first responses per local day and bucket of minutes
-(``BUCKET_SQL``, as ``apps.reporting.quantiles``): a percentile (``percentile_cont``: the values
-at the two ranks around ``fraction * (n - 1)``, interpolated) finds the bucket of each rank from
-those counts, and reads that bucket's acknowledgements of the period alone, in order, through
-``ack_member_bucket_idx``. The figures are the very numbers the reference query gives (the same
-counts, the same doubles); the tests hold them equal. The migration ``0011_member_rollups``
-keeps both tables in every change's transaction.
+(``core.buckets``, as ``apps.reporting.quantiles``): a percentile (``percentile_cont``: the
+values at the two ranks around ``fraction * (n - 1)``, interpolated) finds the bucket of each
+rank from those counts, and reads that bucket's acknowledgements of the period alone, in order,
+through ``ack_member_bucket_idx``. The figures are the very numbers the reference query gives
+(the same counts, the same doubles); the tests hold them equal. The migration
+``0011_member_rollups`` keeps both tables in every change's transaction.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,13 +22,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
+from apps.core.buckets import BUCKET_SQL, percentile_ranks, rank_place
 from apps.core.triggers import delta_compaction
 
 from .models import Acknowledgement, AcknowledgementHour, FirstResponseDay
 
-FRACTIONS = (0.5, 0.9)
-# The bucket of ``{v}`` minutes: the same expression as the migration's (a test holds them equal).
-BUCKET_SQL = "least(floor(ln(1 + greatest({v}, 0)) * 16), 255)::smallint"
 QUARTER = timedelta(minutes=15)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _A = Acknowledgement._meta.db_table
@@ -173,25 +170,6 @@ def _ranges(spans: Iterable[Span]) -> list[str]:
     return [f"[{start.isoformat()},{end.isoformat()})" for start, end in spans]
 
 
-def _rank_place(counts: list[tuple[int, int]], rank: int) -> tuple[int, int]:
-    """(bucket, offset in it) of the 0-based ``rank`` among sorted values counted per bucket."""
-    below = 0
-    for bucket, count in counts:
-        if rank < below + count:
-            return bucket, rank - below
-        below += count
-    raise ValueError(f"rank {rank} beyond {below} values")
-
-
-def _ranks(total: int) -> list[tuple[float, int, int]]:
-    """(position, lower rank, upper rank) of each of ``FRACTIONS`` among ``total`` values."""
-    found = []
-    for fraction in FRACTIONS if total else ():
-        position = fraction * (total - 1)
-        found.append((position, math.floor(position), math.ceil(position)))
-    return found
-
-
 def rolled_member_figures(
     *, client_id: int, timezone: str, since: datetime, until: datetime, open_spans: list[Span]
 ) -> list[tuple] | None:
@@ -257,7 +235,7 @@ def rolled_member_figures(
         if user_id not in ordered:
             continue  # none in the period
         figures = []
-        for position, low, high in _ranks(sum(n for _, n in ordered[user_id])):
+        for position, low, high in percentile_ranks(sum(n for _, n in ordered[user_id])):
             first, second = values[user_id, low], values[user_id, high]
             # as PostgreSQL interpolates (float8_lerp), and only between two different ranks
             figures.append(first if low == high else first + (second - first) * (position - low))
@@ -270,9 +248,9 @@ def _values(cursor, params: dict, ordered: dict) -> dict[tuple[int, int], float]
     """``{(user, rank): value}`` of every rank the percentiles need, one read per bucket."""
     wanted: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)  # (user, bucket) → ranks
     for user_id, counts in ordered.items():
-        for _, low, high in _ranks(sum(n for _, n in counts)):
+        for _, low, high in percentile_ranks(sum(n for _, n in counts)):
             for rank in (low, high):
-                bucket, offset = _rank_place(counts, rank)
+                bucket, offset = rank_place(counts, rank)
                 wanted[user_id, bucket][rank] = offset
     if not wanted:
         return {}

@@ -215,7 +215,7 @@ class MentionDay(models.Model):
 
 class ResponseTimeDay(models.Model):
     """How many of a client's answered mentions of one local day took a time to acknowledge in
-    one ``bucket`` (``quantiles.BUCKET_SQL``: about 6 % wide), in business minutes or
+    one ``bucket`` (``core.buckets.BUCKET_SQL``: about 6 % wide), in business minutes or
     ``wall_clock`` minutes, first responses and follow-ups apart: kept like ``MentionDay``
     (deltas, migration ``0006_response_time_days``), so that a percentile finds its bucket from
     a few hundred rows a day and reads the mentions of that bucket alone (``quantiles``)."""

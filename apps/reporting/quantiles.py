@@ -12,20 +12,18 @@ same interpolation); the report tests hold them equal.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 from django.db import connection
 
+from apps.core.buckets import BUCKET_SQL, percentile_ranks, rank_place
 from apps.listening.models import Mention
 
 from .models import ResponseTimeDay
 
-FRACTIONS = (0.5, 0.9)
-# The bucket of a time to acknowledge (minutes ``{v}``) and the wall-clock minutes from posting
-# to the first acknowledgement (mention ``{m}``): the same expressions as in the migration
-# ``0006_response_time_days`` that keeps ``ResponseTimeDay`` and indexes the wall-clock minutes.
-BUCKET_SQL = "least(floor(ln(1 + greatest({v}, 0)) * 16), 255)::smallint"
+# The bucket of a time to acknowledge is ``core.buckets.BUCKET_SQL``; the wall-clock minutes from
+# posting to the first acknowledgement (mention ``{m}``) as in the migration
+# ``0006_response_time_days`` that keeps ``ResponseTimeDay`` and indexes them.
 WALL_CLOCK_SQL = "date_part('epoch', {m}.acknowledged_at - {m}.posted_at) / 60"
 # The minutes of each clock (False: business time, True: wall-clock), of mention ``m``.
 CLOCKS = {False: "m.time_to_acknowledge_minutes", True: WALL_CLOCK_SQL.format(m="m")}
@@ -85,25 +83,6 @@ def _values_sql(wall_clock: bool) -> str:
     )
 
 
-def _rank_place(counts: list[tuple[int, int]], rank: int) -> tuple[int, int]:
-    """(bucket, offset in it) of the 0-based ``rank`` among sorted values counted per bucket."""
-    below = 0
-    for bucket, count in counts:
-        if rank < below + count:
-            return bucket, rank - below
-        below += count
-    raise ValueError(f"rank {rank} beyond {below} values")
-
-
-def _ranks(total: int) -> list[tuple[float, int, int]]:
-    """(position, lower rank, upper rank) of each of ``FRACTIONS`` among ``total`` values."""
-    found = []
-    for fraction in FRACTIONS if total else ():
-        position = fraction * (total - 1)
-        found.append((position, math.floor(position), math.ceil(position)))
-    return found
-
-
 def response_percentiles(
     params: dict, *, periods: dict[bool, tuple], kinds: set[tuple] | None = None
 ) -> dict[tuple, list] | None:
@@ -126,9 +105,9 @@ def response_percentiles(
         }
         wanted: dict[bool, dict] = {False: {}, True: {}}  # clock → key → (follow-up, bucket, …)
         for (current, wall_clock, follow_up), buckets in ordered.items():
-            for _, low, high in _ranks(sum(n for _, n in buckets)):
+            for _, low, high in percentile_ranks(sum(n for _, n in buckets)):
                 for rank in (low, high):
-                    bucket, offset = _rank_place(buckets, rank)
+                    bucket, offset = rank_place(buckets, rank)
                     key = _key(current, wall_clock, follow_up, rank)
                     wanted[wall_clock][key] = (follow_up, bucket, offset, *periods[current])
         values = {}
@@ -148,7 +127,7 @@ def response_percentiles(
     result: dict[tuple, list] = {}
     for kind, buckets in ordered.items():
         figures = []
-        for position, low, high in _ranks(sum(n for _, n in buckets)):
+        for position, low, high in percentile_ranks(sum(n for _, n in buckets)):
             first, second = values[_key(*kind, low)], values[_key(*kind, high)]
             figures.append(first + (second - first) * (position - low))  # as PostgreSQL does
         if figures:
