@@ -10,6 +10,8 @@ from apps.reporting.selectors import client_report
 from tests.channels.factories import make_channel, store_mentions
 from tests.clients.factories import ClientFactory
 
+TODAY = datetime.now(UTC).date()
+
 
 def said(external_id, text, at):
     return MentionData(external_id=external_id, text=text, posted_at=at,
@@ -56,3 +58,17 @@ def test_deleting_a_channel_forgets_the_terms_of_its_mentions(in_agency_a):
 
     assert not TermDay.objects.filter(client=client).exists()
     assert client_report(client=client, **period)["top_terms"] == []
+
+
+def test_every_stop_word_reaches_the_database_as_written(in_agency_a):
+    """The stop words travel as one array literal: each arrives whole — apostrophes, quotes and
+    all — so none of them can turn up as a top term."""
+    from django.db import connection
+
+    from apps.reporting import rollups
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %(stop)s::text[]", rollups._params(ClientFactory(), *[TODAY] * 2))
+        (received,) = cursor.fetchone()
+    assert received == rollups.STOP_WORDS
+    assert {"'ll", "don't", 'piu"'} <= set(received)
