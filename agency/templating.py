@@ -6,15 +6,14 @@ templates. The filters are those the Django templates use, from the same functio
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from django.template.defaultfilters import (
-    floatformat,
-    timesince_filter,
-    timeuntil_filter,
-)
+from django.template.defaultfilters import floatformat
 from django.template.defaultfilters import truncatechars as django_truncatechars
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from jinja2 import Environment
@@ -45,6 +44,34 @@ def truncatechars(text: str, length: int) -> str:
     return text if len(text) <= length else django_truncatechars(text, length)
 
 
+# Below four weeks Django's ``timesince`` depends on the difference alone (no month is whole),
+# and it writes whole minutes at most: a card's "3 hours, 5 minutes" is made once per minutes
+# and language.
+_MONTHLESS = timedelta(days=28)
+
+
+@lru_cache(maxsize=4096)
+def _minutes_in_words(minutes: int, language: str | None) -> str:
+    now = datetime(2001, 1, 1, tzinfo=UTC)
+    return timesince(now - timedelta(minutes=minutes), now)
+
+
+def _between(earlier: datetime, later: datetime) -> str:
+    if timedelta(0) <= later - earlier < _MONTHLESS:
+        return _minutes_in_words((later - earlier) // timedelta(minutes=1), get_language())
+    return timesince(earlier, later)
+
+
+def since(value: datetime | None) -> str:
+    """Django's ``timesince`` filter: how long ago ``value`` was, in words."""
+    return _between(value, timezone.now()) if value else ""
+
+
+def until(value: datetime | None) -> str:
+    """Django's ``timeuntil`` filter: how long until ``value``, in words."""
+    return _between(timezone.now(), value) if value else ""
+
+
 def label(instance, field: str) -> str:
     """``instance.get_<field>_display()``, from a table of labels made once per language."""
     value = getattr(instance, field)
@@ -57,8 +84,8 @@ def environment(**options) -> Environment:
     env.globals["url"] = url
     env.filters.update({
         "truncatechars": truncatechars,
-        "timesince": timesince_filter,
-        "timeuntil": timeuntil_filter,
+        "timesince": since,
+        "timeuntil": until,
         "floatformat": floatformat,
         "iso": lambda moment: localtime(moment).isoformat(),  # Django's ``date:"c"``
         "when": formatting.moment,
