@@ -2,7 +2,8 @@
 cards): Jinja compiles a template to Python, several times faster than Django's template
 language for a list of fifty cards. The partials live beside the Django templates as ``*.jinja``
 and are rendered through ``apps.inbox``'s ``{% mention_card %}`` tag, so pages stay Django
-templates. The filters are those the Django templates use, from the same functions."""
+templates. The filters say what the Django templates' filters say; several keep what they made
+once (a label, an address, a wait in words: the waits are tested equal to Django's)."""
 
 from __future__ import annotations
 
