@@ -9,12 +9,12 @@ acknowledged, with acknowledgements, some escalated, dismissed, assigned and rou
 team), ``VACUUM ANALYZE``d. For each agency, as its owner, in-process through the whole middleware
 stack: every inbox view, the newest open mention's conversation, the API's mention and
 acknowledgement lists (first page, and the page 50,000 rows in by cursor — the last page on the
-small agency), the client dashboard (30 and 90 days), the agency overview and search. Each page:
-one warm-up request, then the best of ``--runs``. Lower bound, same run: the page's SQL
-(captured on its last request) under ``EXPLAIN ANALYZE`` — planning plus execution, best of
-``--runs`` — plus the floor every page pays (the sign-in page, signed out: middleware, session,
-a small template, no data). Printed per page: both agencies' times, their SQL bounds, time ÷
-(SQL + floor), time ÷ SQL alone, and the growth from small to large.
+small agency), the client dashboard (30 and 90 days), the agency overview, a client's community
+page and search. Each page: one warm-up request, then the best of ``--runs``. Lower bound, same
+run: the page's SQL (captured on its last request) under ``EXPLAIN ANALYZE`` — planning plus
+execution, best of ``--runs`` — plus the floor every page pays (the sign-in page, signed out:
+middleware, session, a small template, no data). Printed per page: both agencies' times, their
+SQL bounds, time ÷ (SQL + floor), time ÷ SQL alone, and the growth from small to large.
 
 **Demo** (``--demo``):
 Seeds the demo agency (``seed_demo``: 3 clients, ~14,000 mentions over 90 days, their channels
@@ -269,6 +269,7 @@ def _pages(agency: dict) -> list[tuple[str, str]]:
         ("dashboard, 30 days", f"/reports/clients/{client}/?{days[30]}"),
         ("dashboard, 90 days", f"/reports/clients/{client}/?{days[90]}"),
         ("agency overview", "/reports/"),
+        ("community of a client", f"/community/clients/{client}/"),
         ("search page", "/listening/mentions/?q=latte"),
     ]  # fmt: skip
 

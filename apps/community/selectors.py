@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.clients.models import Client
-from apps.listening.models import Author, Mention, normalise_handle
+from apps.listening.models import QUESTION_MARK, Author, Mention, normalise_handle
 from apps.reporting.selectors import Period
 
 from . import phrases
@@ -248,8 +248,8 @@ def community_answer_share(community: Community, *, client: Client, period: Peri
     # Questions nobody replied to count too.
     unanswered = Mention.objects.filter(
         client=client, posted_at__gte=period.start, posted_at__lt=period.end, is_spam=False,
-        text__regex=r"[?¿]",
-    ).values_list("pk", "author_id", "text")  # fmt: skip
+        text__regex=QUESTION_MARK,  # as mention_question_idx, which it reads
+    ).order_by().values_list("pk", "author_id", "text")  # fmt: skip
     for pk, author_id, text in unanswered:
         if phrases.is_question(text):
             asked.setdefault(pk, author_id)

@@ -52,6 +52,7 @@ def normalise_handle(handle: str) -> str:
 
 
 OPEN_STATUSES = ("new", "assigned", "escalated")
+QUESTION_MARK = r"[?¿]"  # a text asking something outright (indexed: mention_question_idx)
 
 
 class MentionQuerySet(models.QuerySet):
@@ -249,6 +250,14 @@ class Mention(models.Model):
                 ],
             ),
             models.Index(fields=["client", "status"], name="mention_client_status_idx"),
+            # A client's mentions that ask something with a question mark, by time: the
+            # community report's questions nobody answered (reading every text of the period
+            # for a "?" took 0.46 s of 30 days at 1,000,000 mentions).
+            models.Index(
+                fields=["client", "posted_at"],
+                name="mention_question_idx",
+                condition=models.Q(text__regex=QUESTION_MARK, is_spam=False),
+            ),
             # An author's history, and the "same text within a day" check of ingest.
             models.Index(fields=["author", "client", "-posted_at"], name="mention_author_idx"),
             # The mention lists (inbox, API), newest first with the id as tie-breaker: one index

@@ -261,3 +261,19 @@ def test_a_conversation_finds_its_thread_through_indexes(many):
     shown = [m for m in (first, answer) if f'href="/inbox/{m.pk}/"' in pages[follow_up]]
     assert shown == [first, answer]  # the thread, first post first
     assert f'href="/inbox/{first.pk}/"' not in pages[alone]
+
+
+def test_the_community_page_reads_only_the_mentions_that_ask(many):
+    """The community report's questions nobody answered come from the mentions with a question
+    mark alone (mention_question_idx), not from every text of the period."""
+    browser = host_client(connection.tenant)
+    browser.force_login(many["owner"])
+    with CaptureQueriesContext(connection) as captured:
+        page = browser.get(f"/community/clients/{many['north'].pk}/")
+    assert page.status_code == 200
+    (sql,) = [q["sql"] for q in captured.captured_queries if "[?¿]" in q["sql"]]
+    assert not _offences(sql, PAGE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "mention_question_idx" in plan, plan
