@@ -3,18 +3,18 @@
     python benchmarks/pages.py --demo [--runs 5]
     python benchmarks/pages.py [--small 10000] [--large 1000000] [--runs 3] [--database NAME]
 
-**Scale** (the default): two agencies built by ``generate_load`` (``COPY``), one of ``--small``
-and one of ``--large`` mentions over 90 days (three clients; a fifth open, the rest
-acknowledged, with acknowledgements, some escalated, dismissed, assigned and routed to a
-team), ``VACUUM ANALYZE``d. For each agency, as its owner, in-process through the whole middleware
-stack: every inbox view, the newest open mention's conversation, the API's mention and
-acknowledgement lists (first page, and the page 50,000 rows in by cursor — the last page on the
-small agency), the client dashboard (30 and 90 days), the agency overview, a client's community
-page and search. Each page: one warm-up request, then the best of ``--runs``. Lower bound, same
-run: the page's SQL (captured on its last request) under ``EXPLAIN ANALYZE`` — planning plus
-execution, best of ``--runs`` — plus the floor every page pays (the sign-in page, signed out:
-middleware, session, a small template, no data). Printed per page: both agencies' times, their
-SQL bounds, time ÷ (SQL + floor), time ÷ SQL alone, and the growth from small to large.
+**Scale** (the default): two agencies built by ``generate_load`` (``COPY``), one of ``--small`` and
+one of ``--large`` mentions over 90 days (three clients; a fifth open, the rest acknowledged, with
+acknowledgements, some escalated, dismissed, assigned and routed to a team), ``VACUUM ANALYZE``d.
+For each agency, as its owner, in-process through the whole middleware stack: the home page, every
+inbox view, the newest open mention's conversation, the API's mention and acknowledgement lists
+(first page, and the page 50,000 rows in by cursor — the last page on the small agency), the client
+dashboard (30 and 90 days), the agency overview, a client's community page and search. Each page:
+one warm-up request, then the best of ``--runs``. Lower bound, same run: the page's SQL (captured
+on its last request) under ``EXPLAIN ANALYZE`` — planning plus execution, best of ``--runs`` — plus
+the floor every page pays (the sign-in page, signed out: middleware, session, a small template, no
+data). Printed per page: both agencies' times, their SQL bounds, time ÷ (SQL + floor), time ÷ SQL
+alone, and the growth from small to large.
 
 **Demo** (``--demo``):
 Seeds the demo agency (``seed_demo``: 3 clients, ~14,000 mentions over 90 days, their channels
@@ -243,6 +243,7 @@ def _pages(agency: dict) -> list[tuple[str, str]]:
     days = {n: f"since={today - timedelta(days=n - 1)}&until={today}" for n in (30, 90)}
     client, team = agency["client"], agency["team"]
     return [
+        ("home (my queue)", "/"),
         ("inbox: open", "/inbox/"),
         ("inbox: new", "/inbox/?status=new"),
         ("inbox: assigned", "/inbox/?status=assigned"),

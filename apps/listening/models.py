@@ -291,6 +291,15 @@ class Mention(models.Model):
                 name="mention_team_posted_idx",
                 condition=models.Q(team__isnull=False),
             ),
+            # A person's own open mentions, SLA due first: their home page's queue (read from
+            # every open mention by due date, 0.2 s at 1,000,000 mentions).
+            models.Index(
+                F("assigned_to"),
+                F("sla_due_at").asc(),
+                F("posted_at").desc(),
+                name="mention_open_assignee_due_idx",
+                condition=_OPEN_CONDITION & models.Q(assigned_to__isnull=False),
+            ),
             # The other orderings (SLA due first, answer first) over every mention and over
             # the open ones.
             models.Index(fields=["sla_due_at", "id"], name="mention_due_idx"),
