@@ -74,10 +74,12 @@ def moment(value: datetime | None, zone: str | None) -> str:
         return DASH
     zone = zone or "UTC"
     local = value.astimezone(ZoneInfo(zone))
-    return f"{_named_day(local.date(), _language())}, {local:%H:%M} {zone}"
+    return f"{_named_day(local.date(), translation.get_language())}, {local:%H:%M} {zone}"
 
 
 @lru_cache(maxsize=512)
-def _named_day(value: date, language: str) -> str:
-    """``Fri 4 Dec 2026`` in ``language`` (the active one): a list's times share a few days."""
-    return formats.date_format(value, DATETIME_FORMATS.get(language, DATETIME_FORMATS["en"]))
+def _named_day(value: date, language: str | None) -> str:
+    """``Fri 4 Dec 2026`` in ``language`` (the active one, whose names it uses): a list's times
+    share a few days."""
+    pattern = DATETIME_FORMATS.get(_language(), DATETIME_FORMATS["en"])
+    return formats.date_format(value, pattern)
