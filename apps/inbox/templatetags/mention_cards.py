@@ -1,9 +1,11 @@
 """``{% mention_card m %}`` (a card of the inbox list; ``oob=True``: the one an action in the
-pane sends to replace it) and ``{% mention_meta m %}`` (a mention's badges): Jinja partials
-(``inbox/_card.jinja``, ``inbox/_mention_meta.jinja``, see agency/templating.py) rendered with
-what the page's context says of the viewer."""
+pane sends to replace it), ``{% mention_meta m %}`` (a mention's badges) and
+``{% form_fields form_or_field … %}`` (fields with their labels and errors): Jinja partials
+(``inbox/_card.jinja``, ``inbox/_mention_meta.jinja``, ``inbox/_fields.jinja``, see
+agency/templating.py), the first two rendered with what the page's context says of the viewer."""
 
 from django import template
+from django.forms import BaseForm
 from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
 
@@ -32,3 +34,11 @@ def mention_card(context, mention, oob: bool = False) -> SafeString:
 @register.simple_tag(takes_context=True)
 def mention_meta(context, mention) -> SafeString:
     return _render("inbox/_mention_meta.jinja", context, m=mention)
+
+
+@register.simple_tag
+def form_fields(*items) -> SafeString:
+    """The fields of each form given, or each field given, as the inbox draws a field."""
+    fields = [field for item in items for field in (item if isinstance(item, BaseForm) else [item])]
+    partial = engines["jinja2"].get_template("inbox/_fields.jinja")
+    return mark_safe(partial.render({"fields": fields}))  # noqa: S308 - Jinja escapes
