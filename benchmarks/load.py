@@ -6,11 +6,12 @@
 Set-up, in a scratch database: ``generate_load``'s agency (``--mentions`` over 90 days, three
 clients, the inbox states of ``benchmarks/pages.py``) and ``--channels`` RSS channels pointing at
 a local feed server answering in ``--latency`` seconds. Then the topology of
-``tests/deploy/test_topology.py`` (PgBouncer in transaction mode in front of a primary holding a
-copy of it, a streaming replica for the reports), gunicorn (2 processes x 4 threads), a fetch
+``tests/deploy/test_topology.py`` (PgBouncer in front of a primary holding a copy of it —
+transaction pooling for the web, a session pool of four server connections for the workers —, a
+streaming replica for the reports), gunicorn (2 processes x 4 threads), a fetch
 worker (20 threads), a worker for the other queues and beat (all three ``nice``: on one
-machine the web goes first, as on a machine of its own), all with the production settings and
-``DATABASE_POOLER=1``. Locust runs headless on loopback for ``--seconds``: ``--users`` staff
+machine the web goes first, as on a machine of its own), all with the production settings (the
+web with ``DATABASE_POOLER=1``). Locust runs headless on loopback for ``--seconds``: ``--users`` staff
 (``--think`` seconds between pages, default 5-15: inbox, a client's inbox, conversations, a
 client's report, the overview) and one user pressing "Fetch now" on every channel at once,
 through the API. Users sign in two a second; the figures count from when all
@@ -102,9 +103,15 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }  # fmt: skip
 
-        def start(name: str, *command: str) -> None:
+        # The workers through the pooler's session pool (as tests/deploy/test_topology.py): a
+        # fetch holds its channel's advisory lock for its session, and the workers' few server
+        # connections never take the web's; each task hands its connection on when done.
+        workers_env = {**env, "DATABASE_URL": topology.pooled_url("rapport_workers"),
+                       "DATABASE_POOLER": "0", "DATABASE_CONN_MAX_AGE": "0"}  # fmt: skip
+
+        def start(name: str, *command: str, environment: dict = workers_env) -> None:
             with open(logs / f"{name}.log", "wb") as log:
-                processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+                processes.append(subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log,
                                                   stderr=subprocess.STDOUT))  # fmt: skip
 
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -112,7 +119,7 @@ def main() -> None:
         # Kept-alive connections outlive the think time: none is closed as a request reuses it.
         start("web", sys.executable, "-m", "gunicorn", "agency.wsgi", f"--bind=127.0.0.1:{port}",
               "--workers=2", "--worker-class=gthread", "--threads=4",
-              "--keep-alive=30")  # fmt: skip
+              "--keep-alive=30", environment=env)  # fmt: skip
         celery = [sys.executable, "-m", "celery", "-A", "agency", "worker", "--without-gossip",
                   "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"]  # fmt: skip
         # One machine for everything: the workers yield the CPU to the web (nice), as a

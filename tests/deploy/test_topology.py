@@ -19,7 +19,8 @@ from django.conf import settings
 
 from tests.channels.fakeplatform import Canned, fixture
 from tests.conftest import PASSWORD
-from tests.support import CeleryWorker, closed_port, subprocess_env, test_database_url
+from tests.support import CeleryWorker, closed_port, subprocess_env
+from tests.support import test_database_url as database_url  # not collected as a test
 
 from .topology import Topology, manage
 
@@ -34,7 +35,7 @@ def topology(django_db_setup, django_db_blocker):
     servers = Topology()
     try:
         with django_db_blocker.unblock():
-            servers.start_primary(test_database_url())
+            servers.start_primary(database_url())
         servers.start_replica()
         servers.start_pooler()
         env = topology_env(servers, "manage")
@@ -51,18 +52,28 @@ def topology(django_db_setup, django_db_blocker):
 
 def topology_env(servers: Topology, name: str, **extra: str) -> dict[str, str]:
     """A production process whose every database connection goes through the pooler."""
-    return subprocess_env(
-        DJANGO_SETTINGS_MODULE="agency.settings.production",
-        SECRET_KEY="a-long-production-secret-key-for-the-topology-test-0123456789abcdef",
-        RAPPORT_ENCRYPTION_KEYS=settings.RAPPORT_ENCRYPTION_KEYS[0],
-        RAPPORT_ALLOW_LOOPBACK_URLS="1",  # the "platform" is a local server
-        DATABASE_URL=servers.pooled_url(name=name),
-        DATABASE_POOLER="1",
-        DATABASE_REPLICA_URL=servers.replica_url(),
-        DATABASE_CONN_MAX_AGE="60",  # kept open: SHOW CLIENTS lists every process
-        RAPPORT_VAR_DIR=str(servers.directory),
+    return subprocess_env(**{
+        "DJANGO_SETTINGS_MODULE": "agency.settings.production",
+        "SECRET_KEY": "a-long-production-secret-key-for-the-topology-test-0123456789abcdef",
+        "RAPPORT_ENCRYPTION_KEYS": settings.RAPPORT_ENCRYPTION_KEYS[0],
+        "RAPPORT_ALLOW_LOOPBACK_URLS": "1",  # the "platform" is a local server
+        "DATABASE_URL": servers.pooled_url(name=name),
+        "DATABASE_POOLER": "1",
+        "DATABASE_REPLICA_URL": servers.replica_url(),
+        "DATABASE_CONN_MAX_AGE": "60",
+        "RAPPORT_VAR_DIR": str(servers.directory),
         **extra,
-    )
+    })  # fmt: skip
+
+
+def worker_env(servers: Topology, name: str, **extra: str) -> dict[str, str]:
+    """A Celery worker's: through the pooler's session pool (a session keeps its search path
+    and the fetch's advisory locks), each task's connection closed after it, handing its
+    server connection to the next."""
+    return topology_env(
+        servers, name, DATABASE_URL=servers.pooled_url("rapport_workers", name=name),
+        DATABASE_POOLER="0", DATABASE_CONN_MAX_AGE="0", **extra,
+    )  # fmt: skip
 
 
 def statements(db, table: str) -> int:
@@ -101,10 +112,10 @@ def test_sign_in_fetch_acknowledge_report_through_the_pooler_and_the_replica(
     )
     try:
         with (
-            CeleryWorker("fetch", topology_env(topology, "fetch-worker")) as fetcher,
+            CeleryWorker("fetch", worker_env(topology, "fetch-worker")) as fetcher,
             CeleryWorker(
                 f"outbound,reports,{queue}",
-                topology_env(topology, "other-worker", CELERY_DEFAULT_QUEUE=queue),
+                worker_env(topology, "other-worker", CELERY_DEFAULT_QUEUE=queue),
             ) as other,
         ):
             signed_in = wait_for(lambda: _sign_in(api), message="gunicorn did not start")
@@ -226,3 +237,44 @@ def test_two_agencies_interleaved_on_one_pooled_connection(topology, backend, mi
     assert len(seen) == 10 and all(north and south for north, south in seen), output
     crossed = [pair for pair in seen if "@south." in pair[0] or "@north." in pair[1]]
     assert bool(crossed) is mixed_up, seen
+
+
+HOLD_FETCH_LOCK = """
+import json, sys
+from django.db import connection
+from apps.channels.fetching import _channel_lock
+from apps.tenants.models import Agency
+
+connection.set_tenant(Agency.objects.get(slug="north"))
+with _channel_lock(1) as acquired:  # one fetch per channel: held until told to let go
+    print(json.dumps(acquired), flush=True)
+    sys.stdin.readline()
+"""
+
+
+@pytest.mark.parametrize(
+    ("pool", "second_acquires"),
+    [("rapport_workers", False), ("rapport_one", True)],
+    ids=["workers-session-pool", "transaction-pool"],
+)
+def test_a_fetch_lock_holds_only_through_the_workers_session_pool(topology, pool, second_acquires):
+    """A fetch locks its channel for its whole run (a session advisory lock). Through the
+    workers' session pool a second worker is refused while the first holds it; through a
+    transaction pool the lock stays on whichever server connection ran the statement, so the
+    next worker handed that connection "acquires" it too and both fetch the channel."""
+    env = worker_env(topology, "lock")
+    if pool != "rapport_workers":
+        env.update(DATABASE_URL=topology.pooled_url(pool, name="lock"), DATABASE_POOLER="1")
+    first = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", HOLD_FETCH_LOCK],
+        cwd=settings.BASE_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        held = first.stdout.readline()
+        assert json.loads(held) is True, held
+        second = manage(env, "shell", "-c", HOLD_FETCH_LOCK.replace("sys.stdin.readline()", ""))
+        output, _ = second.communicate(timeout=60)
+        assert second.returncode == 0, output
+        assert json.loads(output.strip().splitlines()[-1]) is second_acquires
+    finally:
+        first.communicate("\n", timeout=60)

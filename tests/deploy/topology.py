@@ -1,6 +1,7 @@
 """The parts a second machine would hold, started on this one from Debian's packages: a primary
 PostgreSQL reachable only through its Unix socket, a streaming replica made by ``pg_basebackup``
-(TCP), PgBouncer in transaction mode in front of the primary, and the processes the tests start
+(TCP), PgBouncer in front of the primary (transaction pooling for the web, session pooling for
+the workers), and the processes the tests start
 with ``DATABASE_URL`` pointing at PgBouncer."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import psycopg
 from tests.support import closed_port
 
 AS_POSTGRES = {"user": "postgres"} if os.geteuid() == 0 else {}
+WORKER_SERVERS = 4  # server connections of the workers' session pool
 # pg_stat_statements on both; statements logged with their application_name on the primary; no
 # fsync (a throwaway cluster).
 COMMON = "-c shared_preload_libraries=pg_stat_statements -c fsync=off -c full_page_writes=off"
@@ -55,7 +57,7 @@ class Cluster:
 
 
 class Topology:
-    """Primary (socket only), replica (TCP), PgBouncer (TCP, transaction pooling)."""
+    """Primary (socket only), replica (TCP), PgBouncer (TCP)."""
 
     def __init__(self) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="rapport-topo-"))
@@ -100,13 +102,17 @@ class Topology:
         self.replica.start()
 
     def start_pooler(self) -> None:
-        """PgBouncer, transaction pooling: ``rapport`` (pools of 10) and ``rapport_one`` (one
-        server connection for every client)."""
+        """PgBouncer: ``rapport`` for the web (transaction pooling, pools of 10),
+        ``rapport_workers`` for the Celery workers (session pooling, ``WORKER_SERVERS`` server
+        connections: a fetch holds session advisory locks, and background work never takes the
+        web's connections) and ``rapport_one`` (transaction pooling, one server connection for
+        every client)."""
         conf, users = self.directory / "pgbouncer.ini", self.directory / "users.txt"
         users.write_text('"postgres" ""\n')
         server = f"host={self.socket} port={self.primary_port} dbname=rapport"
         conf.write_text(
             f"[databases]\nrapport = {server} pool_size=10\nrapport_one = {server} pool_size=1\n"
+            f"rapport_workers = {server} pool_mode=session pool_size={WORKER_SERVERS}\n"
             f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {self.pooler_port}\n"
             "unix_socket_dir =\nauth_type = trust\n"
             f"auth_file = {users}\nadmin_users = postgres\npool_mode = transaction\n"
