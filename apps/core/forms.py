@@ -7,6 +7,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 
 class ListedChoices(ModelChoiceIterator):
@@ -19,6 +22,40 @@ class ListedChoices(ModelChoiceIterator):
             yield ("", self.field.empty_label)
         for choice in self.queryset:
             yield self.choice(choice)
+
+
+class ValuesChoices(ListedChoices):
+    """A model field's choices as ``(pk, label)`` read by ``values_list`` (no model built per
+    option): ``label_fields`` are the columns read, ``label`` joins them. For lists of hundreds
+    (an agency's channels)."""
+
+    label_fields: tuple[str, ...] = ()
+
+    @staticmethod
+    def label(*values) -> str:
+        return " · ".join(str(value) for value in values)
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, *values in self.queryset.values_list("pk", *self.label_fields):
+            yield (pk, self.label(*values))
+
+
+class PlainSelect(forms.Select):
+    """A select drawn in one pass over its choices — for hundreds of options, where Django's
+    template per option costs ~20 µs each. No option groups, no attributes per option."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = set(self.format_value(value))
+        selected = mark_safe(" selected")
+        options = format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((key, selected if key in chosen else "", label)
+             for key, label in (("" if v is None else str(v), label) for v, label in self.choices)),
+        )  # fmt: skip
+        final = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
 
 
 class AccessibleForm(forms.Form):

@@ -16,7 +16,7 @@ from apps.accounts.models import Team, User
 from apps.accounts.selectors import portal_shows_staff_names
 from apps.acknowledgements.models import Acknowledgement, SavedReply
 from apps.channels.connectors import REPLY_PLATFORMS
-from apps.core.forms import AccessibleForm
+from apps.core.forms import AccessibleForm, PlainSelect, ValuesChoices
 from apps.listening.models import Mention
 
 from .selectors import INFLUENCER_MIN
@@ -44,7 +44,9 @@ class InboxFilterForm(InboxForm):
 
     q = forms.CharField(required=False, label="Search", max_length=500)
     client = forms.ModelChoiceField(queryset=None, required=False, empty_label="All clients")
-    channel = forms.ModelChoiceField(queryset=None, required=False, empty_label="All channels")
+    channel = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All channels", widget=PlainSelect
+    )
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
     sentiment = forms.ChoiceField(
         choices=[("", "Any sentiment"), *Mention.Sentiment.choices], required=False
@@ -79,9 +81,9 @@ class InboxFilterForm(InboxForm):
     def __init__(self, *args: Any, clients, channels, teams, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = clients
+        self.fields["channel"].iterator = ChannelChoices
         self.fields["channel"].queryset = channels
         self.fields["team"].queryset = teams
-        self.fields["channel"].label_from_instance = lambda c: f"{c.client.name} · {c.name}"
         self.fields["q"].widget.input_type = "search"
         self.fields["q"].widget.attrs.update(
             {"placeholder": 'e.g. "cold brew" -decaf', "aria-keyshortcuts": "/"}
@@ -110,6 +112,12 @@ class InboxFilterForm(InboxForm):
         if data.get("until"):
             filters["until"] = _midnight(data["until"] + timedelta(days=1), zone)
         return filters
+
+
+class ChannelChoices(ValuesChoices):
+    """ "Client · channel": an agency may have hundreds of channels, on every inbox page."""
+
+    label_fields = ("client__name", "name")
 
 
 def _midnight(day: date, zone: ZoneInfo | None) -> datetime:

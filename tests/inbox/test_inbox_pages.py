@@ -163,6 +163,28 @@ def test_the_list_reads_no_logo_nor_channel_secrets_with_its_cards(
     assert '"logo"' not in read and "credentials_encrypted" not in read and '"config"' not in read
 
 
+def test_the_channel_filter_names_each_channel_with_its_client_and_keeps_the_choice(
+    world, client_a, django_assert_max_num_queries
+):
+    make_channel(platform="webhook", config={}, client=world.south, name="<b>Loud</b> & co")
+    signed_in(client_a, "manager")
+    client_a.get("/inbox/")  # warm the session
+    with django_assert_max_num_queries(17) as page:  # the filter's channel checked: one more
+        html = client_a.get("/inbox/", {"channel": world.forum.pk}).content.decode()
+    select = re.search(r'<select name="channel"[^>]*>(.*?)</select>', html, re.S).group(1)
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', select)
+    assert [(label, bool(chosen)) for _, chosen, label in options] == [
+        ("All channels", False), ("Northwind · North forum", True),
+        ("Northwind · North hook", False), ("Southway · &lt;b&gt;Loud&lt;/b&gt; &amp; co", False),
+        ("Southway · South hook", False),
+    ]  # fmt: skip
+    assert options[1][0] == str(world.forum.pk)
+    # The options are names read as values: no channel's settings or secrets, no client's logo.
+    sqls = [q["sql"] for q in page.captured_queries if "LIMIT" not in q["sql"]]
+    (read,) = [sql for sql in sqls if 'FROM "rapport_channels_channel"' in sql]
+    assert '"logo"' not in read and "credentials_encrypted" not in read and '"config"' not in read
+
+
 def test_acknowledging_with_a_saved_reply_greets_the_person_and_stops_the_clock(world, client_a):
     SlaPolicy.objects.create(client=world.north, business_hours_only=False)
     Mention.objects.filter(pk=world.fan.pk).update(priority="low")  # due in a day
