@@ -8,10 +8,10 @@ clients, the inbox states of ``benchmarks/pages.py``) and ``--channels`` RSS cha
 a local feed server answering in ``--latency`` seconds. Then the topology of
 ``tests/deploy/test_topology.py`` (PgBouncer in front of a primary holding a copy of it —
 transaction pooling for the web, a session pool of four server connections for the workers —, a
-streaming replica for the reports), gunicorn (2 processes x 4 threads), a fetch
-worker (20 threads), a worker for the other queues and beat (all three ``nice``: on one
-machine the web goes first, as on a machine of its own), all with the production settings (the
-web with ``DATABASE_POOLER=1``). Locust runs headless on loopback for ``--seconds``: ``--users`` staff
+streaming replica for the reports), gunicorn (2 processes x 4 threads), a fetch worker (20
+threads), a worker for the other queues and beat (all three ``nice``: on one machine the web goes
+first, as on a machine of its own), all with the production settings (the web with
+``DATABASE_POOLER=1``). Locust runs headless on loopback for ``--seconds``: ``--users`` staff
 (``--think`` seconds between pages, default 5-15: inbox, a client's inbox, conversations, a
 client's report, the overview) and one user pressing "Fetch now" on every channel at once,
 through the API. Users sign in two a second; the figures count from when all

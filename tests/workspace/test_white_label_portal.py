@@ -76,3 +76,17 @@ def test_without_a_logo_the_portal_shows_the_name_and_logo_is_a_404(in_agency_a,
     page = browser.get(f"/reports/clients/{client.pk}/").content.decode()
     assert f'<a class="brand" href="/">{agency_a.name}</a>' in header(page)
     assert browser.get("/logo").status_code == 404
+
+
+def test_pages_leave_the_agencys_logo_in_the_database_until_it_is_shown(
+    branded, django_assert_max_num_queries
+):
+    client = ClientFactory(name="Crumb")
+    browser = signed_in(branded, "client_viewer", client)
+    with django_assert_max_num_queries(100) as page:
+        html = browser.get(f"/reports/clients/{client.pk}/").content.decode()
+    assert 'src="/logo"' in header(html)  # what it shows of the logo: its address
+    assert not [q for q in page.captured_queries if '"tenants_agency"."logo"' in q["sql"]]
+    with django_assert_max_num_queries(100) as served:
+        assert browser.get("/logo").content.startswith(b"\x89PNG")
+    assert [q for q in served.captured_queries if '"tenants_agency"."logo"' in q["sql"]]
