@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import User
 from apps.clients.models import Client
 from apps.clients.selectors import client_list
-from apps.listening.models import AuthorActivity, Mention
+from apps.listening.models import AcknowledgedMention, AuthorActivity, Mention
 
 from .advocacy import advocacy, unprompted
 from .business_time import ALWAYS_OPEN, add_business_minutes
@@ -104,16 +104,18 @@ def member_figures(
 # than running it.
 _NO_JIT = "SET LOCAL jit = off"
 _ACTIVITY = AuthorActivity._meta.db_table
-# Who was acknowledged in the period (from the acknowledged index alone), against when each last
-# spoke of the client (``AuthorActivity``): a row per person, not their histories. Only a person
-# whose later positive words were all replies is probed for advocacy mention by mention.
+# Who was acknowledged in the period: each person's first acknowledgement in it is the one row
+# of ``AcknowledgedMention`` with no earlier acknowledgement of theirs since the period began (an
+# index-only scan, no grouping), against when each last spoke of the client (``AuthorActivity``):
+# a row per person, not their histories. Only a person whose later positive words were all
+# replies is probed for advocacy mention by mention.
 _FUNNEL = f"""
     WITH acknowledged AS (
-        SELECT author_id, min(acknowledged_at) AS first_at
-        FROM {Mention._meta.db_table}
+        SELECT author_id, acknowledged_at AS first_at
+        FROM {AcknowledgedMention._meta.db_table}
         WHERE client_id = %(client)s AND acknowledged_at >= %(since)s
-          AND acknowledged_at < %(until)s AND needs_acknowledgement AND NOT is_spam
-        GROUP BY author_id
+          AND acknowledged_at < %(until)s
+          AND (previous_at IS NULL OR previous_at < %(since)s)
     ), outcome AS (
         SELECT acknowledged.author_id, acknowledged.first_at,
                coalesce(spoke.last_posted_at > acknowledged.first_at, false) AS returned,

@@ -533,3 +533,32 @@ class AuthorActivity(models.Model):
 
     def __str__(self) -> str:
         return f"author {self.author_id} of client {self.client_id}"
+
+
+class AcknowledgedMention(models.Model):
+    """Every acknowledgement that counts — a mention with ``acknowledged_at`` that needs
+    acknowledgement and is not spam — beside the same person's (client and author) previous one
+    (``previous_at``, ordered by time then mention id; None for their first), kept by
+    statement-level triggers on the mentions table (migration ``0025_acknowledged_mention``) in
+    the transaction of every change. A person's first acknowledgement in a period ``[S, E)`` is
+    the one row with ``S <= acknowledged_at < E`` and no ``previous_at`` from ``S`` on, so the
+    advocacy funnel reads who was acknowledged without grouping their acknowledgements."""
+
+    pk = models.CompositePrimaryKey("client_id", "author_id", "acknowledged_at", "mention_id")
+    client_id = models.BigIntegerField()
+    author_id = models.BigIntegerField()
+    acknowledged_at = models.DateTimeField()
+    mention_id = models.BigIntegerField()
+    previous_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["client_id", "acknowledged_at"],
+                include=["author_id", "previous_at"],
+                name="acknowledged_mention_time_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"mention {self.mention_id} of author {self.author_id}, client {self.client_id}"

@@ -6,13 +6,16 @@ no sort of more than a page of rows (a search may sort the candidates it ranks, 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.acknowledgements.selectors import _FUNNEL
 from apps.clients.models import ClientMembership, Customer
 from apps.listening.models import Author, Mention
 from apps.listening.selectors import MENTION_ORDERINGS, SEARCH_CANDIDATES
@@ -295,3 +298,30 @@ def test_the_home_queue_reads_a_persons_open_mentions_by_due_date(many):
     assert queue, "no queue read on the home page"
     for sql in queue:
         assert "mention_open_assignee_due_idx" in _plan(sql), _plan(sql)
+
+
+def test_the_advocacy_funnel_groups_no_acknowledgements(many):
+    """Each person's first acknowledgement of the period is one row of ``AcknowledgedMention``:
+    the funnel neither groups nor sorts acknowledged mentions (at 1,000,000 mentions grouping
+    them by person was 54 ms of the funnel's 130)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE listening_acknowledgedmention")
+        cursor.execute("ANALYZE listening_authoractivity")
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) {_FUNNEL}",
+            {"client": many["north"].pk, "since": timezone.now() - timedelta(days=90),
+             "until": timezone.now()},
+        )  # fmt: skip
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    nodes = list(_nodes(plan[0]["Plan"]))
+    assert [n["Strategy"] for n in nodes if n["Node Type"] == "Aggregate"] == ["Plain"]  # counts
+    assert not [n["Node Type"] for n in nodes if "Sort" in n["Node Type"]]
+    people = [n for n in nodes if n.get("Relation Name") == "listening_acknowledgedmention"]
+    assert people, "the people acknowledged are not read from AcknowledgedMention"
+    # Mentions are only probed by index, person by person, for advocacy.
+    assert {n["Node Type"] for n in nodes if n.get("Relation Name") == Mention._meta.db_table} <= {
+        "Index Scan",
+        "Index Only Scan",
+    }
