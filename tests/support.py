@@ -21,6 +21,9 @@ def test_database_url() -> str:
     return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
 
 
+test_database_url.__test__ = False  # a helper: not collected where test modules import it
+
+
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     """``python manage.py <args>`` in a child process on the test database."""
     return subprocess.run(

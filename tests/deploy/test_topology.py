@@ -19,8 +19,7 @@ from django.conf import settings
 
 from tests.channels.fakeplatform import Canned, fixture
 from tests.conftest import PASSWORD
-from tests.support import CeleryWorker, closed_port, subprocess_env
-from tests.support import test_database_url as database_url  # not collected as a test
+from tests.support import CeleryWorker, closed_port, subprocess_env, test_database_url
 
 from .topology import Topology, manage
 
@@ -35,7 +34,7 @@ def topology(django_db_setup, django_db_blocker):
     servers = Topology()
     try:
         with django_db_blocker.unblock():
-            servers.start_primary(database_url())
+            servers.start_primary(test_database_url())
         servers.start_replica()
         servers.start_pooler()
         env = topology_env(servers, "manage")
