@@ -33,12 +33,22 @@ from apps.listening.selectors import (
 
 INFLUENCER_MIN = 50  # author influence (0-100) from which a person counts as an influencer
 HISTORY_SIZE = 20
-# What a card never shows of the rows selected with its mention, left in the database: a
-# client's logo, a channel's settings, secrets and fetch state.
-CARD_UNUSED = (
-    "client__logo", "channel__config", "channel__credentials_encrypted", "channel__cursor",
-    "channel__webhook_secret_encrypted", "channel__last_error", "assigned_to__password",
-)  # fmt: skip
+# What a card (and the home page's queue) shows of the rows selected with its mention; the rest
+# of them is left in the database — a client's logo and settings, a channel's secrets and fetch
+# state, a person's password: half the columns of a page, each read, converted and set per row.
+CARD_SHOWN = {
+    "client": ("name", "timezone"),
+    "channel": ("name", "platform"),
+    "author": ("handle", "display_name", "influence", "account_role", "is_advocate"),
+    "team": ("name",),
+    "assigned_to": ("email", "first_name", "last_name", "role"),
+}
+CARD_UNUSED = tuple(
+    f"{relation}__{field.name}"
+    for relation, shown in CARD_SHOWN.items()
+    for field in Mention._meta.get_field(relation).related_model._meta.concrete_fields
+    if not field.primary_key and field.name not in shown
+)
 THREAD_DEPTH = 50  # parent links followed at most, either way (a malformed cycle ends here)
 THREAD_SIZE = 200
 

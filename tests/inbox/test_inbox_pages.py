@@ -163,6 +163,31 @@ def test_the_list_reads_no_logo_nor_channel_secrets_with_its_cards(
     assert '"logo"' not in read and "credentials_encrypted" not in read and '"config"' not in read
 
 
+def test_cards_show_people_teams_and_badges_from_the_list_read_alone(
+    world, client_a, django_assert_max_num_queries
+):
+    manager = signed_in(client_a, "manager", first_name="Mo", last_name="Diaz")
+    Mention.objects.filter(pk=world.fan.pk).update(status="assigned", assigned_to=manager)
+    Author.objects.filter(pk=world.fan.author_id).update(is_advocate=True)
+    Author.objects.filter(pk=world.forum_post.author_id).update(account_role="competitor")
+    client_a.get("/inbox/")  # warm the session
+    with django_assert_max_num_queries(16) as page:
+        html = client_a.get("/inbox/?status=all").content.decode()
+    cards = {m.pk: card(html, m.pk) for m in (world.fan, world.angry, world.big, world.forum_post)}
+    assert manager.email in cards[world.fan.pk] and "Advocate" in cards[world.fan.pk]
+    assert "Support" in cards[world.angry.pk] and "Influencer" in cards[world.big.pk]
+    assert "Competitor" in cards[world.forum_post.pk]
+    assert "Northwind · North hook (Webhook (push))" in cards[world.fan.pk].replace("\n", "")
+    # One read of the list: no card loads a column the list left in the database.
+    reads = [q["sql"] for q in page.captured_queries if "listening_author" in q["sql"]]
+    assert len(reads) == 1
+
+
+def card(html: str, pk: int) -> str:
+    start = html.index(f'id="card-{pk}"')
+    return html[start : html.index("</li>", start)]
+
+
 def test_the_channel_filter_names_each_channel_with_its_client_and_keeps_the_choice(
     world, client_a, django_assert_max_num_queries
 ):

@@ -1,8 +1,10 @@
-"""``{% mention_card m %}`` (a card of the inbox list; ``oob=True``: the one an action in the
-pane sends to replace it), ``{% mention_meta m %}`` (a mention's badges) and
+"""``{% mention_cards mentions %}`` (the cards of the inbox list, in one render),
+``{% mention_card m %}`` (one card; ``oob=True``: the one an action in the pane sends to replace
+it), ``{% mention_meta m %}`` (a mention's badges) and
 ``{% form_fields form_or_field … %}`` (fields with their labels and errors): Jinja partials
-(``inbox/_card.jinja``, ``inbox/_mention_meta.jinja``, ``inbox/_fields.jinja``, see
-agency/templating.py), the first two rendered with what the page's context says of the viewer."""
+(``inbox/_cards.jinja``, ``inbox/_card.jinja``, ``inbox/_mention_meta.jinja``,
+``inbox/_fields.jinja``, see agency/templating.py), the cards and badges rendered with what the
+page's context says of the viewer."""
 
 from django import template
 from django.forms import BaseForm
@@ -24,6 +26,11 @@ def _render(name: str, context, **values) -> SafeString:
         **values,
     }
     return mark_safe(partial.render(values))  # noqa: S308 - Jinja escapes (autoescape on)
+
+
+@register.simple_tag(takes_context=True)
+def mention_cards(context, mentions) -> SafeString:
+    return _render("inbox/_cards.jinja", context, mentions=mentions, oob=False)
 
 
 @register.simple_tag(takes_context=True)
