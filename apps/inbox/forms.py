@@ -115,7 +115,7 @@ class InboxFilterForm(InboxForm):
 
 
 class ChannelChoices(ValuesChoices):
-    """ "Client · channel": an agency may have hundreds of channels, on every inbox page."""
+    """Each channel as "client · channel": an agency may have hundreds, on every inbox page."""
 
     label_fields = ("client__name", "name")
 
