@@ -110,6 +110,7 @@ def alert_list(*, user: User, open_only: bool = False) -> QuerySet[SpikeAlert]:
     if user.role == User.Role.TEAM_MEMBER:
         return SpikeAlert.objects.none()
     alerts = SpikeAlert.objects.filter(client__in=client_list(user=user)).select_related("client")
+    alerts = alerts.defer("client__logo")  # the banner on every page names the client
     return alerts.filter(is_open=True) if open_only else alerts
 
 

@@ -126,6 +126,7 @@ def _action_form(
     named = {"prefix": action, "auto_id": "id_%s" if mention else "bulk_%s"}
     if action == "acknowledge":
         replies = saved_reply_list(user=user, client_id=client_id).select_related("client")
+        replies = replies.defer("client__logo")  # shown by the client's name
         return f.AcknowledgeForm(data, **named, saved_replies=replies, mention=mention)
     if action == "assign":
         people = assignee_list(client_id=client_id)
@@ -156,7 +157,7 @@ def _require_acting(request: HttpRequest) -> None:
 def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
     form = f.InboxFilterForm(
         params,
-        clients=client_list(user=user).order_by("name"),
+        clients=client_list(user=user).order_by("name").defer("logo"),  # a name to choose
         channels=channel_list(user=user).order_by("client__name", "name"),
         teams=user.teams.all() if user.role == User.Role.TEAM_MEMBER else Team.objects.all(),
     )

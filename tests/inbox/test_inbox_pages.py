@@ -161,6 +161,10 @@ def test_the_list_reads_no_logo_nor_channel_secrets_with_its_cards(
     assert "North hook (Webhook (push))" in html and "Northwind" in html
     (read,) = [q["sql"] for q in page.captured_queries if 'FROM "listening_mention"' in q["sql"]]
     assert '"logo"' not in read and "credentials_encrypted" not in read and '"config"' not in read
+    # Nor does the client filter, listing the clients or checking the one chosen.
+    with django_assert_max_num_queries(17) as filtered:
+        client_a.get("/inbox/", {"client": world.north.pk})
+    assert not [q for q in filtered.captured_queries if '"logo"' in q["sql"]]
 
 
 def test_cards_show_people_teams_and_badges_from_the_list_read_alone(
