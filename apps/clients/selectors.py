@@ -18,8 +18,9 @@ ALL_CLIENT_ROLES = (User.Role.OWNER, User.Role.MANAGER)
 def client_list(*, user: User) -> QuerySet[Client]:
     """Owners and managers see every client; a responder the clients they are members of (every
     client while they belong to none: a small agency's default); everyone else only the clients
-    they are members of."""
-    clients = Client.objects.all()
+    they are members of. A logo (up to 256 kB) is left in the database until something shows
+    it: pages list clients by name."""
+    clients = Client.objects.defer("logo")
     if user.role in ALL_CLIENT_ROLES:
         return clients
     mine = clients.filter(memberships__user=user).distinct()

@@ -157,7 +157,7 @@ def _require_acting(request: HttpRequest) -> None:
 def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
     form = f.InboxFilterForm(
         params,
-        clients=client_list(user=user).order_by("name").defer("logo"),  # a name to choose
+        clients=client_list(user=user).order_by("name"),
         channels=channel_list(user=user).order_by("client__name", "name"),
         teams=user.teams.all() if user.role == User.Role.TEAM_MEMBER else Team.objects.all(),
     )
