@@ -190,6 +190,9 @@
       submitter = fieldset && fieldset.querySelector("button[type=submit]");
       if (!submitter) { return false; }
     }
+    // A form just swapped into the pane may not be wired by htmx yet (it does so as the swap
+    // settles): without its hx-post the browser would post it as a page of its own.
+    if (window.htmx && sending.matches("[hx-post]")) { window.htmx.process(sending); }
     if (sending.requestSubmit) { sending.requestSubmit(submitter); } else { sending.submit(); }
     return true;
   }
