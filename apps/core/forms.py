@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -14,14 +16,63 @@ from django.utils.safestring import SafeString, mark_safe
 
 class ListedChoices(ModelChoiceIterator):
     """A model field's choices read by one plain query, kept by the queryset for the form's
-    life. Django's iterator reads them through a server-side cursor — three round trips per
-    select — to spare memory that a form's short lists do not need."""
+    life (or the rows a ``ListedChoiceField`` was offered). Django's iterator reads them through
+    a server-side cursor — three round trips per select — to spare memory that a form's short
+    lists do not need."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for choice in self.queryset:
+        offered = getattr(self.field, "offered", None)
+        for choice in self.queryset if offered is None else offered:
             yield self.choice(choice)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Rows read once from ``queryset`` for several fields of a page's forms (the inbox offers
+    the teams in three selects)."""
+
+    queryset: QuerySet
+    rows: list
+
+    @classmethod
+    def read(cls, queryset: QuerySet) -> Listed:
+        return cls(queryset, list(queryset))
+
+
+class ListedChoiceField(forms.ModelChoiceField):
+    """A choice among a short list of rows, validated against the list it offers — one read
+    for both (Django's field reads the chosen row a second time). ``offer`` gives it rows
+    already read."""
+
+    iterator = ListedChoices
+    offered: list | None = None
+
+    def offer(self, choices: QuerySet | Listed) -> None:
+        """Offer ``choices``: a queryset (read when first needed) or rows already read."""
+        listed = isinstance(choices, Listed)
+        self.queryset = choices.queryset if listed else choices
+        self.offered = choices.rows if listed else None
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        if isinstance(value, self.queryset.model):
+            value = value.pk
+        invalid = ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+        try:
+            key = self.queryset.model._meta.pk.to_python(value)
+        except ValidationError:
+            raise invalid from None
+        rows = self.queryset if self.offered is None else self.offered  # the queryset keeps them
+        for row in rows:
+            if row.pk == key:
+                return row
+        raise invalid
 
 
 class ValuesChoices(ListedChoices):

@@ -47,6 +47,7 @@ from .views import (
     AUDIT_SHOWN,
     HTMX_STOP_POLLING,
     _action_form,
+    _action_forms,
     _announce,
     _can_act,
     _can_correct,
@@ -159,7 +160,7 @@ def _conversation_context(
     can_act = _can_act(user)
     forms = {}
     if can_act:
-        forms = {a: _action_form(a, user, mention=mention) for a in ACTIONS} | (bound or {})
+        forms = _action_forms(user, mention) | (bound or {})
     acknowledgements = list(
         mention.acknowledgements.select_related("user").order_by("created_at", "pk")
     )

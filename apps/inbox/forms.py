@@ -16,7 +16,7 @@ from apps.accounts.models import Team, User
 from apps.accounts.selectors import portal_shows_staff_names
 from apps.acknowledgements.models import Acknowledgement, SavedReply
 from apps.channels.connectors import REPLY_PLATFORMS
-from apps.core.forms import AccessibleForm, PlainSelect, ValuesChoices
+from apps.core.forms import AccessibleForm, ListedChoiceField, PlainSelect, ValuesChoices
 from apps.listening.models import Mention
 
 from .selectors import INFLUENCER_MIN
@@ -43,7 +43,7 @@ class InboxFilterForm(InboxForm):
     ]
 
     q = forms.CharField(required=False, label="Search", max_length=500)
-    client = forms.ModelChoiceField(queryset=None, required=False, empty_label="All clients")
+    client = ListedChoiceField(queryset=None, required=False, empty_label="All clients")
     channel = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="All channels", widget=PlainSelect
     )
@@ -54,7 +54,7 @@ class InboxFilterForm(InboxForm):
     intent = forms.ChoiceField(
         choices=[("", "Any intent"), *Mention.Intent.choices], required=False
     )
-    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any team")
+    team = ListedChoiceField(queryset=None, required=False, empty_label="Any team")
     priority = forms.ChoiceField(
         choices=[("", "Any priority"), *Mention.Priority.choices], required=False
     )
@@ -80,10 +80,10 @@ class InboxFilterForm(InboxForm):
 
     def __init__(self, *args: Any, clients, channels, teams, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients
+        self.fields["client"].offer(clients)
         self.fields["channel"].iterator = ChannelChoices
         self.fields["channel"].queryset = channels
-        self.fields["team"].queryset = teams
+        self.fields["team"].offer(teams)
         self.fields["q"].widget.input_type = "search"
         self.fields["q"].widget.attrs.update(
             {"placeholder": 'e.g. "cold brew" -decaf', "aria-keyshortcuts": "/"}
@@ -142,7 +142,7 @@ class AcknowledgeForm(InboxForm):
     (``{first_name}`` and ``{handle}`` are filled for each person by the service)."""
 
     kind = forms.ChoiceField(choices=Kind.choices, label="How")
-    saved_reply = forms.ModelChoiceField(
+    saved_reply = ListedChoiceField(
         queryset=SavedReply.objects.none(), required=False, label="Saved reply",
         empty_label="Insert a saved reply…",
     )  # fmt: skip
@@ -160,7 +160,7 @@ class AcknowledgeForm(InboxForm):
         self, *args: Any, saved_replies, mention: Mention | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["saved_reply"].queryset = saved_replies
+        self.fields["saved_reply"].offer(saved_replies)
         if mention is None:  # many mentions at once: only what needs no posting
             self.fields["kind"].choices = [(k.value, k.label) for k in BULK_KINDS]
         else:
@@ -196,22 +196,22 @@ class NoteForm(InboxForm):
 
 
 class AssignForm(InboxForm):
-    user = forms.ModelChoiceField(
+    user = ListedChoiceField(
         queryset=User.objects.none(), required=False, label="Person", empty_label="—"
     )
-    team = forms.ModelChoiceField(
+    team = ListedChoiceField(
         queryset=Team.objects.none(), required=False, label="or team", empty_label="—"
     )
 
     def __init__(self, *args: Any, assignees, teams, viewer: User | None = None,
                  **kwargs: Any) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = assignees
+        self.fields["user"].offer(assignees)
         if viewer is not None and viewer.is_client_user:
             self.fields["user"].label_from_instance = _person_for_client
         else:
             self.fields["user"].label_from_instance = _person
-        self.fields["team"].queryset = teams
+        self.fields["team"].offer(teams)
 
 
 def _person(user: User) -> str:
@@ -234,7 +234,7 @@ class DismissForm(InboxForm):
 
 
 class EscalateForm(InboxForm):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), label="Team")
+    team = ListedChoiceField(queryset=Team.objects.none(), label="Team")
     note = forms.CharField(
         required=False, max_length=2000, label="Note for the team",
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
@@ -242,7 +242,7 @@ class EscalateForm(InboxForm):
 
     def __init__(self, *args: Any, teams, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        self.fields["team"].offer(teams)
 
 
 def selected_ids(values: list[str]) -> list[int]:

@@ -33,6 +33,7 @@ from apps.acknowledgements.selectors import (
 )
 from apps.channels.selectors import channel_list
 from apps.clients.selectors import client_list
+from apps.core.forms import Listed
 from apps.core.keyset import InvalidCursor, keyset_page
 from apps.listening.models import Mention
 from apps.listening.selectors import (
@@ -117,12 +118,18 @@ def _announce(request: HttpRequest, done: Done) -> None:
 
 
 def _action_form(
-    action: str, user: User, data: QueryDict | None = None, mention: Mention | None = None
+    action: str,
+    user: User,
+    data: QueryDict | None = None,
+    mention: Mention | None = None,
+    *,
+    teams: Listed | None = None,
 ) -> f.InboxForm:
     """The form of ``action``, for one mention or (``mention=None``) for many. The two may
-    share a page (the inbox's list and its pane): the bulk forms' ids start with ``bulk_``."""
+    share a page (the inbox's list and its pane): the bulk forms' ids start with ``bulk_``.
+    ``teams``: the agency's teams, when the page has read them already."""
     client_id = mention.client_id if mention else None
-    teams = Team.objects.all()
+    teams = Team.objects.all() if teams is None else teams
     named = {"prefix": action, "auto_id": "id_%s" if mention else "bulk_%s"}
     if action == "acknowledge":
         replies = saved_reply_list(user=user, client_id=client_id).select_related("client")
@@ -134,6 +141,14 @@ def _action_form(
     if action == "dismiss":
         return f.DismissForm(data, **named)
     return f.EscalateForm(data, **named, teams=teams)
+
+
+def _action_forms(
+    user: User, mention: Mention | None = None, *, teams: Listed | None = None
+) -> dict[str, f.InboxForm]:
+    """Every action's form, for one mention or for many; the teams read once for all."""
+    teams = teams or Listed.read(Team.objects.all())
+    return {action: _action_form(action, user, mention=mention, teams=teams) for action in ACTIONS}
 
 
 def _can_correct(user: User) -> bool:
@@ -154,12 +169,15 @@ def _require_acting(request: HttpRequest) -> None:
 # --- the list --------------------------------------------------------------------------------
 
 
-def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
+def _filter_form(user: User, params: QueryDict, teams: Listed | None = None) -> f.InboxFilterForm:
+    """The list's filters, validated; ``teams``: the agency's, when the page has read them."""
+    if user.role == User.Role.TEAM_MEMBER:
+        teams = user.teams.all()
     form = f.InboxFilterForm(
         params,
         clients=client_list(user=user).order_by("name"),
         channels=channel_list(user=user).order_by("client__name", "name"),
-        teams=user.teams.all() if user.role == User.Role.TEAM_MEMBER else Team.objects.all(),
+        teams=Team.objects.all() if teams is None else teams,
     )
     form.is_valid()  # invalid values are dropped: the list still shows
     return form
@@ -190,8 +208,8 @@ def _cards(rows: list[Mention]) -> list[Mention]:
     return mark_helpers(rows)
 
 
-def _counts_context(user: User, params: QueryDict) -> dict[str, Any]:
-    form = _filter_form(user, params)
+def _counts_context(user: User, params: QueryDict, teams: Listed | None = None) -> dict[str, Any]:
+    form = _filter_form(user, params, teams)
     filters = form.selector_filters()
     counts = inbox_status_counts(user=user, filters=filters)
     return {
@@ -221,7 +239,8 @@ def _list_context(
     checked: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     user = request.user
-    context = _counts_context(user, params)
+    teams = Listed.read(Team.objects.all())  # the filter's and two bulk forms' selects
+    context = _counts_context(user, params, teams)
     filters = context["filters"]
     mentions = inbox_mention_list(user=user, filters=filters)
     # Keyset pages (a "next" link with a cursor): any page reads one page of the list's index.
@@ -240,7 +259,7 @@ def _list_context(
     can_act = _can_act(user)
     forms = {}
     if can_act:
-        forms = {action: _action_form(action, user) for action in ACTIONS} | (bulk_forms or {})
+        forms = _action_forms(user, teams=teams) | (bulk_forms or {})
     places = ("page", "cursor", "open", "status")
     narrowed = any(value for key, value in params.items() if key not in places and value) or (
         filters["status"] not in ("open", "all")
