@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
 from apps.clients.models import Client
-from apps.clients.selectors import client_list
+from apps.clients.selectors import client_list, sees_every_client
 from apps.listening.models import AcknowledgedMention, AuthorActivity, Mention
 
 from .advocacy import advocacy, unprompted
@@ -30,9 +30,11 @@ from .rollups import rolled_member_figures
 def saved_reply_list(*, user: User, client_id: int | None = None) -> QuerySet[SavedReply]:
     """Saved replies for every client plus those of the clients the user may see (of one
     client with ``client_id``)."""
-    replies = SavedReply.objects.filter(
-        Q(client__isnull=True) | Q(client__in=client_list(user=user).values("pk"))
-    )
+    replies = SavedReply.objects.all()
+    if not sees_every_client(user):
+        replies = replies.filter(
+            Q(client__isnull=True) | Q(client__in=client_list(user=user).values("pk"))
+        )
     if client_id is not None:
         replies = replies.filter(Q(client__isnull=True) | Q(client_id=client_id))
     return replies

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
-from apps.clients.selectors import client_list
+from apps.clients.selectors import client_list, sees_every_client
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
 
@@ -109,8 +109,9 @@ def alert_list(*, user: User, open_only: bool = False) -> QuerySet[SpikeAlert]:
     routed to them, not a client's whole volume)."""
     if user.role == User.Role.TEAM_MEMBER:
         return SpikeAlert.objects.none()
-    alerts = SpikeAlert.objects.filter(client__in=client_list(user=user)).select_related("client")
-    alerts = alerts.defer("client__logo")  # the banner on every page names the client
+    alerts = SpikeAlert.objects.select_related("client").defer("client__logo")  # named by name
+    if not sees_every_client(user):
+        alerts = alerts.filter(client__in=client_list(user=user))
     return alerts.filter(is_open=True) if open_only else alerts
 
 

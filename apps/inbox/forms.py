@@ -214,6 +214,10 @@ class AssignForm(InboxForm):
         self.fields["team"].offer(teams)
 
 
+# What an assignee's label shows and assigning checks (the rest of a person stays unread).
+ASSIGNEE_READ = ("email", "first_name", "last_name", "role", "is_active")
+
+
 def _person(user: User) -> str:
     name = user.get_full_name()
     return f"{name} ({user.email})" if name else user.email

@@ -43,7 +43,13 @@ CARD_SHOWN = {
     "team": ("name",),
     "assigned_to": ("email", "first_name", "last_name", "role"),
 }
-CARD_UNUSED = tuple(
+# Nor does a card read these of the mention itself (the conversation reads the mention again).
+CARD_UNREAD_OF_MENTION = (
+    "external_id", "url", "language", "kind", "parent_external_id", "rating", "engagement",
+    "fetched_at", "sentiment_score", "model_sentiment_score", "model_intent", "matched_queries",
+    "is_duplicate", "is_spam", "acknowledged_at", "time_to_acknowledge_minutes", "tags",
+)  # fmt: skip
+CARD_UNUSED = CARD_UNREAD_OF_MENTION + tuple(
     f"{relation}__{field.name}"
     for relation, shown in CARD_SHOWN.items()
     for field in Mention._meta.get_field(relation).related_model._meta.concrete_fields

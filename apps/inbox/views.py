@@ -133,10 +133,10 @@ def _action_form(
     named = {"prefix": action, "auto_id": "id_%s" if mention else "bulk_%s"}
     if action == "acknowledge":
         replies = saved_reply_list(user=user, client_id=client_id).select_related("client")
-        replies = replies.defer("client__logo")  # shown by the client's name
+        replies = replies.only("title", "text", "client__name")  # what the select shows
         return f.AcknowledgeForm(data, **named, saved_replies=replies, mention=mention)
     if action == "assign":
-        people = assignee_list(client_id=client_id)
+        people = assignee_list(client_id=client_id).only(*f.ASSIGNEE_READ)
         return f.AssignForm(data, **named, assignees=people, teams=teams, viewer=user)
     if action == "dismiss":
         return f.DismissForm(data, **named)

@@ -106,3 +106,6 @@ def test_people_see_agency_wide_replies_and_those_of_their_clients_only(in_agenc
     assert set(saved_reply_list(user=client_user)) == {everyone, ours}
     assert set(saved_reply_list(user=owner)) == {everyone, ours, theirs}
     assert set(saved_reply_list(user=owner, client_id=other.pk)) == {everyone, theirs}
+    responder = UserFactory(role="responder")  # a member of one client: as its client users
+    ClientMembershipFactory(user=responder, client=mine)
+    assert set(saved_reply_list(user=responder)) == {everyone, ours}

@@ -165,6 +165,13 @@ def test_a_client_user_sees_only_their_clients_alerts(channel, agency_a):
     assert browser.login(username=stranger.email, password=PASSWORD)
     assert "spike" not in browser.get("/inbox/").content.decode()
     assert browser.get(f"/alerts/{alert.pk}/").status_code == 404
+    # Nor does a responder of another client; a manager sees every client's.
+    for role, member, shown in (("responder", True, False), ("manager", False, True)):
+        person = UserFactory(role=role)
+        if member:
+            ClientMembershipFactory(user=person, client=ClientFactory())
+        browser.force_login(person)
+        assert ("spike — Northwind Coffee" in browser.get("/inbox/").content.decode()) is shown
 
 
 def test_replaying_history_counts_alerts_without_keeping_or_sending_any(channel):
