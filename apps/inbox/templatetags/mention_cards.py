@@ -1,10 +1,9 @@
 """``{% mention_cards mentions %}`` (the cards of the inbox list, in one render),
 ``{% mention_card m %}`` (one card; ``oob=True``: the one an action in the pane sends to replace
-it), ``{% mention_meta m %}`` (a mention's badges) and
-``{% form_fields form_or_field … %}`` (fields with their labels and errors): Jinja partials
-(``inbox/_cards.jinja``, ``inbox/_card.jinja``, ``inbox/_mention_meta.jinja``,
-``inbox/_fields.jinja``, see agency/templating.py), the cards and badges rendered with what the
-page's context says of the viewer."""
+it), ``{% mention_meta m %}`` (a mention's badges) — each drawn by the Jinja partial
+``inbox/_cards.jinja`` (see agency/templating.py) with what the page's context says of the
+viewer — and ``{% form_fields form_or_field … %}`` (fields with their labels and errors,
+``inbox/_fields.jinja``)."""
 
 from django import template
 from django.forms import BaseForm
@@ -30,17 +29,17 @@ def _render(name: str, context, **values) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def mention_cards(context, mentions) -> SafeString:
-    return _render("inbox/_cards.jinja", context, mentions=mentions, oob=False)
+    return _render("inbox/_cards.jinja", context, mentions=mentions)
 
 
 @register.simple_tag(takes_context=True)
 def mention_card(context, mention, oob: bool = False) -> SafeString:
-    return _render("inbox/_card.jinja", context, m=mention, oob=oob)
+    return _render("inbox/_cards.jinja", context, mentions=[mention], oob=oob)
 
 
 @register.simple_tag(takes_context=True)
 def mention_meta(context, mention) -> SafeString:
-    return _render("inbox/_mention_meta.jinja", context, m=mention)
+    return _render("inbox/_cards.jinja", context, mentions=[mention], badges_only=True)
 
 
 @register.simple_tag
