@@ -9,14 +9,19 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.renderers import Jinja2
 from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.accounts.selectors import portal_shows_staff_names
 from apps.acknowledgements.models import Acknowledgement, SavedReply
 from apps.channels.connectors import REPLY_PLATFORMS
-from apps.core.forms import AccessibleForm, ListedChoiceField, PlainSelect, ValuesChoices
+from apps.core.forms import (
+    AccessibleForm,
+    ListedChoiceField,
+    PlainSelect,
+    ValuesChoices,
+    WidgetRenderer,
+)
 from apps.listening.models import Mention
 
 from .selectors import INFLUENCER_MIN
@@ -27,10 +32,10 @@ MAX_BULK = 1000
 
 
 class InboxForm(AccessibleForm):
-    """The forms of this area. Their fields are Django's own widgets, drawn from Django's Jinja
-    templates of them: the inbox draws five forms on every page."""
+    """The forms of this area. Their fields are Django's own widgets, drawn to the markup of
+    Django's templates of them (``WidgetRenderer``): the inbox draws five forms on every page."""
 
-    default_renderer = Jinja2()  # one instance: it compiles each widget template once
+    default_renderer = WidgetRenderer()  # one instance: it compiles any widget template once
 
 
 class InboxFilterForm(InboxForm):
