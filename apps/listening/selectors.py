@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from apps.accounts.models import User
-from apps.clients.selectors import client_list
+from apps.clients.selectors import client_list, sees_every_client
 
 from .models import OPEN_STATUSES, ListeningQuery, Mention, MentionCount, QueryRematch
 
@@ -75,6 +75,8 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
         # and reads one team's newest first from mention_team_posted_idx.
         teams = list(user.teams.values_list("pk", flat=True))
         mentions = Mention.objects.filter(team_id__in=teams)
+    elif sees_every_client(user):  # every mention: no filter by client to build or plan
+        mentions = Mention.objects.all()
     else:
         mentions = Mention.objects.filter(client__in=client_list(user=user))
     # No list shows the search vector (the filter and ranking read it in the database).

@@ -162,6 +162,7 @@ def test_the_list_reads_no_logo_nor_channel_secrets_with_its_cards(
     (read,) = [q["sql"] for q in page.captured_queries if 'FROM "listening_mention"' in q["sql"]]
     assert '"logo"' not in read and "credentials_encrypted" not in read and '"config"' not in read
     assert '"matched_queries"' not in read and '"tags"' not in read and '"url"' not in read
+    assert "IN (SELECT" not in read  # a manager sees every client: no subquery of them to plan
     # Nor does the client filter, listing the clients or checking the one chosen.
     with django_assert_max_num_queries(14) as filtered:
         client_a.get("/inbox/", {"client": world.north.pk})
