@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts.models import Team, User
 from apps.accounts.permissions import RESPONDING_ROLES
@@ -54,6 +54,7 @@ from .selectors import (
 )
 
 ACTIONS = services.ACTIONS
+CHOOSE = "choose"  # the bulk bar's button without JavaScript: show the actions' forms
 PAGE_SIZE = 50
 AUDIT_SHOWN = 100
 STATUS_TABS = (
@@ -143,11 +144,9 @@ def _action_form(
     return f.EscalateForm(data, **named, teams=teams)
 
 
-def _action_forms(
-    user: User, mention: Mention | None = None, *, teams: Listed | None = None
-) -> dict[str, f.InboxForm]:
+def _action_forms(user: User, mention: Mention | None = None) -> dict[str, f.InboxForm]:
     """Every action's form, for one mention or for many; the teams read once for all."""
-    teams = teams or Listed.read(Team.objects.all())
+    teams = Listed.read(Team.objects.all())
     return {action: _action_form(action, user, mention=mention, teams=teams) for action in ACTIONS}
 
 
@@ -169,15 +168,13 @@ def _require_acting(request: HttpRequest) -> None:
 # --- the list --------------------------------------------------------------------------------
 
 
-def _filter_form(user: User, params: QueryDict, teams: Listed | None = None) -> f.InboxFilterForm:
-    """The list's filters, validated; ``teams``: the agency's, when the page has read them."""
-    if user.role == User.Role.TEAM_MEMBER:
-        teams = user.teams.all()
+def _filter_form(user: User, params: QueryDict) -> f.InboxFilterForm:
+    """The list's filters, validated (the chosen client and team against the lists offered)."""
     form = f.InboxFilterForm(
         params,
         clients=client_list(user=user).order_by("name"),
         channels=channel_list(user=user).order_by("client__name", "name"),
-        teams=Team.objects.all() if teams is None else teams,
+        teams=user.teams.all() if user.role == User.Role.TEAM_MEMBER else Team.objects.all(),
     )
     form.is_valid()  # invalid values are dropped: the list still shows
     return form
@@ -208,8 +205,8 @@ def _cards(rows: list[Mention]) -> list[Mention]:
     return mark_helpers(rows)
 
 
-def _counts_context(user: User, params: QueryDict, teams: Listed | None = None) -> dict[str, Any]:
-    form = _filter_form(user, params, teams)
+def _counts_context(user: User, params: QueryDict) -> dict[str, Any]:
+    form = _filter_form(user, params)
     filters = form.selector_filters()
     counts = inbox_status_counts(user=user, filters=filters)
     return {
@@ -239,8 +236,7 @@ def _list_context(
     checked: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     user = request.user
-    teams = Listed.read(Team.objects.all())  # the filter's and two bulk forms' selects
-    context = _counts_context(user, params, teams)
+    context = _counts_context(user, params)
     filters = context["filters"]
     mentions = inbox_mention_list(user=user, filters=filters)
     # Keyset pages (a "next" link with a cursor): any page reads one page of the list's index.
@@ -258,8 +254,8 @@ def _list_context(
         context["search_candidates"] = SEARCH_CANDIDATES
     can_act = _can_act(user)
     forms = {}
-    if can_act:
-        forms = _action_forms(user, teams=teams) | (bulk_forms or {})
+    if can_act and bulk_forms is not None:  # else the bar reads them at the first tick
+        forms = _action_forms(user) | bulk_forms
     places = ("page", "cursor", "open", "status")
     narrowed = any(value for key, value in params.items() if key not in places and value) or (
         filters["status"] not in ("open", "all")
@@ -312,17 +308,26 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def inbox_bulk(request: HttpRequest) -> HttpResponse:
-    """One action on the ticked mentions, all of them or none; back to the list (PRG), or the
-    list again with the errors (400)."""
+    """GET: the bulk bar's forms (inbox.js draws them into the bar at the first tick). POST: one
+    action on the ticked mentions, all of them or none; back to the list (PRG), or the list
+    again with the errors (400) — or, to choose an action without JavaScript, with the bar's
+    forms and the ticks kept."""
     _require_acting(request)
+    if request.method == "GET":
+        return render(request, "inbox/_bulk_actions.html", {"bulk": _action_forms(request.user)})
     back = _safe_next(request)
     params = QueryDict(urlsplit(back).query)
     action = request.POST.get("action", "")
     ticked = frozenset(int(v) for v in request.POST.getlist("ids") if v.isdigit())
+    if action == CHOOSE:
+        context = _list_context(request, params, bulk_forms={}, checked=ticked)
+        return render(request, "inbox/inbox.html", context)
     if action not in ACTIONS:
-        context = _list_context(request, params, bulk_error="Choose an action.", checked=ticked)
+        context = _list_context(
+            request, params, bulk_forms={}, bulk_error="Choose an action.", checked=ticked
+        )
         return render(request, "inbox/inbox.html", context, status=400)
     form = _action_form(action, request.user, request.POST)
     bulk_error = ""

@@ -156,7 +156,15 @@
   function goTo(id, then) {
     if (ticked()) {
       var bulk = document.getElementById("bulk_" + id);
-      return bulk ? reveal(bulk) : false;
+      if (bulk) { return reveal(bulk); }
+      // The bar's forms are still on their way (drawn at the first tick): go there once drawn.
+      if (!bar || !bar.hasAttribute("hx-get") || !window.htmx) { return false; }
+      bar.addEventListener("htmx:afterSettle", function () {
+        var drawn = document.getElementById("bulk_" + id);
+        if (drawn) { reveal(drawn); }
+      }, { once: true });
+      window.htmx.trigger(bar, "bulk-wanted");
+      return true;
     }
     var field = (pane || document).querySelector("#id_" + id);
     if (field) { if (then) { then(); } return reveal(field); }
@@ -278,7 +286,17 @@
       all.checked = count > 0 && count === boxes.length;
       all.indeterminate = count > 0 && count < boxes.length;
     }
-    if (bar) { bar.hidden = count === 0; }
+    if (bar) {
+      bar.hidden = count === 0;
+      // The bar's forms are read at the first tick (hx-trigger "bulk-wanted once").
+      if (count && window.htmx && bar.hasAttribute("hx-get")) { window.htmx.trigger(bar, "bulk-wanted"); }
+    }
+  }
+
+  if (bar) {
+    bar.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target === bar) { wire(bar); }
+    });
   }
 
   if (form) {

@@ -68,8 +68,9 @@ def test_htmx_gets_the_conversation_alone_and_a_visit_the_whole_page(queue, clie
 def test_the_list_page_has_the_pane_and_ids_the_pane_forms_do_not_share(queue, client_a):
     client_a.force_login(UserFactory(role="responder"))
     page = client_a.get("/inbox/").content.decode()
-    assert 'id="pane"' in page and "data-bulk-bar" in page
-    assert 'id="bulk_acknowledge-kind"' in page and 'id="id_acknowledge-kind"' not in page
+    assert 'id="pane"' in page and "data-bulk-bar" in page and 'hx-get="/inbox/bulk/"' in page
+    bar = client_a.get("/inbox/bulk/").content.decode()  # its forms, drawn at the first tick
+    assert 'id="bulk_acknowledge-kind"' in bar and 'id="id_acknowledge-kind"' not in bar
     assert 'id="inbox-counts"' in page
 
     # ?open=<id> (kept in the address by inbox.js): the pane loads it again, through the

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from apps.accounts.models import Team
 from apps.acknowledgements.models import Acknowledgement, AuditEntry
+from apps.acknowledgements.services import saved_reply_create
 from apps.channels.connectors.base import AuthorData, MentionData
 from apps.clients.models import Client
 from apps.listening.models import Author, Mention
@@ -144,6 +145,27 @@ def test_ticking_shows_the_sticky_bulk_bar_and_keys_never_fire_while_typing(page
     page.keyboard.press("Escape")
     page.keyboard.press("x")
     expect(bar).to_be_hidden()
+
+
+def test_ticking_with_the_pointer_draws_the_bars_forms_and_a_bulk_action_acts_on_the_ticked(
+    page, ten_waiting, committed
+):
+    client, _, responder, mentions = ten_waiting
+    with committed():
+        saved_reply_create(title="Sorted", text="Sorted for you, {first_name}.", user=responder)
+    sign_in(page, responder.email)
+    page.goto(f"/inbox/?client={client.pk}")
+    expect(page.locator("#bulk_acknowledge-kind")).to_have_count(0)  # read at the first tick
+    for mention in mentions[:2]:
+        page.locator(f"#pick-{mention.pk}").check()
+    page.locator("[data-bulk-bar] summary", has_text="Acknowledge").click()  # drawn at the tick
+    page.locator("#bulk_acknowledge-saved_reply").select_option(label="Sorted")
+    expect(page.locator("#bulk_acknowledge-text")).to_have_value("Sorted for you, {first_name}.")
+    page.get_by_role("button", name="Acknowledge ticked").click()  # other actions' fields empty
+    expect(page.locator(".inbox-messages")).to_contain_text("Acknowledged 2 mentions")
+    with committed():
+        texts = sorted(Acknowledgement.objects.filter(client=client).values_list("text", flat=True))
+    assert texts == ["Sorted for you, Person."] * 2  # each first name filled in
 
 
 def test_on_a_phone_the_list_and_the_conversation_take_turns_and_a_reload_keeps_it(
