@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
 from apps.accounts.selectors import person_shown_to
 from apps.core import formatting
@@ -57,26 +58,41 @@ def _minutes_in_words(minutes: int, language: str | None) -> str:
     return timesince(now - timedelta(minutes=minutes), now)
 
 
-def _between(earlier: datetime, later: datetime) -> str:
+def _language(context: Context) -> str | None:
+    """The active language: as the render was given it (``language``: asked once for fifty
+    cards' labels, waits and days), else asked now."""
+    return context.get("language") or get_language()
+
+
+def _between(earlier: datetime, later: datetime, language: str | None) -> str:
     if timedelta(0) <= later - earlier < _MONTHLESS:
-        return _minutes_in_words((later - earlier) // timedelta(minutes=1), get_language())
+        return _minutes_in_words((later - earlier) // timedelta(minutes=1), language)
     return timesince(earlier, later)
 
 
-def since(value: datetime | None) -> str:
+@pass_context
+def since(context: Context, value: datetime | None) -> str:
     """Django's ``timesince`` filter: how long ago ``value`` was, in words."""
-    return _between(value, timezone.now()) if value else ""
+    return _between(value, timezone.now(), _language(context)) if value else ""
 
 
-def until(value: datetime | None) -> str:
+@pass_context
+def until(context: Context, value: datetime | None) -> str:
     """Django's ``timeuntil`` filter: how long until ``value``, in words."""
-    return _between(timezone.now(), value) if value else ""
+    return _between(timezone.now(), value, _language(context)) if value else ""
 
 
-def label(instance, field: str) -> str:
+@pass_context
+def label(context: Context, instance, field: str) -> str:
     """``instance.get_<field>_display()``, from a table of labels made once per language."""
     value = getattr(instance, field)
-    return _choice_labels(type(instance), field, get_language()).get(value, value)
+    return _choice_labels(type(instance), field, _language(context)).get(value, value)
+
+
+@pass_context
+def when(context: Context, value: datetime | None, zone: str | None) -> str:
+    """``formatting.moment``: a point in time in ``zone``, the zone named."""
+    return formatting.moment(value, zone, language=_language(context))
 
 
 def environment(**options) -> Environment:
@@ -89,7 +105,7 @@ def environment(**options) -> Environment:
         "timeuntil": until,
         "floatformat": floatformat,
         "iso": lambda moment: localtime(moment).isoformat(),  # Django's ``date:"c"``
-        "when": formatting.moment,
+        "when": when,
         "label": label,
         "shown_to": lambda person, viewer: person_shown_to(person=person, viewer=viewer),
     })  # fmt: skip

@@ -67,14 +67,15 @@ def day(value: date | str | None) -> str:
     return formats.date_format(value, DATE_FORMATS.get(language, DATE_FORMATS["en"]))
 
 
-def moment(value: datetime | None, zone: str | None) -> str:
+def moment(value: datetime | None, zone: str | None, language: str | None = None) -> str:
     """A point in time in time zone ``zone`` (UTC without one), the zone named:
-    ``Fri 4 Dec 2026, 18:00 Europe/Berlin``."""
+    ``Fri 4 Dec 2026, 18:00 Europe/Berlin`` (in ``language``, else the active one)."""
     if value is None:
         return DASH
     zone = zone or "UTC"
     local = value.astimezone(ZoneInfo(zone))
-    return f"{_named_day(local.date(), translation.get_language())}, {local:%H:%M} {zone}"
+    day = _named_day(local.date(), language or translation.get_language())
+    return f"{day}, {local:%H:%M} {zone}"
 
 
 @lru_cache(maxsize=512)

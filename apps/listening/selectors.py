@@ -203,6 +203,8 @@ def mention_status_counts(*, user: User, filters: dict[str, Any] | None = None) 
         raise ValueError(f"Not counted by {', '.join(sorted(unknown))}")
     if user.role == User.Role.TEAM_MEMBER:
         counts = MentionCount.objects.filter(team_id__in=user.teams.values("pk"))
+    elif sees_every_client(user):
+        counts = MentionCount.objects.all()
     else:
         counts = MentionCount.objects.filter(client_id__in=client_list(user=user).values("pk"))
     counts = counts.filter(

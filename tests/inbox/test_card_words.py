@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.template import engines
 from django.template.defaultfilters import timesince_filter, timeuntil_filter
 from django.utils import timezone, translation
-
-from agency.templating import since, until
 
 DIFFERENCES = [
     timedelta(seconds=30), timedelta(minutes=1, seconds=59), timedelta(hours=3, minutes=5),
@@ -18,12 +17,21 @@ DIFFERENCES = [
 ]  # fmt: skip
 
 
+def words(text: str, moment, given: str | None) -> str:
+    """``text`` (a Jinja expression of ``t``) as a card draws it, told the language or not."""
+    context = {"t": moment} | ({"language": given} if given else {})
+    return engines["jinja2"].from_string(f"{{{{ {text} }}}}").render(context)
+
+
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
-def test_times_in_words_are_djangos(language):
+@pytest.mark.parametrize("told", [True, False], ids=["told the language", "asking it"])
+def test_times_in_words_are_djangos(language, told):
     now = timezone.now()
+    given = language if told else None
     with translation.override(language):
         for difference in DIFFERENCES:
             for _ in range(2):  # the second time from what was made the first
-                assert since(now - difference) == timesince_filter(now - difference)
-                assert until(now + difference) == timeuntil_filter(now + difference)
-    assert since(None) == until(None) == ""
+                ago, ahead = now - difference, now + difference
+                assert words("t|timesince", ago, given) == timesince_filter(ago)
+                assert words("t|timeuntil", ahead, given) == timeuntil_filter(ahead)
+        assert words("t|timesince", None, given) == words("t|timeuntil", None, given) == ""

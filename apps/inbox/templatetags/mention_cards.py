@@ -9,6 +9,7 @@ from django import template
 from django.forms import BaseForm
 from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from apps.inbox.selectors import INFLUENCER_MIN
 
@@ -22,6 +23,7 @@ def _render(name: str, context, **values) -> SafeString:
         "can_act": context.get("can_act", False),
         "checked": context.get("checked", ()),
         "influencer_min": INFLUENCER_MIN,
+        "language": get_language(),  # once for every card's labels, waits and days
         **values,
     }
     return mark_safe(partial.render(values))  # noqa: S308 - Jinja escapes (autoescape on)
