@@ -52,6 +52,16 @@ CARD_READ = (
     "priority", "priority_key", "assigned_to", "team", "customer",
     *(f"{relation}__{name}" for relation, shown in CARD_SHOWN.items() for name in shown),
 )  # fmt: skip
+# What a conversation's thread and the person's history show of each mention listed there.
+LINE_READ = (
+    "client", "channel", "author", "text", "posted_at", "status", "client__name",
+    "client__timezone", "channel__name", "author__handle", "author__account_role",
+)  # fmt: skip
+# Nor does a conversation read its client's logo or its channel's settings, secrets and place.
+CONVERSATION_UNREAD = (
+    "client__logo", "channel__config", "channel__credentials_encrypted", "channel__cursor",
+    "channel__webhook_secret_encrypted",
+)  # fmt: skip
 THREAD_DEPTH = 50  # parent links followed at most, either way (a malformed cycle ends here)
 THREAD_SIZE = 200
 
@@ -168,9 +178,8 @@ def inbox_mention_following(
 def inbox_mention_get(*, user: User, mention_id: int) -> Mention:
     """A mention the user may see, with what its conversation page shows about it;
     ``Mention.DoesNotExist`` otherwise (→ 404)."""
-    return (
-        mention_list(user=user).select_related("customer", "team", "assigned_to").get(pk=mention_id)
-    )
+    mentions = mention_list(user=user).select_related("customer", "team", "assigned_to")
+    return mentions.defer(*CONVERSATION_UNREAD).get(pk=mention_id)
 
 
 _THREAD = f"""
@@ -220,7 +229,8 @@ def mention_thread(*, user: User, mention: Mention) -> list[Mention]:
             },
         )
         ids = [pk for (pk,) in cursor.fetchall()]
-    return list(mention_list(user=user).filter(pk__in=ids).order_by("posted_at", "pk"))
+    listed = mention_list(user=user).filter(pk__in=ids).only(*LINE_READ)
+    return list(listed.order_by("posted_at", "pk"))
 
 
 def author_history(*, user: User, mention: Mention, limit: int = HISTORY_SIZE) -> list[Mention]:
@@ -233,6 +243,7 @@ def author_history(*, user: User, mention: Mention, limit: int = HISTORY_SIZE) -
         mention_list(user=user)
         .filter(person, client_id=mention.client_id)
         .exclude(pk=mention.pk)
+        .only(*LINE_READ)
         .order_by("-posted_at", "-pk")[:limit]
     )
 

@@ -9,7 +9,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from apps.acknowledgements.models import Acknowledgement, AuditEntry, SlaPolicy
 from apps.acknowledgements.services import saved_reply_create
@@ -453,13 +455,21 @@ def test_the_conversation_shows_thread_history_customer_and_sla(world, client_a)
         said("t4", "Unrelated: loved the playlist", "ivy", "Ivy Moss", hours_ago=6),
     )
     stored(world.forum, said("g1", "Sunday was lovely", "gus", "Gus Hale"))
-    html = client_a.get(f"/inbox/{answer.pk}/").content.decode()
+    client_a.get("/inbox/")  # warm the session
+    with CaptureQueriesContext(connection) as page:
+        html = client_a.get(f"/inbox/{answer.pk}/").content.decode()
     thread = html[html.index('id="thread-heading"') : html.index('id="acks-heading"')]
     assert all(t in thread for t in ("open on Sunday", "from ten", "see you there"))
+    assert all(f"@{handle}" in thread for handle in ("gus", "hal"))
     assert "loved the playlist" not in thread
+    # The thread and the history read what they show; nothing reads a secret or a logo.
+    reads = [q["sql"] for q in page.captured_queries]
+    assert not [sql for sql in reads if "credentials_encrypted" in sql or '"logo"' in sql]
+    assert len([sql for sql in reads if 'FROM "listening_author"' in sql]) == 0
     history = client_a.get(f"/inbox/{root.pk}/").content.decode()
     side = history[history.index('id="history-heading"') :]
     assert "Sunday was lovely" in side and "see you there" in side
+    assert "North forum" in side and "New" in side  # where and in which state
     assert "Is the shop open" not in side  # the mention itself is not its own history
     fan = client_a.get(f"/inbox/{world.fan.pk}/").content.decode()
     assert "Ana Lima" in fan and "Gold" in fan and "1250.50" in fan  # the customer record
