@@ -229,6 +229,8 @@ def mention_thread(*, user: User, mention: Mention) -> list[Mention]:
             },
         )
         ids = [pk for (pk,) in cursor.fetchall()]
+    if ids == [mention.pk]:  # it stands alone (most do): nothing more to read
+        return [mention]
     listed = mention_list(user=user).filter(pk__in=ids).only(*LINE_READ)
     return list(listed.order_by("posted_at", "pk"))
 

@@ -471,8 +471,12 @@ def test_the_conversation_shows_thread_history_customer_and_sla(world, client_a)
     assert "Sunday was lovely" in side and "see you there" in side
     assert "North forum" in side and "New" in side  # where and in which state
     assert "Is the shop open" not in side  # the mention itself is not its own history
-    fan = client_a.get(f"/inbox/{world.fan.pk}/").content.decode()
+    with CaptureQueriesContext(connection) as alone:
+        fan = client_a.get(f"/inbox/{world.fan.pk}/").content.decode()
     assert "Ana Lima" in fan and "Gold" in fan and "1250.50" in fan  # the customer record
+    assert "Not part of a thread" in fan
+    rows = [q for q in alone.captured_queries if '"listening_mention"."text"' in q["sql"]]
+    assert len(rows) == 2  # the mention and the person's history: a lone post has no thread
     assert "No SLA target for this client yet" in fan
 
 
