@@ -167,8 +167,11 @@ def _prepare_agency(slug: str, mentions: int) -> dict:
         if team is None:  # not prepared by a previous run (--reuse)
             team = _prepare_states(cursor, owner)
         # As autovacuum leaves a table between bulk writes: pages all-visible, so that the
-        # reports' covering indexes are read alone (index-only scans).
-        for table in ("listening_mention", "acknowledgements_acknowledgement"):
+        # reports' covering indexes are read alone (index-only scans) — the mentions, the
+        # acknowledgements and the per-person tables their triggers fill (the funnel's first
+        # acknowledgements, the newcomers' activity).
+        for table in ("listening_mention", "acknowledgements_acknowledgement",
+                      "listening_acknowledgedmention", "listening_authoractivity"):  # fmt: skip
             cursor.execute(f"VACUUM ANALYZE {table}")
         _, token = AuthToken.objects.create(user=owner)
         client = Client.objects.order_by("pk").first()
