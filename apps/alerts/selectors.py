@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
-from apps.clients.selectors import client_list, sees_every_client
+from apps.clients.selectors import of_clients_seen
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
 
@@ -110,8 +110,7 @@ def alert_list(*, user: User, open_only: bool = False) -> QuerySet[SpikeAlert]:
     if user.role == User.Role.TEAM_MEMBER:
         return SpikeAlert.objects.none()
     alerts = SpikeAlert.objects.select_related("client").defer("client__logo")  # named by name
-    if not sees_every_client(user):
-        alerts = alerts.filter(client__in=client_list(user=user))
+    alerts = of_clients_seen(alerts, user=user)
     return alerts.filter(is_open=True) if open_only else alerts
 
 

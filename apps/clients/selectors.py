@@ -21,7 +21,7 @@ def client_list(*, user: User) -> QuerySet[Client]:
     they are members of. A logo (up to 256 kB) is left in the database until something shows
     it: pages list clients by name."""
     clients = Client.objects.defer("logo")
-    if user.role in ALL_CLIENT_ROLES:
+    if sees_every_client(user):
         return clients
     mine = clients.filter(memberships__user=user).distinct()
     if user.role == User.Role.RESPONDER and not user.client_memberships.exists():
@@ -33,6 +33,14 @@ def sees_every_client(user: User) -> bool:
     """Whether ``client_list`` is every client for ``user`` by role alone: what such a user
     reads of a client's rows needs no filter by client (a subquery spared on every page)."""
     return user.role in ALL_CLIENT_ROLES
+
+
+def of_clients_seen(queryset: QuerySet, *, user: User, field: str = "client") -> QuerySet:
+    """``queryset`` narrowed to the rows whose ``field`` (a client) is one ``user`` may see;
+    left whole for those who see every client (no subquery to build or plan)."""
+    if sees_every_client(user):
+        return queryset
+    return queryset.filter(**{f"{field}__in": client_list(user=user).values("pk")})
 
 
 def clients_invitable(*, inviter: User) -> QuerySet[Client]:

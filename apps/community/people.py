@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
 
 from apps.accounts.models import User
-from apps.clients.selectors import client_list, sees_every_client
+from apps.clients.selectors import client_list, of_clients_seen
 from apps.listening.models import Mention
 
 from .models import Person, PersonAuthor, PersonLinkSuggestion
@@ -62,9 +62,7 @@ def person_get(*, user: User, person_id: int) -> Person:
 def person_of_author(*, user: User, client_id: int, author_id: int) -> Person | None:
     """The person an author is for a client the user may see (None if not linked yet)."""
     links = PersonAuthor.objects.filter(client_id=client_id, author_id=author_id)
-    if not sees_every_client(user):
-        links = links.filter(client__in=client_list(user=user))
-    link = links.select_related("person").first()
+    link = of_clients_seen(links, user=user).select_related("person").first()
     return link.person if link else None
 
 

@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from apps.accounts.models import User
-from apps.clients.selectors import client_list, sees_every_client
+from apps.clients.selectors import client_list, of_clients_seen
 
 from .models import OPEN_STATUSES, ListeningQuery, Mention, MentionCount, QueryRematch
 
@@ -75,10 +75,8 @@ def mention_list(*, user: User, filters: dict[str, Any] | None = None) -> QueryS
         # and reads one team's newest first from mention_team_posted_idx.
         teams = list(user.teams.values_list("pk", flat=True))
         mentions = Mention.objects.filter(team_id__in=teams)
-    elif sees_every_client(user):  # every mention: no filter by client to build or plan
-        mentions = Mention.objects.all()
     else:
-        mentions = Mention.objects.filter(client__in=client_list(user=user))
+        mentions = of_clients_seen(Mention.objects.all(), user=user)
     # No list shows the search vector (the filter and ranking read it in the database).
     mentions = (
         mentions.select_related("author", "channel", "client")
@@ -203,10 +201,8 @@ def mention_status_counts(*, user: User, filters: dict[str, Any] | None = None) 
         raise ValueError(f"Not counted by {', '.join(sorted(unknown))}")
     if user.role == User.Role.TEAM_MEMBER:
         counts = MentionCount.objects.filter(team_id__in=user.teams.values("pk"))
-    elif sees_every_client(user):
-        counts = MentionCount.objects.all()
     else:
-        counts = MentionCount.objects.filter(client_id__in=client_list(user=user).values("pk"))
+        counts = of_clients_seen(MentionCount.objects.all(), user=user, field="client_id")
     counts = counts.filter(
         **{column: filters[key] for key, column in COUNTED_FILTERS.items() if filters.get(key)}
     )
