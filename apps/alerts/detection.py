@@ -12,9 +12,12 @@ least ``volume_factor * max(u, 1)`` and at least ``u + 4 * s``.
 
 Negative share: the hour's negative mentions are compared with the client's negative share
 ``p`` over the previous 28 days. It is a spike when at least ``min_negative`` of them are
-negative, the share exceeds ``p`` by ``negative_share_rise`` or more, and the count is at least
-four binomial standard deviations above ``n * p`` (a dozen mentions with half of them negative
-is chance often enough; two dozen with twenty negative is not).
+negative, the share exceeds ``p`` by ``negative_share_rise`` or more, and that many negative
+mentions or more among ``n`` would come by chance, at share ``p``, no more often than a count
+four standard deviations above its mean (``NEGATIVE_CHANCE``, about 1 in 31,600). The chance is
+the exact binomial tail: a normal approximation is far too lenient for an hour of a dozen
+mentions (8 negative of 9 at a usual 27% is chance about 1 in 5,200, though more than four
+"standard deviations" above 2.4).
 
 Either makes the hour a spike; consecutive spiking hours of a client are one episode (one
 alert). Spam never counts.
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 BASELINE_WEEKS = 4
 SHARE_DAYS = 28
 SPREAD_MULTIPLE = 4.0
+NEGATIVE_CHANCE = 0.5 * math.erfc(SPREAD_MULTIPLE / math.sqrt(2))  # a normal tail past 4 s.d.
 
 
 @dataclass(frozen=True)
@@ -89,13 +93,33 @@ def assess(measure: HourMeasure, thresholds: Thresholds) -> Spike | None:
         and n >= usual + SPREAD_MULTIPLE * spread
     )
     share = measure.negative_28d / measure.mentions_28d if measure.mentions_28d else 0.0
-    chance = math.sqrt(max(n * share * (1 - share), 1.0))  # binomial spread, at least one
     is_negative = (
         n > 0
         and negative >= thresholds.min_negative
         and negative / n >= share + thresholds.negative_share_rise
-        and negative >= n * share + SPREAD_MULTIPLE * chance
+        and binomial_tail(n, negative, share) <= NEGATIVE_CHANCE
     )
     if not (is_volume or is_negative):
         return None
     return Spike(is_volume, is_negative, n, negative, usual, share)
+
+
+def binomial_tail(n: int, k: int, p: float) -> float:
+    """The chance of ``k`` or more successes in ``n`` trials of chance ``p`` each (exact, summed
+    from the first term in log space, so a busy hour's large ``n`` neither overflows nor
+    underflows)."""
+    if k <= 0 or p >= 1.0:
+        return 1.0
+    if k > n or p <= 0.0:
+        return 0.0
+    term = math.exp(
+        math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+        + k * math.log(p) + (n - k) * math.log1p(-p)
+    )  # fmt: skip
+    total, odds = 0.0, p / (1.0 - p)
+    for successes in range(k, n + 1):
+        total += term
+        term *= (n - successes) / (successes + 1) * odds
+        if term <= total * 1e-17:  # the rest no longer changes the sum
+            break
+    return min(total, 1.0)
