@@ -5,6 +5,7 @@ and ``bin/stop`` then leaves no process of it behind."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -21,10 +22,18 @@ SYSTEM_TOOLS = ("apt-get", "apt", "dpkg", "sudo", "yum", "dnf", "brew")
 
 def _fresh_clone(tmp_path: Path) -> Path:
     """The committed project, cloned; its Python packages are the ones already installed (the
-    same requirements: ``bin/setup`` finds them current), which is no system package anyway."""
+    same requirements: ``bin/setup`` finds them current), which is no system package anyway.
+
+    They are hard-linked (copied across file systems), not linked as a folder: pgserver, run as
+    root, lets its own user into the folders of the path it is given, and through a link that
+    would leave out the folders above this checkout (``mktemp -d`` makes one only root enters).
+    """
     clone = tmp_path / "rapport"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-    (clone / ".venv").symlink_to(ROOT / ".venv")
+    venv = [str(ROOT / ".venv"), str(clone / ".venv")]
+    if subprocess.run(["cp", "-al", *venv], capture_output=True).returncode:
+        shutil.rmtree(clone / ".venv", ignore_errors=True)
+        subprocess.run(["cp", "-a", *venv], check=True)
     return clone
 
 
