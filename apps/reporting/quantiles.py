@@ -29,31 +29,69 @@ WALL_CLOCK_SQL = "date_part('epoch', {m}.acknowledged_at - {m}.posted_at) / 60"
 CLOCKS = {False: "m.time_to_acknowledge_minutes", True: WALL_CLOCK_SQL.format(m="m")}
 _M = Mention._meta.db_table
 _ANSWERED = "m.needs_acknowledgement AND m.acknowledged_at IS NOT NULL"
-# (current, wall_clock, is_follow_up, bucket, answers) of the rolled-up days of both periods …
+# (current, wall_clock, is_follow_up, bucket, answers) of the rolled-up days of each wanted
+# period (``{periods}``: one ``_ROLLED_PERIOD`` each) …
 _ROLLED = f"""
     SELECT day >= %(since)s AS current, wall_clock, is_follow_up, bucket, sum(answers)::bigint
     FROM {ResponseTimeDay._meta.db_table}
-    WHERE client_id = %(client)s AND (day >= %(since_before)s AND day < %(cut_day_before)s
-                                      OR day >= %(since)s AND day < %(cut_day)s)
+    WHERE client_id = %(client)s AND ({{periods}})
     GROUP BY 1, 2, 3, 4 HAVING sum(answers) <> 0
 """  # noqa: S608 - table name from model metadata
-# … and of the days read live, counted from the mentions: one time range per period, so that
-# each is read through the time index.
+_ROLLED_PERIOD = "day >= %({since})s AND day < %({cut})s AND ({kinds})"
+_ROLLED_BOUNDS = {True: ("since", "cut_day"), False: ("since_before", "cut_day_before")}
+# … and of the days read live, counted from the mentions: one time range per wanted period, so
+# that each is read through the time index, with only the wanted clocks (``{clocks}``).
 _LIVE_PART = f"""
     SELECT {{current}} AS current, t.wall_clock, m.is_follow_up,
            {BUCKET_SQL.format(v="t.minutes")} AS bucket
-    FROM {_M} m, LATERAL (VALUES (false, {CLOCKS[False]}), (true, {CLOCKS[True]}))
-                 t(wall_clock, minutes)
+    FROM {_M} m, LATERAL (VALUES {{clocks}}) t(wall_clock, minutes)
     WHERE m.client_id = %(client)s AND {_ANSWERED} AND t.minutes IS NOT NULL
-      AND m.posted_at >= %({{starts}})s AND m.posted_at < %({{ends}})s
+      AND m.posted_at >= %({{starts}})s AND m.posted_at < %({{ends}})s AND ({{kinds}})
 """  # noqa: S608 - table name from model metadata
-_LIVE = f"""
-    SELECT current, wall_clock, is_follow_up, bucket, count(*) FROM (
-        {_LIVE_PART.format(current="true", starts="cut", ends="end")}
-        UNION ALL {_LIVE_PART.format(current="false", starts="cut_before", ends="start")}
-    ) live
+_LIVE_BOUNDS = {True: ("cut", "end"), False: ("cut_before", "start")}
+_LIVE = """
+    SELECT current, wall_clock, is_follow_up, bucket, count(*) FROM ({parts}) live
     GROUP BY 1, 2, 3, 4
-"""  # noqa: S608 - built from the constants above
+"""
+# Every kind of percentile: (current, wall_clock, is_follow_up).
+KINDS = frozenset((current, clock, follow_up) for current in (True, False)
+                  for clock in (False, True) for follow_up in (False, True))  # fmt: skip
+
+
+def _counts_sql(kinds: set[tuple]) -> tuple[str, str]:
+    """The rolled and the live bucket counts of ``kinds`` alone (the agency overview wants one
+    kind of four, of one period of two: an eighth of the rows)."""
+    rolled, live = [], []
+    for current in (True, False):
+        wanted = sorted((clock, follow_up) for now, clock, follow_up in kinds if now == current)
+        if not wanted:
+            continue
+        every = len(wanted) == 4  # both clocks, first responses and follow-ups: no condition
+        since, cut = _ROLLED_BOUNDS[current]
+        either = " OR ".join(
+            f"wall_clock = {clock} AND is_follow_up = {follow_up}" for clock, follow_up in wanted
+        )
+        rolled.append(
+            _ROLLED_PERIOD.format(since=since, cut=cut, kinds="true" if every else either)
+        )
+        starts, ends = _LIVE_BOUNDS[current]
+        clocks = ", ".join(
+            f"({clock}, {CLOCKS[clock]})" for clock in sorted({c for c, _ in wanted})
+        )
+        either = " OR ".join(
+            f"t.wall_clock = {clock} AND m.is_follow_up = {follow_up}"
+            for clock, follow_up in wanted
+        )
+        live.append(_LIVE_PART.format(
+            current=str(current).lower(), starts=starts, ends=ends, clocks=clocks,
+            kinds="true" if every else either,
+        ))  # fmt: skip
+    return (
+        _ROLLED.format(periods=" OR ".join(f"({part})" for part in rolled)),
+        _LIVE.format(parts=" UNION ALL ".join(live)),
+    )
+
+
 # The value at each wanted rank of one clock: for each (key, follow-up, bucket, offset, period),
 # the bucket's mentions of the period in order (through mention_response_time_idx or
 # mention_wall_clock_idx), the one at the offset. The bucket's bounds, widened by a hair (and
@@ -93,15 +131,17 @@ def response_percentiles(
     end)``. None when a mention changed between the reads (a rank no longer found): read the
     percentiles from the mentions then."""
     counts: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    kinds = KINDS if kinds is None else set(kinds) & KINDS
+    if not kinds:
+        return {}
     with connection.cursor() as cursor:
-        for query in (_ROLLED, _LIVE):
+        for query in _counts_sql(kinds):
             cursor.execute(query, params)
             for current, wall_clock, follow_up, bucket, answers in cursor.fetchall():
                 counts[current, wall_clock, follow_up][bucket] += answers
         ordered = {
             kind: sorted((b, n) for b, n in per_bucket.items() if n > 0)
             for kind, per_bucket in counts.items()
-            if kinds is None or kind in kinds
         }
         wanted: dict[bool, dict] = {False: {}, True: {}}  # clock → key → (follow-up, bucket, …)
         for (current, wall_clock, follow_up), buckets in ordered.items():
