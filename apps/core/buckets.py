@@ -24,10 +24,12 @@ def rank_place(counts: list[tuple[int, int]], rank: int) -> tuple[int, int]:
     raise ValueError(f"rank {rank} beyond {below} values")
 
 
-def percentile_ranks(total: int) -> list[tuple[float, int, int]]:
-    """(position, lower rank, upper rank) of each of ``FRACTIONS`` among ``total`` values."""
+def percentile_ranks(
+    total: int, fractions: tuple[float, ...] = FRACTIONS
+) -> list[tuple[float, int, int]]:
+    """(position, lower rank, upper rank) of each of ``fractions`` among ``total`` values."""
     found = []
-    for fraction in FRACTIONS if total else ():
+    for fraction in fractions if total else ():
         position = fraction * (total - 1)
         found.append((position, math.floor(position), math.ceil(position)))
     return found

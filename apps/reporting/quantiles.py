@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from django.db import connection
 
-from apps.core.buckets import BUCKET_SQL, percentile_ranks, rank_place
+from apps.core.buckets import BUCKET_SQL, FRACTIONS, percentile_ranks, rank_place
 from apps.listening.models import Mention
 
 from .models import ResponseTimeDay
@@ -92,10 +92,11 @@ def _counts_sql(kinds: set[tuple]) -> tuple[str, str]:
     )
 
 
-# The value at each wanted rank of one clock: for each (key, follow-up, bucket, offset, period),
-# the bucket's mentions of the period in order (through mention_response_time_idx or
-# mention_wall_clock_idx), the one at the offset. The bucket's bounds, widened by a hair (and
-# open at the first and last bucket), give the index range; the bucket expression decides.
+# The values at each wanted rank of one clock: for each (key, follow-up, bucket, offset, how
+# many, period), the bucket's mentions of the period in order (through mention_response_time_idx
+# or mention_wall_clock_idx), the one or two from the offset. The bucket's bounds, widened by a
+# hair (and open at the first and last bucket), give the index range; the bucket expression
+# decides.
 _VALUES = """
     SELECT want.key, ARRAY(
         SELECT {minutes} FROM {table} m
@@ -106,11 +107,12 @@ _VALUES = """
                                ELSE exp((want.bucket + 1) / 16.0) - 1 + 1e-6 END
           AND {bucket} = want.bucket
           AND m.posted_at >= want.starts AND m.posted_at < want.ends
-        ORDER BY {minutes} OFFSET want.skip LIMIT 1
+        ORDER BY {minutes} OFFSET want.skip LIMIT want.take
     )
     FROM unnest(%(keys)s::text[], %(follow_ups)s::boolean[], %(buckets)s::int[],
-                %(skips)s::bigint[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-         AS want(key, follow_up, bucket, skip, starts, ends)
+                %(skips)s::bigint[], %(takes)s::int[], %(starts)s::timestamptz[],
+                %(ends)s::timestamptz[])
+         AS want(key, follow_up, bucket, skip, take, starts, ends)
 """
 
 
@@ -122,11 +124,16 @@ def _values_sql(wall_clock: bool) -> str:
 
 
 def response_percentiles(
-    params: dict, *, periods: dict[bool, tuple], kinds: set[tuple] | None = None
+    params: dict,
+    *,
+    periods: dict[bool, tuple],
+    kinds: set[tuple] | None = None,
+    fractions: tuple[float, ...] = FRACTIONS,
 ) -> dict[tuple, list] | None:
     """``{(current, wall_clock, is_follow_up): [median, p90]}`` for both periods and both
     clocks (only ``kinds`` of them, if given), exactly as ``percentile_cont(ARRAY[0.5, 0.9])``
-    over their answered mentions (a kind with none is left out). ``params`` are the report
+    over their answered mentions (a kind with none is left out); a figure not among
+    ``fractions`` is not read (None). ``params`` are the report
     pass's (client, cut-off days and instants); ``periods`` maps ``current`` to its ``(start,
     end)``. None when a mention changed between the reads (a rank no longer found): read the
     percentiles from the mentions then."""
@@ -143,34 +150,57 @@ def response_percentiles(
             kind: sorted((b, n) for b, n in per_bucket.items() if n > 0)
             for kind, per_bucket in counts.items()
         }
-        wanted: dict[bool, dict] = {False: {}, True: {}}  # clock → key → (follow-up, bucket, …)
-        for (current, wall_clock, follow_up), buckets in ordered.items():
-            for _, low, high in percentile_ranks(sum(n for _, n in buckets)):
-                for rank in (low, high):
-                    bucket, offset = rank_place(buckets, rank)
-                    key = _key(current, wall_clock, follow_up, rank)
-                    wanted[wall_clock][key] = (follow_up, bucket, offset, *periods[current])
+        # One read per rank, or per two neighbouring ranks of one bucket (``percentile_cont``
+        # between them): clock → key of the first rank → (follow-up, bucket, offset, how many, …)
+        wanted: dict[bool, dict] = {False: {}, True: {}}
+        ranks_read: dict[str, tuple] = {}  # key of the first rank → (kind, first rank)
+        for kind, buckets in ordered.items():
+            current, wall_clock, follow_up = kind
+            for _, low, high in percentile_ranks(sum(n for _, n in buckets), fractions):
+                places = {rank: rank_place(buckets, rank) for rank in (low, high)}
+                together = high == low + 1 and places[high] == (places[low][0], places[low][1] + 1)
+                for rank in (low,) if together else sorted({low, high}):
+                    bucket, offset = places[rank]
+                    key = _key(*kind, rank)
+                    take = max(2 if together else 1, wanted[wall_clock].get(key, (0,) * 4)[3])
+                    wanted[wall_clock][key] = (follow_up, bucket, offset, take, *periods[current])
+                    ranks_read[key] = (kind, rank)
         values = {}
-        for wall_clock, ranks in wanted.items():
-            if not ranks:
+        for wall_clock, reads in wanted.items():
+            if not reads:
                 continue
-            columns = list(zip(*ranks.values(), strict=True))
+            columns = list(zip(*reads.values(), strict=True))
             cursor.execute(
                 _values_sql(wall_clock),
-                {**params, "keys": list(ranks), "follow_ups": list(columns[0]),
+                {**params, "keys": list(reads), "follow_ups": list(columns[0]),
                  "buckets": list(columns[1]), "skips": list(columns[2]),
-                 "starts": list(columns[3]), "ends": list(columns[4])},
+                 "takes": list(columns[3]), "starts": list(columns[4]),
+                 "ends": list(columns[5])},
             )  # fmt: skip
-            values.update({key: found[0] for key, found in cursor.fetchall() if found})
-    if len(values) < sum(len(ranks) for ranks in wanted.values()):
+            for key, found in cursor.fetchall():
+                kind, rank = ranks_read[key]
+                values.update({_key(*kind, rank + n): value for n, value in enumerate(found)})
+    wanted_ranks = {
+        _key(*kind, rank)
+        for kind, buckets in ordered.items()
+        for _, low, high in percentile_ranks(sum(n for _, n in buckets), fractions)
+        for rank in (low, high)
+    }
+    if not wanted_ranks <= set(values):
         return None
     result: dict[tuple, list] = {}
     for kind, buckets in ordered.items():
+        ranks = percentile_ranks(sum(n for _, n in buckets), fractions)
+        asked = dict(zip(fractions, ranks, strict=False))  # none when there are no answers
         figures = []
-        for position, low, high in percentile_ranks(sum(n for _, n in buckets)):
+        for fraction in FRACTIONS:
+            if fraction not in asked:
+                figures.append(None)
+                continue
+            position, low, high = asked[fraction]
             first, second = values[_key(*kind, low)], values[_key(*kind, high)]
             figures.append(first + (second - first) * (position - low))  # as PostgreSQL does
-        if figures:
+        if asked:
             result[kind] = figures
     return result
 

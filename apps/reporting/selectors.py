@@ -18,6 +18,7 @@ from apps.acknowledgements.selectors import (
 )
 from apps.channels.models import Channel
 from apps.clients.models import Client, Customer
+from apps.core.buckets import FRACTIONS
 from apps.listening.influence import ranked_authors
 from apps.listening.models import Author, ListeningQuery, Mention
 
@@ -168,6 +169,7 @@ def _pass(
     rolled: bool = True,
     detail: bool = True,
     times: set[tuple] | None = None,
+    fractions: tuple[float, ...] = FRACTIONS,
 ) -> list[dict]:
     """The rows of figures of both periods (``detail``: the volume cells of the current one):
     whole ended days from the roll-ups, the rest and the percentiles from the mentions (only the
@@ -220,7 +222,7 @@ def _pass(
         for row in results.get(name, []):
             totals[row["current"]].update(row)
     if rolled or not detail:
-        _percentiles(totals, params, period, rolled, times)
+        _percentiles(totals, params, period, rolled, times, fractions)
     rolled_sums = {row["current"]: row for row in results.get("summed", [])}
     for current, row in totals.items():
         _add(row, rolled_sums.get(current, {}))
@@ -228,7 +230,12 @@ def _pass(
 
 
 def _percentiles(
-    totals: dict, params: dict, period: Period, rolled: bool, times: set[tuple] | None = None
+    totals: dict,
+    params: dict,
+    period: Period,
+    rolled: bool,
+    times: set[tuple] | None = None,
+    fractions: tuple[float, ...] = FRACTIONS,
 ) -> None:
     """Both periods' median and p90 times to first and next response (``times``: only those
     kinds), from the day buckets and the mentions of the buckets they fall in (all answered
@@ -236,7 +243,9 @@ def _percentiles(
     periods = {True: (period.start, period.end), False: (period.previous().start, period.start)}
     found = None
     if rolled:
-        found = quantiles.response_percentiles(params, periods=periods, kinds=times)
+        found = quantiles.response_percentiles(
+            params, periods=periods, kinds=times, fractions=fractions
+        )
     if found is None:
         found = {}
         with connection.cursor() as cursor:
@@ -342,14 +351,21 @@ FIRST_RESPONSE_NOW = (True, False, False)
 
 
 def period_totals(
-    *, client: Client, since: date, until: date, now: datetime, times: set[tuple] | None = None
+    *,
+    client: Client,
+    since: date,
+    until: date,
+    now: datetime,
+    times: set[tuple] | None = None,
+    fractions: tuple[float, ...] = FRACTIONS,
 ) -> tuple[dict, dict]:
-    """The additive figures, median/p90 times (only the ``times`` kinds, if given: see
-    ``quantiles.response_percentiles``) and SLA counts of local days ``since``..``until`` and of
-    the period as long before it — the report's own headline pass without its chart cells,
-    customers or share of voice (the agency overview's figures, equal to the dashboard's)."""
+    """The additive figures, median/p90 times (only the ``times`` kinds and the ``fractions``,
+    if given: see ``quantiles.response_percentiles``) and SLA counts of local days
+    ``since``..``until`` and of the period as long before it — the report's own headline pass
+    without its chart cells, customers or share of voice (the agency overview's figures, equal
+    to the dashboard's)."""
     period = Period(since, until, client.timezone)
-    rows = _pass(client, period, [], now, detail=False, times=times)
+    rows = _pass(client, period, [], now, detail=False, times=times, fractions=fractions)
     totals = {row["current"]: row for row in rows}
     return totals[True], totals[False]
 
