@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from apps.accounts.models import User
 from apps.clients.selectors import of_clients_seen
 from apps.listening.models import Mention
 from apps.listening.selectors import mention_list
+from apps.reporting.models import MentionDay
 
 from .detection import BASELINE_WEEKS, SHARE_DAYS, HourMeasure, Thresholds
 from .models import SpikeAlert, SpikePolicy
@@ -23,8 +24,11 @@ WEEK = timedelta(days=7)
 def hour_measures(*, end: datetime, client_ids: list[int] | None = None) -> list[HourMeasure]:
     """For every client with mentions in the hour before ``end``: that hour's mentions and
     negative ones, the same hour of each of the previous weeks, the previous 7 and 28 days —
-    one aggregate over the ``(client, posted_at)`` index. Spam is left out."""
+    one aggregate over the ``(client, posted_at)`` index. Spam is left out, and so are the
+    channels without that much history (``established_channels``): a channel connected last
+    week, its backfill a few days deep, is no rise in what people say."""
     start = end - HOUR
+    channels = established_channels(since=start - BASELINE_WEEKS * WEEK)
     windows = {
         f"w{week}": Q(posted_at__gte=start - week * WEEK, posted_at__lt=end - week * WEEK)
         for week in range(1, BASELINE_WEEKS + 1)
@@ -33,6 +37,7 @@ def hour_measures(*, end: datetime, client_ids: list[int] | None = None) -> list
     now = Q(posted_at__gte=start, posted_at__lt=end)
     mentions = Mention.objects.filter(
         needs_acknowledgement=True,
+        channel_id__in=channels,
         posted_at__gte=min(start - BASELINE_WEEKS * WEEK, start - timedelta(days=SHARE_DAYS)),
         posted_at__lt=end,
     )
@@ -51,7 +56,9 @@ def hour_measures(*, end: datetime, client_ids: list[int] | None = None) -> list
         .filter(mentions__gt=0)
         .order_by("client_id")
     )
-    week = _hourly_counts_of_week(end=start, client_ids=[row["client_id"] for row in rows])
+    week = _hourly_counts_of_week(
+        end=start, client_ids=[row["client_id"] for row in rows], channel_ids=channels
+    )
     return [
         HourMeasure(
             client_id=row["client_id"],
@@ -67,9 +74,23 @@ def hour_measures(*, end: datetime, client_ids: list[int] | None = None) -> list
     ]
 
 
-def _hourly_counts_of_week(*, end: datetime, client_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per client, the sum and the sum of squares of its mention counts in each of the 168 hours
-    before ``end`` (hours without mentions count zero)."""
+def established_channels(*, since: datetime) -> list[int]:
+    """The channels whose mentions reach back to ``since`` (by the first local day of their
+    mentions, ``MentionDay``): only they have a usual level to be compared with."""
+    firsts = (
+        MentionDay.objects.filter(mentions__gt=0)
+        .values("channel_id")
+        .annotate(first=Min("day"))
+        .filter(first__lte=since.date())
+    )
+    return [row["channel_id"] for row in firsts]
+
+
+def _hourly_counts_of_week(
+    *, end: datetime, client_ids: list[int], channel_ids: list[int]
+) -> dict[int, tuple[int, int]]:
+    """Per client, the sum and the sum of squares of its mention counts (of ``channel_ids``) in
+    each of the 168 hours before ``end`` (hours without mentions count zero)."""
     if not client_ids:
         return {}
     with connection.cursor() as cursor:
@@ -77,12 +98,12 @@ def _hourly_counts_of_week(*, end: datetime, client_ids: list[int]) -> dict[int,
             f"""
             SELECT client_id, sum(n), sum(n * n) FROM (
                 SELECT client_id, count(*) AS n FROM {Mention._meta.db_table}
-                WHERE client_id = ANY(%(clients)s) AND needs_acknowledgement
-                  AND posted_at >= %(since)s AND posted_at < %(end)s
+                WHERE client_id = ANY(%(clients)s) AND channel_id = ANY(%(channels)s)
+                  AND needs_acknowledgement AND posted_at >= %(since)s AND posted_at < %(end)s
                 GROUP BY client_id, floor(extract(epoch FROM %(end)s - posted_at) / 3600)
             ) hourly GROUP BY client_id
             """,  # noqa: S608
-            {"clients": client_ids, "since": end - WEEK, "end": end},
+            {"clients": client_ids, "channels": channel_ids, "since": end - WEEK, "end": end},
         )
         return {client: (int(total), int(squares)) for client, total, squares in cursor}
 

@@ -122,6 +122,23 @@ def test_a_quiet_hour_after_it_ends_the_episode_and_a_new_spike_alerts_again(cha
     assert second.pk != first.pk and len(mail.outbox) == 2
 
 
+def test_a_channel_connected_last_week_is_no_spike_but_a_burst_beside_it_is(channel):
+    """A busy forum added to the client, its backfill a week deep, has no usual level yet: its
+    mentions are no rise in what people say. The client's established channels are compared
+    alone — and a burst of complaints there is still told."""
+    usual_month(channel)
+    forum = make_channel(client=channel.client, name="Busy forum")
+    for day in range(1, 8):
+        post(forum, NOW - timedelta(days=day, hours=2), 12)
+    post(forum, NOW - HOUR, 30)
+    post(channel, NOW - HOUR, 3)
+    assert spikes_detect(now=NOW) == []
+
+    post(channel, NOW - HOUR, 25, sentiment="negative", text="Charged twice, nobody answers")
+    [alert] = spikes_detect(now=NOW)
+    assert (alert.mentions, alert.negative, alert.usual_volume) == (28, 25, 3)
+
+
 def test_spam_waves_and_the_brands_own_replies_are_not_spikes(channel):
     """Only people who need an answer count: not spam, not the brand answering a busy hour."""
     usual_month(channel)
