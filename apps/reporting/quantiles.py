@@ -133,10 +133,10 @@ def response_percentiles(
     """``{(current, wall_clock, is_follow_up): [median, p90]}`` for both periods and both
     clocks (only ``kinds`` of them, if given), exactly as ``percentile_cont(ARRAY[0.5, 0.9])``
     over their answered mentions (a kind with none is left out); a figure not among
-    ``fractions`` is not read (None). ``params`` are the report
-    pass's (client, cut-off days and instants); ``periods`` maps ``current`` to its ``(start,
-    end)``. None when a mention changed between the reads (a rank no longer found): read the
-    percentiles from the mentions then."""
+    ``fractions`` is not read (None). ``params`` are the report pass's (client, cut-off days
+    and instants); ``periods`` maps ``current`` to its ``(start, end)``. None when a mention
+    changed between the reads (a rank no longer found): read the percentiles from the mentions
+    then."""
     counts: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     kinds = KINDS if kinds is None else set(kinds) & KINDS
     if not kinds:
