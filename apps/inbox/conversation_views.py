@@ -39,7 +39,6 @@ from .selectors import (
     inbox_mention_following,
     inbox_mention_get,
     inbox_mention_list,
-    inbox_next_mention,
     mention_thread,
 )
 from .views import (
@@ -236,7 +235,10 @@ def mention_act(request: HttpRequest, mention_id: int, action: str) -> HttpRespo
             if _is_htmx(request):
                 return _pane_after_action(request, mention)
             if request.POST.get("then") == "next":
-                following = inbox_next_mention(user=request.user, after=mention)
+                # without the list beside it: the next down the Open list, newest first
+                following = inbox_mention_following(
+                    user=request.user, filters={"status": "open"}, after=mention
+                )
                 if following is None:
                     messages.info(request, "Nobody else is waiting.")
                     return redirect("inbox:list")

@@ -148,16 +148,6 @@ def inbox_status_counts(*, user: User, filters: dict[str, Any]) -> dict[str, int
     return counts
 
 
-def inbox_next_mention(*, user: User, after: Mention) -> Mention | None:
-    """The open mention to work on after ``after``: the next one down the inbox (newest first),
-    else the newest still open; None when nobody is waiting."""
-    waiting = mention_list(user=user).open().exclude(pk=after.pk).order_by("-posted_at", "-pk")
-    older = waiting.filter(
-        Q(posted_at__lt=after.posted_at) | Q(posted_at=after.posted_at, pk__lt=after.pk)
-    )
-    return older.first() or waiting.first()
-
-
 def inbox_mention_following(
     *, user: User, filters: dict[str, Any], after: Mention
 ) -> Mention | None:
