@@ -154,9 +154,14 @@ def response_percentiles(
         # between them): clock → key of the first rank → (follow-up, bucket, offset, how many, …)
         wanted: dict[bool, dict] = {False: {}, True: {}}
         ranks_read: dict[str, tuple] = {}  # key of the first rank → (kind, first rank)
+        ranks = {
+            kind: percentile_ranks(sum(n for _, n in buckets), fractions)
+            for kind, buckets in ordered.items()
+        }
+        needed = {_key(*kind, rank) for kind in ranks for _, *pair in ranks[kind] for rank in pair}
         for kind, buckets in ordered.items():
             current, wall_clock, follow_up = kind
-            for _, low, high in percentile_ranks(sum(n for _, n in buckets), fractions):
+            for _, low, high in ranks[kind]:
                 places = {rank: rank_place(buckets, rank) for rank in (low, high)}
                 together = high == low + 1 and places[high] == (places[low][0], places[low][1] + 1)
                 for rank in (low,) if together else sorted({low, high}):
@@ -180,18 +185,11 @@ def response_percentiles(
             for key, found in cursor.fetchall():
                 kind, rank = ranks_read[key]
                 values.update({_key(*kind, rank + n): value for n, value in enumerate(found)})
-    wanted_ranks = {
-        _key(*kind, rank)
-        for kind, buckets in ordered.items()
-        for _, low, high in percentile_ranks(sum(n for _, n in buckets), fractions)
-        for rank in (low, high)
-    }
-    if not wanted_ranks <= set(values):
+    if not needed <= set(values):
         return None
     result: dict[tuple, list] = {}
-    for kind, buckets in ordered.items():
-        ranks = percentile_ranks(sum(n for _, n in buckets), fractions)
-        asked = dict(zip(fractions, ranks, strict=False))  # none when there are no answers
+    for kind in ordered:
+        asked = dict(zip(fractions, ranks[kind], strict=False))  # none when there are no answers
         figures = []
         for fraction in FRACTIONS:
             if fraction not in asked:
